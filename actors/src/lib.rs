@@ -1,0 +1,20 @@
+//! rampflow's core: the order model, the pure state machine, and the actors that run it.
+//!
+//! # Layout
+//! - [`model`]: domain newtypes parsed at the edge (amounts, codes, ids, timestamps, text).
+//! - [`order`]: the order resource, its commands, `decide` (pure), and [`order::OrderActor`].
+//! - [`registry`]: the directory of live order actors, activation, placement, rehydration.
+//! - [`journal`]: group commit of order changes through one bounded queue.
+//! - [`store`]: the persistence interface the service implements with sqlx.
+//! - [`stats`]: atomic counters for ops.
+
+mod env;
+pub mod journal;
+pub mod model;
+pub mod order;
+pub mod registry;
+pub mod stats;
+pub mod store;
+mod write;
+
+pub use write::write_for;

@@ -1,0 +1,353 @@
+//! The registry: where order actors are found, activated, placed and counted.
+//!
+//! - The directory (`DashMap<OrderId, Addr>`) is read directly by request handlers.
+//! - A miss activates the order from the store; `DashMap::entry` makes sure two concurrent
+//!   misses start one actor, not two.
+//! - Actors are spread over one Arbiter per core by a hash of the order id.
+//! - Each actor runs under actix's `Supervisor`, so a failed actor is restarted in place and
+//!   reloads its state from the store (see `OrderActor::restarting`).
+//! - The [`RegistryActor`] rehydrates every live order at boot, timers included.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix::prelude::*;
+use dashmap::mapref::entry::Entry;
+use tokio::sync::oneshot;
+
+use crate::env::{ActorEnv, Directory};
+use crate::journal::{CommitError, Journal};
+use crate::model::{OrderId, Timestamp};
+use crate::order::{
+    actor_document, open, Command, Execute, NewOrder, OrderActor, OrderReply, OrderState, Party,
+    ReplyError, ReplySender, Snapshot,
+};
+use crate::stats::ActorStats;
+use crate::store::{IdempotencyRecord, OrderStore, WriteOutcome};
+use crate::write::write_for;
+
+#[derive(Debug, Clone, Copy)]
+pub struct RegistrySettings {
+    /// Arbiters (threads) the order actors are spread over; 0 means one per core.
+    pub arbiters: usize,
+    /// Commands that may wait in one order's mailbox.
+    pub mailbox_capacity: usize,
+    /// How long a settled order's actor stays in memory after its last command.
+    pub passivate_after: Duration,
+    /// Orders loaded per query while rehydrating.
+    pub rehydrate_page: u32,
+}
+
+impl Default for RegistrySettings {
+    fn default() -> Self {
+        RegistrySettings {
+            arbiters: 0,
+            mailbox_capacity: 64,
+            passivate_after: Duration::from_secs(60),
+            rehydrate_page: 5_000,
+        }
+    }
+}
+
+/// A cheap handle to the registry.
+#[derive(Clone)]
+pub struct Registry {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    env: Arc<ActorEnv>,
+    arbiters: Vec<ArbiterHandle>,
+    owned_arbiters: std::sync::Mutex<Vec<Arbiter>>,
+    rehydrated: AtomicBool,
+    rehydrate_page: u32,
+}
+
+/// What the idempotency record of a create needs besides the response itself.
+#[derive(Debug, Clone)]
+pub struct IdempotencyClaim {
+    pub owner: String,
+    pub key: String,
+    pub request_hash: String,
+}
+
+impl Registry {
+    /// Starts the arbiters and the registry actor, which begins rehydrating live orders. Must
+    /// run inside an actix `System`.
+    pub fn start(
+        store: Arc<dyn OrderStore>,
+        journal: Journal,
+        settings: RegistrySettings,
+    ) -> Registry {
+        let count = if settings.arbiters == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            settings.arbiters
+        };
+        let owned: Vec<Arbiter> = (0..count).map(|_| Arbiter::new()).collect();
+        let env = Arc::new(ActorEnv {
+            journal,
+            store,
+            stats: Arc::new(ActorStats::default()),
+            directory: Arc::new(Directory::default()),
+            passivate_after: settings.passivate_after,
+            mailbox_capacity: settings.mailbox_capacity.max(1),
+        });
+        let registry = Registry {
+            inner: Arc::new(Inner {
+                env,
+                arbiters: owned.iter().map(Arbiter::handle).collect(),
+                owned_arbiters: std::sync::Mutex::new(owned),
+                rehydrated: AtomicBool::new(false),
+                rehydrate_page: settings.rehydrate_page.max(1),
+            }),
+        };
+        RegistryActor {
+            registry: registry.clone(),
+        }
+        .start();
+        registry
+    }
+
+    pub fn stats(&self) -> &ActorStats {
+        &self.inner.env.stats
+    }
+
+    pub fn journal(&self) -> &Journal {
+        &self.inner.env.journal
+    }
+
+    /// True once every live order found at boot has its actor.
+    pub fn is_rehydrated(&self) -> bool {
+        self.inner.rehydrated.load(Ordering::Acquire)
+    }
+
+    /// Order actors in memory now.
+    pub fn active_actors(&self) -> usize {
+        self.inner.env.directory.len()
+    }
+
+    /// Creates an order: commits it (with the create's idempotency record, if any), then starts
+    /// its actor. The order id is new, so nobody else can be writing it.
+    pub async fn create(
+        &self,
+        new: NewOrder,
+        accept_timeout: Duration,
+        idempotency: Option<IdempotencyClaim>,
+    ) -> Result<OrderReply, ReplyError> {
+        let change = open(new, Timestamp::now(), accept_timeout);
+        let mut write = write_for(change, 0, None);
+        if let Some(claim) = idempotency {
+            write.idempotency = Some(IdempotencyRecord {
+                owner: claim.owner,
+                key: claim.key,
+                request_hash: claim.request_hash,
+                status: 201,
+                body: write.document.to_string(),
+                created_at: write.state.order.created_at,
+            });
+        }
+        let reply = OrderReply {
+            state: write.state.clone(),
+            document: write.document.clone(),
+        };
+        match self.inner.env.journal.commit(write).await {
+            Ok(()) => {}
+            Err(CommitError::Overloaded) => return Err(ReplyError::Overloaded),
+            Err(CommitError::Rejected(WriteOutcome::IdempotencyKeyTaken)) => {
+                return Err(ReplyError::IdempotencyKeyTaken)
+            }
+            Err(error) => return Err(ReplyError::Internal(error.to_string())),
+        }
+        self.inner
+            .env
+            .stats
+            .transitions
+            .fetch_add(1, Ordering::Relaxed);
+        self.ensure_started(reply.state.clone(), reply.document.clone());
+        Ok(reply)
+    }
+
+    /// Runs a command on an order, activating its actor if needed.
+    pub async fn execute(
+        &self,
+        id: OrderId,
+        party: Party,
+        command: Command,
+    ) -> Result<OrderReply, ReplyError> {
+        let addr = self.find(id).await?;
+        self.ask(&addr, |reply| Execute {
+            party,
+            command,
+            reply,
+        })
+        .await
+    }
+
+    /// The order as it is, from its actor if it has one, else from the store (without
+    /// activating it: reads do not need a writer).
+    pub async fn snapshot(&self, id: OrderId, party: Party) -> Result<OrderReply, ReplyError> {
+        let live = self
+            .inner
+            .env
+            .directory
+            .get(&id)
+            .map(|entry| entry.value().clone())
+            .filter(Addr::connected);
+        if let Some(addr) = live {
+            return self.ask(&addr, |reply| Snapshot { party, reply }).await;
+        }
+        let state = self.load(id).await?;
+        if !party.may_see(&state.order) {
+            return Err(ReplyError::NotFound);
+        }
+        let document = actor_document(&state);
+        Ok(OrderReply {
+            state: Arc::new(state),
+            document,
+        })
+    }
+
+    async fn ask<M>(
+        &self,
+        addr: &Addr<OrderActor>,
+        message: impl FnOnce(ReplySender) -> M,
+    ) -> Result<OrderReply, ReplyError>
+    where
+        M: Message<Result = ()> + Send + 'static,
+        OrderActor: Handler<M>,
+    {
+        let (reply, answer) = oneshot::channel();
+        let depth = &self.inner.env.stats.mailbox_depth;
+        depth.fetch_add(1, Ordering::Relaxed);
+        if let Err(error) = addr.try_send(message(reply)) {
+            depth.fetch_sub(1, Ordering::Relaxed);
+            return Err(match error {
+                SendError::Full(_) => ReplyError::Overloaded,
+                SendError::Closed(_) => ReplyError::Internal("order actor stopped".into()),
+            });
+        }
+        answer
+            .await
+            .unwrap_or_else(|_| Err(ReplyError::Internal("order actor dropped the reply".into())))
+    }
+
+    async fn find(&self, id: OrderId) -> Result<Addr<OrderActor>, ReplyError> {
+        if let Some(entry) = self.inner.env.directory.get(&id) {
+            if entry.value().connected() {
+                return Ok(entry.value().clone());
+            }
+        }
+        let state = Arc::new(self.load(id).await?);
+        let document = actor_document(&state);
+        Ok(self.ensure_started(state, document))
+    }
+
+    async fn load(&self, id: OrderId) -> Result<OrderState, ReplyError> {
+        self.inner
+            .env
+            .store
+            .load(id)
+            .await
+            .map_err(|error| ReplyError::Internal(error.message))?
+            .ok_or(ReplyError::NotFound)
+    }
+
+    /// The order's actor, starting it from `state` unless one is already running.
+    fn ensure_started(&self, state: Arc<OrderState>, document: Arc<str>) -> Addr<OrderActor> {
+        let id = state.order.id;
+        match self.inner.env.directory.entry(id) {
+            Entry::Occupied(entry) if entry.get().connected() => entry.get().clone(),
+            entry => {
+                let arbiter = &self.inner.arbiters[placement(id, self.inner.arbiters.len())];
+                let env = self.inner.env.clone();
+                let addr = actix::Supervisor::start_in_arbiter(arbiter, move |_| {
+                    OrderActor::new(env, state, document)
+                });
+                self.inner
+                    .env
+                    .stats
+                    .activations
+                    .fetch_add(1, Ordering::Relaxed);
+                match entry {
+                    Entry::Occupied(mut occupied) => {
+                        occupied.insert(addr.clone());
+                    }
+                    Entry::Vacant(vacant) => {
+                        vacant.insert(addr.clone());
+                    }
+                }
+                addr
+            }
+        }
+    }
+
+    /// Starts an actor for every live order in the store, page by page.
+    pub async fn rehydrate(&self) -> Result<usize, crate::store::StoreError> {
+        let mut after = None;
+        let mut count = 0;
+        loop {
+            let page = self
+                .inner
+                .env
+                .store
+                .live_orders(after, self.inner.rehydrate_page)
+                .await?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.order.id);
+            count += page.len();
+            for state in page {
+                let state = Arc::new(state);
+                let document = actor_document(&state);
+                self.ensure_started(state, document);
+            }
+        }
+        self.inner.rehydrated.store(true, Ordering::Release);
+        Ok(count)
+    }
+
+    /// Stops every order actor's arbiter. Committed work is in the store; what was not
+    /// committed was never acknowledged.
+    pub fn stop(&self) {
+        self.inner.env.directory.clear();
+        let arbiters =
+            std::mem::take(&mut *self.inner.owned_arbiters.lock().expect("not poisoned"));
+        for arbiter in arbiters {
+            arbiter.stop();
+            let _ = arbiter.join();
+        }
+    }
+}
+
+/// Spreads orders over arbiters. UUIDv7 ends in random bits, so the low bits spread evenly.
+fn placement(id: OrderId, arbiters: usize) -> usize {
+    (id.as_uuid().as_u128() % arbiters as u128) as usize
+}
+
+/// Supervises the order actors as a whole: rehydrates the live ones at boot.
+struct RegistryActor {
+    registry: Registry,
+}
+
+impl Actor for RegistryActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        let registry = self.registry.clone();
+        ctx.spawn(
+            async move {
+                let started = std::time::Instant::now();
+                match registry.rehydrate().await {
+                    Ok(count) => tracing::info!(
+                        orders = count,
+                        millis = started.elapsed().as_millis() as u64,
+                        "rehydrated live orders"
+                    ),
+                    Err(error) => tracing::error!(%error, "rehydration failed"),
+                }
+            }
+            .into_actor(self),
+        );
+    }
+}

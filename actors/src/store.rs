@@ -1,0 +1,83 @@
+//! What the actors need from the database. The service implements this with sqlx; keeping it
+//! a trait means a second backend (PostgreSQL) stands beside SQLite without touching the actors.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::model::{OrderId, Timestamp};
+use crate::order::{OrderEvent, OrderState};
+
+/// One decided change of one order, as the journal commits it.
+#[derive(Debug, Clone)]
+pub struct OrderWrite {
+    /// The order's state after the change.
+    pub state: Arc<OrderState>,
+    /// The order resource of `state`, serialized once and reused for the row, the event and
+    /// the HTTP reply.
+    pub document: Arc<str>,
+    /// The version the writer started from (0 for a new order). The write only lands if the
+    /// stored version is still this one (compare-and-set), so a second writer can never
+    /// silently overwrite the first.
+    pub expected_version: u64,
+    pub event: OrderEvent,
+    /// The webhook body of `event`: `{"type","timestamp","data"}`.
+    pub event_payload: String,
+    /// Written in the same transaction, so a replayed create can never create twice.
+    pub idempotency: Option<IdempotencyRecord>,
+}
+
+/// A remembered response to a request that carried an `Idempotency-Key`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyRecord {
+    /// The caller the key belongs to (keys are never shared between parties).
+    pub owner: String,
+    pub key: String,
+    /// A fingerprint of the request (method, path and body).
+    pub request_hash: String,
+    pub status: u16,
+    pub body: String,
+    pub created_at: Timestamp,
+}
+
+/// How one write of a batch ended. Writes that did not land leave no trace: no row change, no
+/// event, no idempotency record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteOutcome {
+    Committed,
+    /// The stored version was not the expected one (or the order already existed).
+    VersionConflict,
+    /// Another request already holds this idempotency key.
+    IdempotencyKeyTaken,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct StoreError {
+    pub message: String,
+}
+
+impl StoreError {
+    pub fn new(message: impl std::fmt::Display) -> Self {
+        StoreError {
+            message: message.to_string(),
+        }
+    }
+}
+
+#[async_trait]
+pub trait OrderStore: Send + Sync + 'static {
+    /// Commits a batch of writes in one transaction. Returns one outcome per write, in order;
+    /// `Err` means nothing of the batch was committed.
+    async fn commit(&self, writes: &[OrderWrite]) -> Result<Vec<WriteOutcome>, StoreError>;
+
+    async fn load(&self, id: OrderId) -> Result<Option<OrderState>, StoreError>;
+
+    /// Orders whose status is live (see `Status::is_live`), in id order after `after`, for
+    /// rehydration at boot.
+    async fn live_orders(
+        &self,
+        after: Option<OrderId>,
+        limit: u32,
+    ) -> Result<Vec<OrderState>, StoreError>;
+}

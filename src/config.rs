@@ -1,0 +1,247 @@
+//! Layered settings: the defaults compiled in from `config/default.toml`, then an optional
+//! `--config FILE`, then `RAMPFLOW_*` environment variables (API.md § Running).
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use figment::providers::{Env, Format, Toml};
+use figment::Figment;
+use serde::{Deserialize, Deserializer};
+
+/// The defaults, compiled into the binary so `rampflow serve` starts from any directory.
+pub const DEFAULTS: &str = include_str!("../config/default.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub bind: String,
+    pub database_url: String,
+    pub data_dir: PathBuf,
+    #[serde(default)]
+    pub admin_token: Option<Secret>,
+    #[serde(with = "humantime_serde")]
+    pub accept_timeout: Duration,
+    #[serde(with = "humantime_serde")]
+    pub deposit_window: Duration,
+    #[serde(with = "humantime_serde")]
+    pub deposit_reminder: Duration,
+    #[serde(with = "humantime_serde")]
+    pub deposit_window_min: Duration,
+    #[serde(with = "humantime_serde")]
+    pub deposit_window_max: Duration,
+    #[serde(deserialize_with = "duration_list")]
+    pub webhook_retry_schedule: Vec<Duration>,
+    #[serde(with = "humantime_serde")]
+    pub webhook_timeout: Duration,
+    #[serde(with = "humantime_serde")]
+    pub quote_ttl: Duration,
+    pub webhook_allow_private_targets: bool,
+    pub log_format: LogFormat,
+    pub http: HttpSettings,
+    pub journal: JournalSettings,
+    pub actors: ActorSettings,
+    pub database: DatabaseSettings,
+    pub idempotency: IdempotencySettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSettings {
+    pub workers: usize,
+    pub max_body_bytes: usize,
+    #[serde(with = "humantime_serde")]
+    pub shutdown_timeout: Duration,
+    pub max_connections: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JournalSettings {
+    pub queue_capacity: usize,
+    pub max_batch: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActorSettings {
+    pub arbiters: usize,
+    pub mailbox_capacity: usize,
+    #[serde(with = "humantime_serde")]
+    pub passivate_after: Duration,
+    pub rehydrate_page: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub max_connections: u32,
+    #[serde(with = "humantime_serde")]
+    pub busy_timeout: Duration,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdempotencySettings {
+    #[serde(with = "humantime_serde")]
+    pub retention: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// A value that must never be printed (the admin token).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl<'de> Deserialize<'de> for Secret {
+    /// Environment values that look like numbers reach us as numbers; a token made only of
+    /// digits is still a token.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Text(String),
+            Unsigned(u64),
+            Signed(i64),
+        }
+        Ok(Secret(match Raw::deserialize(d)? {
+            Raw::Text(text) => text,
+            Raw::Unsigned(n) => n.to_string(),
+            Raw::Signed(n) => n.to_string(),
+        }))
+    }
+}
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(…)")
+    }
+}
+
+impl Settings {
+    /// Defaults, then `file`, then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Settings, figment::Error> {
+        let mut figment = Figment::from(Toml::string(DEFAULTS));
+        if let Some(file) = file {
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        figment = figment.merge(Env::prefixed("RAMPFLOW_").split("__").map(|key| {
+            // `Env` lowercases keys; nothing else to map, the names are the keys.
+            key.into()
+        }));
+        let settings: Settings = figment.extract()?;
+        settings.validate().map_err(figment::Error::from)?;
+        Ok(settings)
+    }
+
+    /// Just the compiled-in defaults: for tests, which then adjust fields in code.
+    pub fn defaults() -> Settings {
+        Figment::from(Toml::string(DEFAULTS))
+            .extract()
+            .expect("the compiled-in defaults are valid")
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if self.webhook_retry_schedule.is_empty() {
+            return Err("webhook_retry_schedule needs at least one delay".into());
+        }
+        if self.deposit_window_min > self.deposit_window_max {
+            return Err("deposit_window_min must not exceed deposit_window_max".into());
+        }
+        if self.http.max_body_bytes == 0 || self.journal.max_batch == 0 {
+            return Err("http.max_body_bytes and journal.max_batch must be positive".into());
+        }
+        Ok(())
+    }
+}
+
+/// `"0s,5s,5m"` → durations. Also accepts a TOML array of strings.
+fn duration_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Duration>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Text(String),
+        List(Vec<String>),
+    }
+    let items = match Raw::deserialize(d)? {
+        Raw::Text(text) => text.split(',').map(|s| s.trim().to_owned()).collect(),
+        Raw::List(list) => list,
+    };
+    items
+        .iter()
+        .filter(|s| !s.is_empty())
+        .map(|s| humantime::parse_duration(s).map_err(serde::de::Error::custom))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_the_contract() {
+        let s = Settings::defaults();
+        assert_eq!(s.bind, "127.0.0.1:8080");
+        assert_eq!(s.database_url, "sqlite://data/rampflow.db");
+        assert_eq!(s.accept_timeout, Duration::from_secs(600));
+        assert_eq!(s.deposit_window, Duration::from_secs(1800));
+        assert_eq!(s.deposit_reminder, Duration::from_secs(600));
+        assert_eq!(s.webhook_retry_schedule.len(), 8);
+        assert_eq!(s.webhook_retry_schedule[7], Duration::from_secs(36_000));
+        assert_eq!(s.webhook_timeout, Duration::from_secs(15));
+        assert_eq!(s.quote_ttl, Duration::from_secs(60));
+        assert!(!s.webhook_allow_private_targets);
+        assert_eq!(s.log_format, LogFormat::Pretty);
+        assert!(s.admin_token.is_none());
+    }
+
+    #[test]
+    fn environment_overrides_file_overrides_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "over.toml",
+                "accept_timeout = \"2m\"\nbind = \"0.0.0.0:1\"\n",
+            )?;
+            jail.set_env("RAMPFLOW_BIND", "127.0.0.1:9999");
+            jail.set_env("RAMPFLOW_ADMIN_TOKEN", "12345");
+            jail.set_env("RAMPFLOW_WEBHOOK_RETRY_SCHEDULE", "1s,2s");
+            jail.set_env("RAMPFLOW_JOURNAL__MAX_BATCH", "7");
+            jail.set_env("RAMPFLOW_WEBHOOK_ALLOW_PRIVATE_TARGETS", "true");
+            let s = Settings::load(Some(Path::new("over.toml"))).expect("loads");
+            assert_eq!(s.accept_timeout, Duration::from_secs(120));
+            assert_eq!(s.bind, "127.0.0.1:9999");
+            assert_eq!(s.admin_token.as_ref().map(Secret::expose), Some("12345"));
+            assert_eq!(
+                s.webhook_retry_schedule,
+                vec![Duration::from_secs(1), Duration::from_secs(2)]
+            );
+            assert_eq!(s.journal.max_batch, 7);
+            assert!(s.webhook_allow_private_targets);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("RAMPFLOW_ACCEPT_TIMEOUT", "soon");
+            assert!(Settings::load(None).is_err());
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,158 @@
+//! Bearer keys and roles.
+//!
+//! Keys are 32 random bytes, shown once and stored only as SHA-256 hashes. They carry 256 bits
+//! of entropy, so a fast hash is enough: there is nothing to brute-force. Known hashes are
+//! cached in memory so the hot path does not query the database to authenticate.
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::web::Data;
+use actix_web::{FromRequest, HttpRequest};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use dashmap::DashMap;
+use futures::future::LocalBoxFuture;
+use rampflow_actors::model::{PartnerId, WalletId};
+use rampflow_actors::order::Party;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use super::error::ApiError;
+use super::AppState;
+use crate::store::parties::{KeyOwner, PartyKind};
+
+/// The authenticated caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Principal {
+    Operator,
+    Wallet(WalletId),
+    Partner(PartnerId),
+}
+
+impl Principal {
+    pub fn operator(&self) -> Result<(), ApiError> {
+        match self {
+            Principal::Operator => Ok(()),
+            _ => Err(ApiError::forbidden(
+                "only the operator may call this endpoint",
+            )),
+        }
+    }
+
+    pub fn wallet(&self) -> Result<WalletId, ApiError> {
+        match self {
+            Principal::Wallet(id) => Ok(*id),
+            _ => Err(ApiError::forbidden("only a wallet may call this endpoint")),
+        }
+    }
+
+    pub fn partner(&self) -> Result<PartnerId, ApiError> {
+        match self {
+            Principal::Partner(id) => Ok(*id),
+            _ => Err(ApiError::forbidden("only a partner may call this endpoint")),
+        }
+    }
+
+    /// The order-facing party: wallets and partners see orders, the operator does not.
+    pub fn party(&self) -> Result<Party, ApiError> {
+        match self {
+            Principal::Wallet(id) => Ok(Party::Wallet(*id)),
+            Principal::Partner(id) => Ok(Party::Partner(*id)),
+            Principal::Operator => {
+                Err(ApiError::forbidden("orders belong to wallets and partners"))
+            }
+        }
+    }
+
+    /// A stable string naming the caller, for scoping idempotency keys.
+    pub fn owner_key(&self) -> String {
+        match self {
+            Principal::Operator => "operator".to_owned(),
+            Principal::Wallet(id) => format!("wallet:{id}"),
+            Principal::Partner(id) => format!("partner:{id}"),
+        }
+    }
+}
+
+/// A new API key: a role prefix and 32 random bytes.
+pub fn generate_key(kind: PartyKind) -> String {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let prefix = match kind {
+        PartyKind::Wallet => "rfw_",
+        PartyKind::Partner => "rfp_",
+    };
+    format!("{prefix}{}", URL_SAFE_NO_PAD.encode(bytes))
+}
+
+pub fn generate_admin_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    format!("rfa_{}", URL_SAFE_NO_PAD.encode(bytes))
+}
+
+pub fn hash_key(key: &str) -> String {
+    hex::encode(Sha256::digest(key.as_bytes()))
+}
+
+/// Who holds which key hash.
+pub struct Keys {
+    admin_hash: String,
+    known: DashMap<String, KeyOwner>,
+}
+
+impl Keys {
+    pub fn new(admin_token: &str) -> Keys {
+        Keys {
+            admin_hash: hash_key(admin_token),
+            known: DashMap::new(),
+        }
+    }
+
+    /// Forgets the cached keys of one party (after a rotation).
+    pub fn forget(&self, owner: KeyOwner) {
+        self.known.retain(|_, cached| *cached != owner);
+    }
+}
+
+impl FromRequest for Principal {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<Data<AppState>>().cloned();
+        let key = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|k| k.trim().to_owned());
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
+            let key = key
+                .filter(|k| !k.is_empty())
+                .ok_or_else(ApiError::unauthorized)?;
+            let hash = hash_key(&key);
+            if hash == state.keys.admin_hash {
+                return Ok(Principal::Operator);
+            }
+            if let Some(owner) = state.keys.known.get(&hash) {
+                return Ok(principal_of(*owner));
+            }
+            let owner = state
+                .store
+                .key_owner(&hash)
+                .await?
+                .ok_or_else(ApiError::unauthorized)?;
+            state.keys.known.insert(hash, owner);
+            Ok(principal_of(owner))
+        })
+    }
+}
+
+fn principal_of(owner: KeyOwner) -> Principal {
+    match owner {
+        KeyOwner::Wallet(id) => Principal::Wallet(id),
+        KeyOwner::Partner(id) => Principal::Partner(id),
+    }
+}

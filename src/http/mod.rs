@@ -1,0 +1,113 @@
+//! The actix-web front end. One module per resource; shared pieces: [`auth`] (keys and
+//! roles), [`error`] (the envelope), [`body`] (JSON bodies into domain types),
+//! [`pagination`] and [`idempotency`].
+
+pub mod admin;
+pub mod auth;
+pub mod body;
+pub mod error;
+pub mod health;
+pub mod idempotency;
+pub mod orders;
+pub mod pagination;
+pub mod users;
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::middleware::ErrorHandlers;
+use actix_web::{web, HttpResponse};
+use futures::FutureExt;
+use rampflow_actors::registry::Registry;
+
+use crate::config::Settings;
+use crate::store::Store;
+use error::ApiError;
+
+/// What every handler shares.
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub store: Store,
+    pub registry: Registry,
+    pub keys: auth::Keys,
+    pub sealer: idempotency::Sealer,
+    pub in_flight: Arc<idempotency::InFlight>,
+}
+
+/// Registers every route. Each path is a `resource`, so a known path with an unknown method
+/// answers 405 rather than 404.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/healthz").get(health::healthz))
+        .service(web::resource("/readyz").get(health::readyz))
+        .service(
+            web::scope("/v1")
+                .service(
+                    web::resource("/admin/{kind}")
+                        .post(admin::create)
+                        .get(admin::list),
+                )
+                .service(web::resource("/admin/{kind}/{id}/rotate-key").post(admin::rotate_key))
+                .service(
+                    web::resource("/users/{user_ref}")
+                        .put(users::put)
+                        .get(users::get)
+                        .delete(users::delete),
+                )
+                .service(web::resource("/users/{user_ref}/grants").get(users::list_grants))
+                .service(
+                    web::resource("/users/{user_ref}/grants/{partner_id}")
+                        .put(users::grant)
+                        .delete(users::revoke),
+                )
+                .service(web::resource("/users/{user_ref}/access-log").get(users::access_log))
+                .service(
+                    web::resource("/orders")
+                        .post(orders::create)
+                        .get(orders::list),
+                )
+                .service(web::resource("/orders/{id}").get(orders::get))
+                .service(web::resource("/orders/{id}/user").get(users::read_for_order))
+                .service(web::resource("/orders/{id}/accept").post(orders::accept))
+                .service(web::resource("/orders/{id}/reject").post(orders::reject))
+                .service(web::resource("/orders/{id}/cancel").post(orders::cancel))
+                .service(web::resource("/orders/{id}/funds-sent").post(orders::funds_sent))
+                .service(web::resource("/orders/{id}/funds-received").post(orders::funds_received))
+                .service(web::resource("/orders/{id}/complete").post(orders::complete))
+                .service(web::resource("/orders/{id}/fail").post(orders::fail))
+                .service(web::resource("/orders/{id}/refund").post(orders::refund)),
+        )
+        .default_service(web::to(|| async {
+            Err::<HttpResponse, _>(ApiError::not_found("path"))
+        }));
+}
+
+/// Builds the app: state, routes, the error envelope for actix's own errors, and a guard that
+/// turns a panicking handler into a 500 instead of a dead worker.
+pub fn app(
+    state: web::Data<AppState>,
+) -> actix_web::App<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    actix_web::App::new()
+        .app_data(state)
+        .configure(routes)
+        .wrap_fn(|req, service| {
+            let response = service.call(req);
+            async move {
+                AssertUnwindSafe(response)
+                    .catch_unwind()
+                    .await
+                    .unwrap_or_else(
+                        |_| Err(ApiError::internal("a request handler panicked").into()),
+                    )
+            }
+        })
+        .wrap(ErrorHandlers::new().default_handler(error::envelope_for_bare_errors))
+}

@@ -1,0 +1,92 @@
+//! Query strings and cursor pagination: `?limit=1..100` (default 20) `&cursor=<opaque>` →
+//! `{"data": [...], "next_cursor": "..." | null}`. A cursor is the base64url of the last key
+//! the client saw; clients must treat it as opaque.
+
+use std::collections::HashMap;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde::Serialize;
+
+use super::error::ApiError;
+
+pub const DEFAULT_LIMIT: u32 = 20;
+pub const MAX_LIMIT: u32 = 100;
+
+/// The query string as a map, refusing parameters the endpoint does not know.
+pub struct Query(HashMap<String, String>);
+
+impl Query {
+    pub fn parse(query_string: &str, allowed: &[&str]) -> Result<Query, ApiError> {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query_string)
+            .map_err(|_| ApiError::malformed("the query string could not be parsed"))?;
+        let mut map = HashMap::new();
+        for (name, value) in pairs {
+            if !allowed.contains(&name.as_str()) && name != "limit" && name != "cursor" {
+                return Err(ApiError::validation(name, "is not a known query parameter"));
+            }
+            if map.insert(name.clone(), value).is_some() {
+                return Err(ApiError::validation(name, "is given more than once"));
+            }
+        }
+        Ok(Query(map))
+    }
+
+    /// A present, non-empty parameter.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+
+    pub fn limit(&self) -> Result<u32, ApiError> {
+        match self.get("limit") {
+            None => Ok(DEFAULT_LIMIT),
+            Some(text) => text
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=MAX_LIMIT).contains(n))
+                .ok_or_else(|| ApiError::validation("limit", "must be an integer from 1 to 100")),
+        }
+    }
+
+    /// The decoded cursor, if any.
+    pub fn cursor(&self) -> Result<Option<String>, ApiError> {
+        let Some(text) = self.get("cursor") else {
+            return Ok(None);
+        };
+        URL_SAFE_NO_PAD
+            .decode(text)
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .map(Some)
+            .ok_or_else(|| ApiError::validation("cursor", "is not a cursor this API issued"))
+    }
+}
+
+pub fn encode_cursor(key: &str) -> String {
+    URL_SAFE_NO_PAD.encode(key.as_bytes())
+}
+
+#[derive(Serialize)]
+pub struct Page<T> {
+    pub data: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// `items` were fetched with `limit + 1`: the extra one only says there is a next page.
+    pub fn from_overfetch(mut items: Vec<T>, limit: u32, key: impl Fn(&T) -> String) -> Page<T> {
+        let next_cursor = if items.len() > limit as usize {
+            items.truncate(limit as usize);
+            items.last().map(|last| encode_cursor(&key(last)))
+        } else {
+            None
+        };
+        Page {
+            data: items,
+            next_cursor,
+        }
+    }
+}

@@ -1,0 +1,19 @@
+//! rampflow: an order server for crypto on-ramp and off-ramp.
+//!
+//! # Layout
+//! - [`config`]: layered settings (compiled-in defaults, `--config FILE`, `RAMPFLOW_*`).
+//! - [`startup`]: [`startup::Application`] builds the whole service on a listener and runs it,
+//!   so tests start the real thing on port 0.
+//! - [`http`]: the actix-web front end, one module per resource, plus auth, errors, JSON
+//!   bodies, pagination and idempotency.
+//! - [`store`]: sqlx queries per aggregate; implements the actors' `OrderStore`.
+//! - [`telemetry`]: the tracing subscriber.
+//!
+//! The order model, the pure state machine and the actors live in the `rampflow-actors` crate.
+
+pub mod config;
+pub mod http;
+pub mod kyc;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

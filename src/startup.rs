@@ -1,0 +1,177 @@
+//! Building and running the service. `Application::build` binds its own listener (port 0 in
+//! tests) and wires store, journal, registry and HTTP together; `run_until_stopped` serves until
+//! SIGTERM or Ctrl-C, then lets in-flight commands commit before it returns.
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::{web, HttpServer};
+use anyhow::Context;
+use rampflow_actors::journal::{Journal, JournalSettings};
+use rampflow_actors::registry::{Registry, RegistrySettings};
+use rampflow_actors::store::OrderStore;
+
+use crate::config::Settings;
+use crate::http::auth::{generate_admin_token, Keys};
+use crate::http::idempotency::Sealer;
+use crate::http::{self, AppState};
+use crate::store::Store;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+impl Application {
+    /// Must run inside an actix `System` (the order actors' arbiters register with it).
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let store = Store::connect(&settings).await?;
+        store.migrate().await?;
+        let admin_token = admin_token(&settings)?;
+        let order_store: Arc<dyn OrderStore> = Arc::new(store.clone());
+        let journal = Journal::start(
+            order_store.clone(),
+            JournalSettings {
+                queue_capacity: settings.journal.queue_capacity,
+                max_batch: settings.journal.max_batch,
+            },
+        );
+        let registry = Registry::start(
+            order_store,
+            journal,
+            RegistrySettings {
+                arbiters: settings.actors.arbiters,
+                mailbox_capacity: settings.actors.mailbox_capacity,
+                passivate_after: settings.actors.passivate_after,
+                rehydrate_page: settings.actors.rehydrate_page,
+            },
+        );
+        let listener = TcpListener::bind(&settings.bind)
+            .with_context(|| format!("cannot listen on {}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let workers = match settings.http.workers {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        };
+        let shutdown_timeout = settings.http.shutdown_timeout.as_secs().max(1);
+        let max_connections = settings.http.max_connections;
+        let state = web::Data::new(AppState {
+            settings: Arc::new(settings),
+            store,
+            registry,
+            keys: Keys::new(&admin_token),
+            sealer: Sealer::new(&admin_token),
+            in_flight: Default::default(),
+        });
+        let app_state = state.clone();
+        let server = HttpServer::new(move || http::app(app_state.clone()))
+            .workers(workers)
+            .max_connections(max_connections)
+            .shutdown_timeout(shutdown_timeout)
+            .disable_signals()
+            .listen(listener)?
+            .run();
+        tracing::info!(port, "rampflow is listening");
+        Ok(Application {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped (SIGTERM, Ctrl-C or [`ServerHandle::stop`]). The server stops
+    /// taking requests, waits for the ones in flight, then the order changes still queued are
+    /// committed before the actors stop.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let handle = self.server.handle();
+        actix_web::rt::spawn(async move {
+            wait_for_signal().await;
+            tracing::info!("stopping: no new requests; letting in-flight commands commit");
+            handle.stop(true).await;
+        });
+        self.server.await?;
+        drain(&self.state.registry, Duration::from_secs(10)).await;
+        self.state.registry.stop();
+        self.state.store.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Waits until no command sits in a mailbox and the journal has committed what it holds.
+async fn drain(registry: &Registry, limit: Duration) {
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        let mailboxes = registry
+            .stats()
+            .mailbox_depth
+            .load(std::sync::atomic::Ordering::Relaxed);
+        if mailboxes <= 0 && registry.journal().is_idle() {
+            return;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(10)).await;
+    }
+    tracing::warn!("stopping with order changes still uncommitted (they were never acknowledged)");
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// The operator's key: from the settings if given; otherwise kept in `<data_dir>/admin_token`,
+/// generated and printed once on the very first start.
+fn admin_token(settings: &Settings) -> anyhow::Result<String> {
+    if let Some(token) = settings
+        .admin_token
+        .as_ref()
+        .filter(|t| !t.expose().is_empty())
+    {
+        return Ok(token.expose().to_owned());
+    }
+    let path = settings.data_dir.join("admin_token");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        let token = existing.trim();
+        if !token.is_empty() {
+            return Ok(token.to_owned());
+        }
+    }
+    std::fs::create_dir_all(&settings.data_dir)
+        .with_context(|| format!("cannot create {}", settings.data_dir.display()))?;
+    let token = generate_admin_token();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(&path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    writeln!(file, "{token}")?;
+    file.sync_all()?;
+    eprintln!(
+        "\nrampflow generated the operator's admin token. It is printed this once and kept in {}:\n\n    {token}\n",
+        path.display()
+    );
+    Ok(token)
+}

@@ -1,0 +1,78 @@
+//! Remembered responses for `Idempotency-Key`.
+
+use rampflow_actors::model::Timestamp;
+use rampflow_actors::store::{IdempotencyRecord, StoreError};
+use sqlx::{Row, Sqlite, Transaction};
+
+use super::{store_error, Store};
+
+/// Inserts the record unless the key is already taken; tells which.
+pub(crate) async fn insert(
+    tx: &mut Transaction<'_, Sqlite>,
+    record: &IdempotencyRecord,
+) -> Result<bool, sqlx::Error> {
+    let inserted = sqlx::query(
+        "INSERT INTO idempotency_keys (owner, key, request_hash, status, body, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (owner, key) DO NOTHING",
+    )
+    .bind(&record.owner)
+    .bind(&record.key)
+    .bind(&record.request_hash)
+    .bind(i64::from(record.status))
+    .bind(&record.body)
+    .bind(record.created_at.as_millis())
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok(inserted == 1)
+}
+
+impl Store {
+    pub async fn find_idempotency_record(
+        &self,
+        owner: &str,
+        key: &str,
+    ) -> Result<Option<IdempotencyRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT request_hash, status, body, created_at FROM idempotency_keys
+             WHERE owner = $1 AND key = $2",
+        )
+        .bind(owner)
+        .bind(key)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(store_error)?;
+        row.map(|row| {
+            let status: i64 = row.try_get("status").map_err(store_error)?;
+            Ok(IdempotencyRecord {
+                owner: owner.to_owned(),
+                key: key.to_owned(),
+                request_hash: row.try_get("request_hash").map_err(store_error)?,
+                status: status as u16,
+                body: row.try_get("body").map_err(store_error)?,
+                created_at: Timestamp::from_millis(row.try_get("created_at").map_err(store_error)?),
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn save_idempotency_record(
+        &self,
+        record: &IdempotencyRecord,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool().begin().await.map_err(store_error)?;
+        let inserted = insert(&mut tx, record).await.map_err(store_error)?;
+        tx.commit().await.map_err(store_error)?;
+        Ok(inserted)
+    }
+
+    /// Forgets records older than `before`. Returns how many.
+    pub async fn purge_idempotency_records(&self, before: Timestamp) -> Result<u64, StoreError> {
+        sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
+            .bind(before.as_millis())
+            .execute(self.pool())
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(store_error)
+    }
+}

@@ -1,0 +1,293 @@
+//! Orders: the actors' `OrderStore` (group-committed writes, loads, rehydration) and the
+//! listings the API serves straight from the stored documents.
+
+use async_trait::async_trait;
+use rampflow_actors::model::{OrderId, PartnerId, Timestamp, WalletId};
+use rampflow_actors::order::{Direction, OrderState, Status, Timers};
+use rampflow_actors::store::{OrderStore, OrderWrite, StoreError, WriteOutcome};
+use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
+
+use super::{store_error, Store};
+
+/// Whose orders a listing shows.
+#[derive(Debug, Clone, Copy)]
+pub enum OrderScope {
+    Wallet(WalletId),
+    Partner(PartnerId),
+}
+
+/// The filters of `GET /v1/orders`, already parsed.
+#[derive(Debug, Clone, Default)]
+pub struct OrderFilter {
+    pub status: Option<Status>,
+    pub direction: Option<Direction>,
+    pub partner_id: Option<PartnerId>,
+    pub external_id: Option<String>,
+    pub created_after: Option<Timestamp>,
+    pub created_before: Option<Timestamp>,
+    /// Newest first: only orders with an id below this one.
+    pub before_id: Option<OrderId>,
+}
+
+#[async_trait]
+impl OrderStore for Store {
+    async fn commit(&self, writes: &[OrderWrite]) -> Result<Vec<WriteOutcome>, StoreError> {
+        let mut tx = self.pool().begin().await.map_err(store_error)?;
+        let mut outcomes = Vec::with_capacity(writes.len());
+        for write in writes {
+            outcomes.push(apply(&mut tx, write).await.map_err(store_error)?);
+        }
+        tx.commit().await.map_err(store_error)?;
+        Ok(outcomes)
+    }
+
+    async fn load(&self, id: OrderId) -> Result<Option<OrderState>, StoreError> {
+        let row = sqlx::query(
+            "SELECT document, acceptance_due, reminder_due, expiry_due, last_command
+             FROM orders WHERE id = $1",
+        )
+        .bind(id.to_string())
+        .fetch_optional(self.pool())
+        .await
+        .map_err(store_error)?;
+        row.map(|row| state_from_row(&row)).transpose()
+    }
+
+    async fn live_orders(
+        &self,
+        after: Option<OrderId>,
+        limit: u32,
+    ) -> Result<Vec<OrderState>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT document, acceptance_due, reminder_due, expiry_due, last_command
+             FROM orders WHERE live = 1 AND id > $1 ORDER BY id LIMIT $2",
+        )
+        .bind(after.map(|id| id.to_string()).unwrap_or_default())
+        .bind(i64::from(limit))
+        .fetch_all(self.pool())
+        .await
+        .map_err(store_error)?;
+        rows.iter().map(state_from_row).collect()
+    }
+}
+
+/// One write of a batch. Row counts tell whether the compare-and-set held; a write that did
+/// not land leaves nothing behind.
+async fn apply(
+    tx: &mut Transaction<'_, Sqlite>,
+    write: &OrderWrite,
+) -> Result<WriteOutcome, sqlx::Error> {
+    if let Some(record) = &write.idempotency {
+        let inserted = sqlx::query(
+            "INSERT INTO idempotency_keys (owner, key, request_hash, status, body, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (owner, key) DO NOTHING",
+        )
+        .bind(&record.owner)
+        .bind(&record.key)
+        .bind(&record.request_hash)
+        .bind(i64::from(record.status))
+        .bind(&record.body)
+        .bind(record.created_at.as_millis())
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            return Ok(WriteOutcome::IdempotencyKeyTaken);
+        }
+    }
+    let state = &write.state;
+    let order = &state.order;
+    let last_command = state
+        .last_command
+        .as_ref()
+        .map(|c| serde_json::to_string(c).expect("commands serialize"));
+    let timers = state.timers;
+    let due = |t: Option<Timestamp>| t.map(|t| t.as_millis());
+    let affected = if write.expected_version == 0 {
+        sqlx::query(
+            "INSERT INTO orders (id, wallet_id, partner_id, user_ref, direction, status, version,
+                external_ref, external_id, created_at, updated_at, live, acceptance_due,
+                reminder_due, expiry_due, last_command, document)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(order.id.to_string())
+        .bind(order.wallet_id.to_string())
+        .bind(order.partner_id.to_string())
+        .bind(order.user_ref.as_str())
+        .bind(order.direction.as_str())
+        .bind(order.status.as_str())
+        .bind(order.version as i64)
+        .bind(order.external_ref.as_ref().map(|r| r.as_str()))
+        .bind(order.external_id.as_ref().map(|r| r.as_str()))
+        .bind(order.created_at.as_millis())
+        .bind(order.updated_at.as_millis())
+        .bind(order.status.is_live())
+        .bind(due(timers.acceptance))
+        .bind(due(timers.reminder))
+        .bind(due(timers.expiry))
+        .bind(last_command)
+        .bind(&*write.document)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected()
+    } else {
+        sqlx::query(
+            "UPDATE orders SET status = $1, version = $2, external_id = $3, updated_at = $4,
+                live = $5, acceptance_due = $6, reminder_due = $7, expiry_due = $8,
+                last_command = $9, document = $10
+             WHERE id = $11 AND version = $12",
+        )
+        .bind(order.status.as_str())
+        .bind(order.version as i64)
+        .bind(order.external_id.as_ref().map(|r| r.as_str()))
+        .bind(order.updated_at.as_millis())
+        .bind(order.status.is_live())
+        .bind(due(timers.acceptance))
+        .bind(due(timers.reminder))
+        .bind(due(timers.expiry))
+        .bind(last_command)
+        .bind(&*write.document)
+        .bind(order.id.to_string())
+        .bind(write.expected_version as i64)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected()
+    };
+    if affected == 0 {
+        if let Some(record) = &write.idempotency {
+            sqlx::query("DELETE FROM idempotency_keys WHERE owner = $1 AND key = $2")
+                .bind(&record.owner)
+                .bind(&record.key)
+                .execute(&mut **tx)
+                .await?;
+        }
+        return Ok(WriteOutcome::VersionConflict);
+    }
+    let event = &write.event;
+    sqlx::query(
+        "INSERT INTO order_events (id, order_id, version, type, created_at, payload)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(event.id.to_string())
+    .bind(event.order_id.to_string())
+    .bind(event.version as i64)
+    .bind(event.event_type.as_str())
+    .bind(event.at.as_millis())
+    .bind(&write.event_payload)
+    .execute(&mut **tx)
+    .await?;
+    Ok(WriteOutcome::Committed)
+}
+
+fn state_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<OrderState, StoreError> {
+    let document: &str = row.try_get("document").map_err(store_error)?;
+    let order = serde_json::from_str(document)
+        .map_err(|e| StoreError::new(format!("stored order does not parse: {e}")))?;
+    let timestamp = |column: &str| -> Result<Option<Timestamp>, StoreError> {
+        let millis: Option<i64> = row.try_get(column).map_err(store_error)?;
+        Ok(millis.map(Timestamp::from_millis))
+    };
+    let last_command: Option<&str> = row.try_get("last_command").map_err(store_error)?;
+    let last_command = last_command
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(|e| StoreError::new(format!("stored command does not parse: {e}")))?;
+    Ok(OrderState {
+        order,
+        timers: Timers {
+            acceptance: timestamp("acceptance_due")?,
+            reminder: timestamp("reminder_due")?,
+            expiry: timestamp("expiry_due")?,
+        },
+        last_command,
+    })
+}
+
+impl Store {
+    /// Order documents visible in `scope`, newest first, at most `limit`.
+    pub async fn list_orders(
+        &self,
+        scope: OrderScope,
+        filter: &OrderFilter,
+        limit: u32,
+    ) -> Result<Vec<(OrderId, String)>, StoreError> {
+        let mut query: QueryBuilder<Sqlite> =
+            QueryBuilder::new("SELECT id, document FROM orders WHERE ");
+        match scope {
+            OrderScope::Wallet(wallet) => query.push("wallet_id = ").push_bind(wallet.to_string()),
+            OrderScope::Partner(partner) => {
+                query.push("partner_id = ").push_bind(partner.to_string())
+            }
+        };
+        if let Some(status) = filter.status {
+            query.push(" AND status = ").push_bind(status.as_str());
+        }
+        if let Some(direction) = filter.direction {
+            query
+                .push(" AND direction = ")
+                .push_bind(direction.as_str());
+        }
+        if let Some(partner) = filter.partner_id {
+            query
+                .push(" AND partner_id = ")
+                .push_bind(partner.to_string());
+        }
+        if let Some(external_id) = &filter.external_id {
+            query
+                .push(" AND external_id = ")
+                .push_bind(external_id.clone());
+        }
+        if let Some(after) = filter.created_after {
+            query
+                .push(" AND created_at > ")
+                .push_bind(after.as_millis());
+        }
+        if let Some(before) = filter.created_before {
+            query
+                .push(" AND created_at < ")
+                .push_bind(before.as_millis());
+        }
+        if let Some(before_id) = filter.before_id {
+            query.push(" AND id < ").push_bind(before_id.to_string());
+        }
+        query
+            .push(" ORDER BY id DESC LIMIT ")
+            .push_bind(i64::from(limit));
+        let rows = query
+            .build()
+            .fetch_all(self.pool())
+            .await
+            .map_err(store_error)?;
+        rows.iter()
+            .map(|row| {
+                let id: &str = row.try_get("id").map_err(store_error)?;
+                let id = OrderId::parse(id).map_err(StoreError::new)?;
+                Ok((id, row.try_get("document").map_err(store_error)?))
+            })
+            .collect()
+    }
+
+    /// Events of one order, oldest first: `(version, type, payload)`.
+    pub async fn order_events(
+        &self,
+        id: OrderId,
+    ) -> Result<Vec<(i64, String, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT version, type, payload FROM order_events WHERE order_id = $1 ORDER BY version",
+        )
+        .bind(id.to_string())
+        .fetch_all(self.pool())
+        .await
+        .map_err(store_error)?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("version").map_err(store_error)?,
+                    row.try_get("type").map_err(store_error)?,
+                    row.try_get("payload").map_err(store_error)?,
+                ))
+            })
+            .collect()
+    }
+}

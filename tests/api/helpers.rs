@@ -1,0 +1,304 @@
+//! `spawn_app` starts the real application on port 0 in its own actix System (its own
+//! thread), with a fresh database in a temporary directory. `TestApp` has one method per
+//! endpoint the tests use.
+
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use rampflow::config::{Secret, Settings};
+use rampflow::startup::Application;
+use reqwest::{Method, Response, StatusCode};
+use serde_json::{json, Value};
+
+pub const ADMIN_TOKEN: &str = "test-admin-token";
+
+pub struct TestApp {
+    pub address: String,
+    pub port: u16,
+    pub client: reqwest::Client,
+    pub data_dir: tempfile::TempDir,
+    server: actix_web::dev::ServerHandle,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// A party the operator created: its id and API key.
+#[derive(Debug, Clone)]
+pub struct Party {
+    pub id: String,
+    pub key: String,
+}
+
+/// A wallet, a partner, and a user of the wallet who granted the partner access.
+#[derive(Debug, Clone)]
+pub struct Fixture {
+    pub wallet: Party,
+    pub partner: Party,
+    pub user_ref: String,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the app with the test defaults, adjusted by `customize` (short timers, say).
+pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
+    let data_dir = tempfile::tempdir().expect("a temporary directory");
+    let mut settings = Settings::defaults();
+    settings.bind = "127.0.0.1:0".into();
+    settings.database_url = format!("sqlite://{}/rampflow.db", data_dir.path().display());
+    settings.data_dir = data_dir.path().to_path_buf();
+    settings.admin_token = Some(Secret::new(ADMIN_TOKEN));
+    settings.http.workers = 2;
+    settings.actors.arbiters = 2;
+    customize(&mut settings);
+    let (ready, started) = tokio::sync::oneshot::channel();
+    let thread = std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let app = Application::build(settings).await.expect("the app builds");
+            let _ = ready.send((app.port(), app.handle()));
+            app.run_until_stopped().await.expect("the app runs");
+        })
+    });
+    let (port, server) = started.await.expect("the app started");
+    let app = TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        client: reqwest::Client::new(),
+        data_dir,
+        server,
+        thread: Some(thread),
+    };
+    app.wait_until_ready().await;
+    app
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // `stop` sends the command at once; the returned future only reports completion.
+        drop(self.server.stop(false));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl TestApp {
+    async fn wait_until_ready(&self) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let ready = self
+                .client
+                .get(format!("{}/readyz", self.address))
+                .send()
+                .await
+                .map(|r| r.status() == StatusCode::OK)
+                .unwrap_or(false);
+            if ready {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the app never became ready"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Any request; `body` is sent as JSON when given.
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<&Value>,
+    ) -> Response {
+        let mut request = self
+            .client
+            .request(method, format!("{}{}", self.address, path));
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.expect("the request was sent")
+    }
+
+    pub async fn get(&self, path: &str, key: &str) -> Response {
+        self.request(Method::GET, path, Some(key), None).await
+    }
+
+    pub async fn post(&self, path: &str, key: &str, body: &Value) -> Response {
+        self.request(Method::POST, path, Some(key), Some(body))
+            .await
+    }
+
+    pub async fn put(&self, path: &str, key: &str, body: &Value) -> Response {
+        self.request(Method::PUT, path, Some(key), Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, key: &str) -> Response {
+        self.request(Method::DELETE, path, Some(key), None).await
+    }
+
+    pub async fn create_wallet(&self, name: &str) -> Party {
+        self.create_party("wallets", name).await
+    }
+
+    pub async fn create_partner(&self, name: &str) -> Party {
+        self.create_party("partners", name).await
+    }
+
+    async fn create_party(&self, kind: &str, name: &str) -> Party {
+        let response = self
+            .post(
+                &format!("/v1/admin/{kind}"),
+                ADMIN_TOKEN,
+                &json!({ "name": name }),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let body: Value = response.json().await.unwrap();
+        Party {
+            id: body["id"].as_str().unwrap().to_owned(),
+            key: body["api_key"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    pub async fn put_user(&self, wallet: &Party, user_ref: &str, data: &Value) -> Response {
+        self.put(&format!("/v1/users/{user_ref}"), &wallet.key, data)
+            .await
+    }
+
+    pub async fn grant(&self, wallet: &Party, user_ref: &str, partner: &Party) -> Response {
+        self.put(
+            &format!("/v1/users/{user_ref}/grants/{}", partner.id),
+            &wallet.key,
+            &json!({}),
+        )
+        .await
+    }
+
+    /// A wallet, a partner, and a user with KYC data who granted the partner access.
+    pub async fn fixture(&self) -> Fixture {
+        let wallet = self.create_wallet("Test Wallet").await;
+        let partner = self.create_partner("Test Partner").await;
+        let user_ref = "u-42".to_owned();
+        let response = self
+            .put_user(
+                &wallet,
+                &user_ref,
+                &json!({ "email": "ada@example.com", "country": "NG" }),
+            )
+            .await;
+        assert!(response.status().is_success());
+        assert_eq!(
+            self.grant(&wallet, &user_ref, &partner).await.status(),
+            StatusCode::OK
+        );
+        Fixture {
+            wallet,
+            partner,
+            user_ref,
+        }
+    }
+
+    pub async fn create_order(&self, wallet: &Party, body: &Value) -> Response {
+        self.post("/v1/orders", &wallet.key, body).await
+    }
+
+    /// Creates an order in `direction` for the fixture and returns its resource.
+    pub async fn new_order(&self, fixture: &Fixture, direction: &str) -> Value {
+        let response = self
+            .create_order(&fixture.wallet, &order_body(direction, fixture))
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        response.json().await.unwrap()
+    }
+
+    /// `POST /v1/orders/{id}/{command}` with `body`.
+    pub async fn command(
+        &self,
+        key: &str,
+        order_id: &str,
+        command: &str,
+        body: &Value,
+    ) -> Response {
+        self.post(&format!("/v1/orders/{order_id}/{command}"), key, body)
+            .await
+    }
+
+    pub async fn get_order(&self, key: &str, order_id: &str) -> Value {
+        let response = self.get(&format!("/v1/orders/{order_id}"), key).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.unwrap()
+    }
+
+    /// Polls the order until it reaches `status`, or fails after `limit`.
+    pub async fn wait_for_status(
+        &self,
+        key: &str,
+        order_id: &str,
+        status: &str,
+        limit: Duration,
+    ) -> Value {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let order = self.get_order(key, order_id).await;
+            if order["status"] == status {
+                return order;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "order {order_id} is still {} after {limit:?}, expected {status}",
+                order["status"]
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+}
+
+/// A valid create-order body for the fixture.
+pub fn order_body(direction: &str, fixture: &Fixture) -> Value {
+    json!({
+        "direction": direction,
+        "partner_id": fixture.partner.id,
+        "user_ref": fixture.user_ref,
+        "crypto": { "asset": "USDC", "network": "solana", "amount": "10.00" },
+        "fiat": { "currency": "NGN", "amount": "15000.00" },
+        "user_wallet_address": "F2etcaJ1userWallet",
+        "payment_method": "bank_transfer",
+        "external_ref": "w-991"
+    })
+}
+
+/// A valid accept body: a crypto address for off-ramp, bank details for on-ramp.
+pub fn accept_body(direction: &str) -> Value {
+    if direction == "offramp" {
+        json!({ "external_id": "p-1", "deposit": { "address": "DepositAddr111" } })
+    } else {
+        json!({
+            "external_id": "p-1",
+            "deposit": { "bank": { "name": "GTBank", "account": "0123456789", "reference": "RF-1" } }
+        })
+    }
+}
+
+/// The amount `funds-received` must report for the order to be consistent.
+pub fn expected_funds(direction: &str) -> &'static str {
+    if direction == "offramp" {
+        "10.00"
+    } else {
+        "15000.00"
+    }
+}
+
+/// Asserts the error envelope and returns it.
+pub async fn assert_error(response: Response, status: StatusCode, code: &str) -> Value {
+    assert_eq!(response.status(), status, "unexpected status");
+    let body: Value = response.json().await.expect("an error body in JSON");
+    assert_eq!(body["error"]["code"], code, "unexpected error: {body}");
+    assert!(body["error"]["message"].is_string(), "no message: {body}");
+    body
+}
