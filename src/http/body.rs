@@ -94,6 +94,16 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             let inner = error.into_inner();
             return Err(match inner.classify() {
                 serde_json::error::Category::Data => data_error(&path, &inner),
+                // serde_json reports a number or boolean where an enum is expected as a syntax
+                // error ("expected value") though the JSON is fine: the value has the wrong
+                // type. Find the field by reading the body again through a `Value`.
+                serde_json::error::Category::Syntax => match wrong_shape::<T>(bytes) {
+                    Some(error) => error,
+                    None => ApiError::malformed(format!(
+                        "the body is not valid JSON: {}",
+                        without_position(&inner)
+                    )),
+                },
                 _ => ApiError::malformed(format!(
                     "the body is not valid JSON: {}",
                     without_position(&inner)
@@ -105,6 +115,19 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         ApiError::malformed("the body has trailing characters after the JSON value")
     })?;
     Ok(value)
+}
+
+/// When `bytes` are valid JSON that `T` still refuses, the 422 naming the field; `None` when
+/// the body is not JSON at all.
+fn wrong_shape<T: DeserializeOwned>(bytes: &[u8]) -> Option<ApiError> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    match serde_path_to_error::deserialize::<_, T>(value) {
+        Ok(_) => None,
+        Err(error) => {
+            let path = error.path().to_string();
+            Some(data_error(&path, &error.into_inner()))
+        }
+    }
 }
 
 /// Names the field the way a client wrote it: `crypto.amount`, `fees[0].type`.
@@ -204,6 +227,26 @@ mod tests {
         let (_, unknown) =
             details(parse::<Outer>(br#"{"crypto":{"amount":"1"},"x":1}"#).unwrap_err());
         assert_eq!(unknown["field"], "x");
+    }
+
+    #[test]
+    fn a_number_for_an_enum_names_the_field() {
+        #[derive(Debug, Deserialize)]
+        #[serde(rename_all = "lowercase")]
+        #[allow(dead_code)]
+        enum Kind {
+            Onramp,
+        }
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct WithEnum {
+            kinds: Vec<Kind>,
+        }
+        let (code, details) = details(parse::<WithEnum>(br#"{"kinds":["onramp",1]}"#).unwrap_err());
+        assert_eq!(code, "validation_failed");
+        assert_eq!(details["field"], "kinds[1]");
+        let (code, _) = details(parse::<WithEnum>(br#"{"kinds":[1}"#).unwrap_err());
+        assert_eq!(code, "malformed_request");
     }
 
     #[test]

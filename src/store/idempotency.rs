@@ -2,13 +2,13 @@
 
 use rampflow_actors::model::Timestamp;
 use rampflow_actors::store::{IdempotencyRecord, StoreError};
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{Any, Row, Transaction};
 
 use super::{store_error, Store};
 
 /// Inserts the record unless the key is already taken; tells which.
 pub(crate) async fn insert(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     record: &IdempotencyRecord,
 ) -> Result<bool, sqlx::Error> {
     let inserted = sqlx::query(

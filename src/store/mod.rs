@@ -1,9 +1,12 @@
-//! The database: sqlx over SQLite (WAL, `synchronous=FULL`), the embedded default.
+//! The database, through sqlx's `Any` driver: SQLite (WAL, `synchronous=FULL`) embedded by
+//! default, PostgreSQL when `RAMPFLOW_DATABASE_URL` is a `postgres://` URL.
 //!
 //! Queries are grouped by aggregate: [`orders`] (the actors' [`OrderStore`] and the order
 //! listings), [`parties`] (wallets, partners and their keys), [`users`] (KYC data, grants and
-//! the access log) and [`idempotency`]. The SQL sticks to what PostgreSQL also accepts, so a
-//! second backend can stand beside this one behind the same `OrderStore` trait.
+//! the access log) and [`idempotency`]. Every query is written once, in SQL both engines accept
+//! (`$n` parameters, `ON CONFLICT`, `RETURNING`); times are integer milliseconds and ids are
+//! text, so no engine-specific type crosses the boundary. The two engines differ only in their
+//! migrations (`migrations/sqlite`, `migrations/postgres`) and connection setup, both here.
 //!
 //! [`OrderStore`]: rampflow_actors::store::OrderStore
 
@@ -13,58 +16,93 @@ pub mod parties;
 pub mod users;
 
 use std::path::Path;
-use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
 use rampflow_actors::store::StoreError;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor};
 
 use crate::config::Settings;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
 
 /// The service's database handle. Cheap to clone.
 #[derive(Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
+    engine: Engine,
 }
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 impl Store {
-    /// Opens (creating if needed) the database named by `database_url`.
+    /// Opens the database named by `database_url`, creating a SQLite file if needed.
     pub async fn connect(settings: &Settings) -> anyhow::Result<Store> {
+        sqlx::any::install_default_drivers();
         let url = settings.database_url.as_str();
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            bail!("PostgreSQL is not supported by this build yet; use a sqlite:// URL");
-        }
-        if !url.starts_with("sqlite:") {
-            bail!("unsupported database URL {url:?}; expected sqlite://PATH");
-        }
-        let options = SqliteConnectOptions::from_str(url)
-            .with_context(|| format!("invalid database URL {url:?}"))?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            .busy_timeout(settings.database.busy_timeout);
-        if let Some(parent) = Path::new(options.get_filename()).parent() {
-            if !parent.as_os_str().is_empty() {
+        let busy_timeout_ms = settings.database.busy_timeout.as_millis();
+        let options = AnyPoolOptions::new()
+            .max_connections(settings.database.max_connections.max(2))
+            .acquire_timeout(Duration::from_secs(10));
+        let (engine, pool) = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = options.connect(url).await;
+            (Engine::Postgres, pool)
+        } else if let Some(path) = url.strip_prefix("sqlite://") {
+            let file = path.split('?').next().unwrap_or(path);
+            if let Some(parent) = Path::new(file)
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+            {
                 std::fs::create_dir_all(parent)
                     .with_context(|| format!("cannot create {}", parent.display()))?;
             }
-        }
-        let pool = SqlitePoolOptions::new()
-            .max_connections(settings.database.max_connections.max(2))
-            .acquire_timeout(Duration::from_secs(10))
-            .connect_with(options)
-            .await
-            .with_context(|| format!("cannot open the database at {url}"))?;
-        Ok(Store { pool })
+            let url = if url.contains("mode=") {
+                url.to_owned()
+            } else if url.contains('?') {
+                format!("{url}&mode=rwc")
+            } else {
+                format!("{url}?mode=rwc")
+            };
+            // WAL lets readers run beside the one writer; FULL makes every commit durable
+            // before it is acknowledged (the promise behind every 2xx).
+            let pragmas = format!(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {busy_timeout_ms};"
+            );
+            let pool = options
+                .after_connect(move |connection, _| {
+                    let pragmas = pragmas.clone();
+                    Box::pin(async move {
+                        connection.execute(pragmas.as_str()).await?;
+                        Ok(())
+                    })
+                })
+                .connect(&url)
+                .await;
+            (Engine::Sqlite, pool)
+        } else {
+            bail!("unsupported database URL {url:?}: use sqlite://PATH or postgres://…");
+        };
+        let pool = pool.with_context(|| format!("cannot open the database at {}", redact(url)))?;
+        Ok(Store { pool, engine })
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        MIGRATOR
+        let migrations = match self.engine {
+            Engine::Sqlite => &SQLITE_MIGRATIONS,
+            Engine::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrations
             .run(&self.pool)
             .await
             .context("database migration failed")
@@ -83,12 +121,23 @@ impl Store {
         self.pool.close().await;
     }
 
-    pub(crate) fn pool(&self) -> &SqlitePool {
+    pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
     }
 }
 
-/// Keeps the cause in the log and gives the caller an opaque error.
+/// Keeps a password in a URL out of logs and errors.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://…@{}", &url[..scheme], &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
 pub(crate) fn store_error(error: sqlx::Error) -> StoreError {
     StoreError::new(error)
 }
+
+pub(crate) type DbRow = AnyRow;

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use rampflow_actors::model::{OrderId, PartnerId, Timestamp, WalletId};
 use rampflow_actors::order::{Direction, OrderState, Status, Timers};
 use rampflow_actors::store::{OrderStore, OrderWrite, StoreError, WriteOutcome};
-use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
+use sqlx::{Any, Row, Transaction};
 
 use super::{store_error, Store};
 
@@ -14,6 +14,11 @@ use super::{store_error, Store};
 pub enum OrderScope {
     Wallet(WalletId),
     Partner(PartnerId),
+}
+
+enum Bind {
+    Text(String),
+    Int(i64),
 }
 
 /// The filters of `GET /v1/orders`, already parsed.
@@ -74,7 +79,7 @@ impl OrderStore for Store {
 /// One write of a batch. Row counts tell whether the compare-and-set held; a write that did
 /// not land leaves nothing behind.
 async fn apply(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     write: &OrderWrite,
 ) -> Result<WriteOutcome, sqlx::Error> {
     if let Some(record) = &write.idempotency {
@@ -122,7 +127,7 @@ async fn apply(
         .bind(order.external_id.as_ref().map(|r| r.as_str()))
         .bind(order.created_at.as_millis())
         .bind(order.updated_at.as_millis())
-        .bind(order.status.is_live())
+        .bind(i64::from(order.status.is_live()))
         .bind(due(timers.acceptance))
         .bind(due(timers.reminder))
         .bind(due(timers.expiry))
@@ -142,7 +147,7 @@ async fn apply(
         .bind(order.version as i64)
         .bind(order.external_id.as_ref().map(|r| r.as_str()))
         .bind(order.updated_at.as_millis())
-        .bind(order.status.is_live())
+        .bind(i64::from(order.status.is_live()))
         .bind(due(timers.acceptance))
         .bind(due(timers.reminder))
         .bind(due(timers.expiry))
@@ -180,7 +185,7 @@ async fn apply(
     Ok(WriteOutcome::Committed)
 }
 
-fn state_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<OrderState, StoreError> {
+fn state_from_row(row: &super::DbRow) -> Result<OrderState, StoreError> {
     let document: &str = row.try_get("document").map_err(store_error)?;
     let order = serde_json::from_str(document)
         .map_err(|e| StoreError::new(format!("stored order does not parse: {e}")))?;
@@ -212,53 +217,80 @@ impl Store {
         filter: &OrderFilter,
         limit: u32,
     ) -> Result<Vec<(OrderId, String)>, StoreError> {
-        let mut query: QueryBuilder<Sqlite> =
-            QueryBuilder::new("SELECT id, document FROM orders WHERE ");
-        match scope {
-            OrderScope::Wallet(wallet) => query.push("wallet_id = ").push_bind(wallet.to_string()),
-            OrderScope::Partner(partner) => {
-                query.push("partner_id = ").push_bind(partner.to_string())
-            }
+        // Numbered `$n` parameters, which both engines accept (sqlx's QueryBuilder writes `?`
+        // for the Any driver, which PostgreSQL refuses).
+        let mut sql = String::from("SELECT id, document FROM orders WHERE ");
+        let mut binds: Vec<Bind> = Vec::new();
+        let mut condition = |sql: &mut String, clause: &str, value: Bind| {
+            binds.push(value);
+            sql.push_str(&clause.replace('?', &format!("${}", binds.len())));
         };
+        match scope {
+            OrderScope::Wallet(id) => {
+                condition(&mut sql, "wallet_id = ?", Bind::Text(id.to_string()))
+            }
+            OrderScope::Partner(id) => {
+                condition(&mut sql, "partner_id = ?", Bind::Text(id.to_string()))
+            }
+        }
         if let Some(status) = filter.status {
-            query.push(" AND status = ").push_bind(status.as_str());
+            condition(
+                &mut sql,
+                " AND status = ?",
+                Bind::Text(status.as_str().to_owned()),
+            );
         }
         if let Some(direction) = filter.direction {
-            query
-                .push(" AND direction = ")
-                .push_bind(direction.as_str());
+            condition(
+                &mut sql,
+                " AND direction = ?",
+                Bind::Text(direction.as_str().to_owned()),
+            );
         }
         if let Some(partner) = filter.partner_id {
-            query
-                .push(" AND partner_id = ")
-                .push_bind(partner.to_string());
+            condition(
+                &mut sql,
+                " AND partner_id = ?",
+                Bind::Text(partner.to_string()),
+            );
         }
         if let Some(external_id) = &filter.external_id {
-            query
-                .push(" AND external_id = ")
-                .push_bind(external_id.clone());
+            condition(
+                &mut sql,
+                " AND external_id = ?",
+                Bind::Text(external_id.clone()),
+            );
         }
         if let Some(after) = filter.created_after {
-            query
-                .push(" AND created_at > ")
-                .push_bind(after.as_millis());
+            condition(
+                &mut sql,
+                " AND created_at > ?",
+                Bind::Int(after.as_millis()),
+            );
         }
         if let Some(before) = filter.created_before {
-            query
-                .push(" AND created_at < ")
-                .push_bind(before.as_millis());
+            condition(
+                &mut sql,
+                " AND created_at < ?",
+                Bind::Int(before.as_millis()),
+            );
         }
         if let Some(before_id) = filter.before_id {
-            query.push(" AND id < ").push_bind(before_id.to_string());
+            condition(&mut sql, " AND id < ?", Bind::Text(before_id.to_string()));
         }
-        query
-            .push(" ORDER BY id DESC LIMIT ")
-            .push_bind(i64::from(limit));
-        let rows = query
-            .build()
-            .fetch_all(self.pool())
-            .await
-            .map_err(store_error)?;
+        condition(
+            &mut sql,
+            " ORDER BY id DESC LIMIT ?",
+            Bind::Int(i64::from(limit)),
+        );
+        let mut query = sqlx::query(&sql);
+        for bind in binds {
+            query = match bind {
+                Bind::Text(text) => query.bind(text),
+                Bind::Int(number) => query.bind(number),
+            };
+        }
+        let rows = query.fetch_all(self.pool()).await.map_err(store_error)?;
         rows.iter()
             .map(|row| {
                 let id: &str = row.try_get("id").map_err(store_error)?;
