@@ -1,3 +1,4 @@
+use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,7 +13,18 @@ use crate::store::OrderStore;
 
 /// The directory of live order actors. A `DashMap`, so the HTTP path finds an actor without
 /// queueing behind the registry's mailbox.
-pub type Directory = DashMap<OrderId, Addr<OrderActor>>;
+pub type Directory = DashMap<OrderId, ActorHandle>;
+
+/// How to reach one order actor, and how many requests wait in its mailbox.
+///
+/// actix bounds a mailbox per *sender*: every `Addr` clone may park one message beyond the
+/// capacity, and each request clones the address, so actix's own bound does not hold under
+/// many concurrent requests. This counter is the real bound.
+#[derive(Clone)]
+pub struct ActorHandle {
+    pub addr: Addr<OrderActor>,
+    pub queued: Arc<AtomicUsize>,
+}
 
 /// What every order actor shares.
 pub struct ActorEnv {

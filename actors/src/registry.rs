@@ -8,7 +8,7 @@
 //!   reloads its state from the store (see `OrderActor::restarting`).
 //! - The [`RegistryActor`] rehydrates every live order at boot, timers included.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,7 +16,7 @@ use actix::prelude::*;
 use dashmap::mapref::entry::Entry;
 use tokio::sync::oneshot;
 
-use crate::env::{ActorEnv, Directory};
+use crate::env::{ActorEnv, ActorHandle, Directory};
 use crate::journal::{CommitError, Journal};
 use crate::model::{OrderId, Timestamp};
 use crate::order::{
@@ -176,8 +176,8 @@ impl Registry {
         party: Party,
         command: Command,
     ) -> Result<OrderReply, ReplyError> {
-        let addr = self.find(id).await?;
-        self.ask(&addr, |reply| Execute {
+        let handle = self.find(id).await?;
+        self.ask(&handle, |reply| Execute {
             party,
             command,
             reply,
@@ -194,9 +194,9 @@ impl Registry {
             .directory
             .get(&id)
             .map(|entry| entry.value().clone())
-            .filter(Addr::connected);
-        if let Some(addr) = live {
-            return self.ask(&addr, |reply| Snapshot { party, reply }).await;
+            .filter(|handle| handle.addr.connected());
+        if let Some(handle) = live {
+            return self.ask(&handle, |reply| Snapshot { party, reply }).await;
         }
         let state = self.load(id).await?;
         if !party.may_see(&state.order) {
@@ -209,19 +209,25 @@ impl Registry {
         })
     }
 
+    /// Sends a request to an actor, or answers `Overloaded` at once if its mailbox is full.
     async fn ask<M>(
         &self,
-        addr: &Addr<OrderActor>,
+        handle: &ActorHandle,
         message: impl FnOnce(ReplySender) -> M,
     ) -> Result<OrderReply, ReplyError>
     where
         M: Message<Result = ()> + Send + 'static,
         OrderActor: Handler<M>,
     {
+        if handle.queued.fetch_add(1, Ordering::Relaxed) >= self.inner.env.mailbox_capacity {
+            handle.queued.fetch_sub(1, Ordering::Relaxed);
+            return Err(ReplyError::Overloaded);
+        }
         let (reply, answer) = oneshot::channel();
         let depth = &self.inner.env.stats.mailbox_depth;
         depth.fetch_add(1, Ordering::Relaxed);
-        if let Err(error) = addr.try_send(message(reply)) {
+        if let Err(error) = handle.addr.try_send(message(reply)) {
+            handle.queued.fetch_sub(1, Ordering::Relaxed);
             depth.fetch_sub(1, Ordering::Relaxed);
             return Err(match error {
                 SendError::Full(_) => ReplyError::Overloaded,
@@ -233,9 +239,9 @@ impl Registry {
             .unwrap_or_else(|_| Err(ReplyError::Internal("order actor dropped the reply".into())))
     }
 
-    async fn find(&self, id: OrderId) -> Result<Addr<OrderActor>, ReplyError> {
+    async fn find(&self, id: OrderId) -> Result<ActorHandle, ReplyError> {
         if let Some(entry) = self.inner.env.directory.get(&id) {
-            if entry.value().connected() {
+            if entry.value().addr.connected() {
                 return Ok(entry.value().clone());
             }
         }
@@ -255,16 +261,19 @@ impl Registry {
     }
 
     /// The order's actor, starting it from `state` unless one is already running.
-    fn ensure_started(&self, state: Arc<OrderState>, document: Arc<str>) -> Addr<OrderActor> {
+    fn ensure_started(&self, state: Arc<OrderState>, document: Arc<str>) -> ActorHandle {
         let id = state.order.id;
         match self.inner.env.directory.entry(id) {
-            Entry::Occupied(entry) if entry.get().connected() => entry.get().clone(),
+            Entry::Occupied(entry) if entry.get().addr.connected() => entry.get().clone(),
             entry => {
                 let arbiter = &self.inner.arbiters[placement(id, self.inner.arbiters.len())];
                 let env = self.inner.env.clone();
+                let queued = Arc::new(AtomicUsize::new(0));
+                let actor_queued = queued.clone();
                 let addr = actix::Supervisor::start_in_arbiter(arbiter, move |_| {
-                    OrderActor::new(env, state, document)
+                    OrderActor::new(env, actor_queued, state, document)
                 });
+                let handle = ActorHandle { addr, queued };
                 self.inner
                     .env
                     .stats
@@ -272,13 +281,13 @@ impl Registry {
                     .fetch_add(1, Ordering::Relaxed);
                 match entry {
                     Entry::Occupied(mut occupied) => {
-                        occupied.insert(addr.clone());
+                        occupied.insert(handle.clone());
                     }
                     Entry::Vacant(vacant) => {
-                        vacant.insert(addr.clone());
+                        vacant.insert(handle.clone());
                     }
                 }
-                addr
+                handle
             }
         }
     }

@@ -7,7 +7,7 @@
 //! mailbox and turn a full one into a 503 instead of waiting.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -104,6 +104,8 @@ impl Message for TimerDue {
 pub struct OrderActor {
     id: OrderId,
     env: Arc<ActorEnv>,
+    /// Requests accepted into this actor's mailbox and not yet handled (see `ActorHandle`).
+    queued: Arc<AtomicUsize>,
     state: Arc<OrderState>,
     document: Arc<str>,
     armed: [Option<SpawnHandle>; TimerKind::ALL.len()],
@@ -118,10 +120,16 @@ pub struct OrderActor {
 }
 
 impl OrderActor {
-    pub(crate) fn new(env: Arc<ActorEnv>, state: Arc<OrderState>, document: Arc<str>) -> Self {
+    pub(crate) fn new(
+        env: Arc<ActorEnv>,
+        queued: Arc<AtomicUsize>,
+        state: Arc<OrderState>,
+        document: Arc<str>,
+    ) -> Self {
         OrderActor {
             id: state.order.id,
             env,
+            queued,
             state,
             document,
             armed: Default::default(),
@@ -131,6 +139,12 @@ impl OrderActor {
             reload_on_start: false,
             passivating: false,
         }
+    }
+
+    /// A request left the mailbox.
+    fn dequeued(&self) {
+        self.queued.fetch_sub(1, Ordering::Relaxed);
+        self.env.stats.mailbox_depth.fetch_sub(1, Ordering::Relaxed);
     }
 
     fn reply_now(&self) -> OrderReply {
@@ -268,7 +282,7 @@ impl OrderActor {
         let me = ctx.address();
         self.env
             .directory
-            .remove_if(&self.id, |_, addr| *addr == me);
+            .remove_if(&self.id, |_, handle| handle.addr == me);
         drop(me);
         self.passivating = true;
         self.env.stats.passivations.fetch_add(1, Ordering::Relaxed);
@@ -435,7 +449,7 @@ impl Handler<Execute> for OrderActor {
     type Result = AtomicResponse<Self, ()>;
 
     fn handle(&mut self, msg: Execute, _ctx: &mut Self::Context) -> Self::Result {
-        self.env.stats.mailbox_depth.fetch_sub(1, Ordering::Relaxed);
+        self.dequeued();
         self.execute(msg.party, msg.command, Some(msg.reply))
     }
 }
@@ -452,7 +466,7 @@ impl Handler<Snapshot> for OrderActor {
     type Result = ();
 
     fn handle(&mut self, msg: Snapshot, _ctx: &mut Self::Context) {
-        self.env.stats.mailbox_depth.fetch_sub(1, Ordering::Relaxed);
+        self.dequeued();
         let reply = if msg.party.may_see(&self.state.order) {
             Ok(self.reply_now())
         } else {
