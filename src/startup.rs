@@ -11,6 +11,7 @@ use actix_web::dev::{Server, ServerHandle};
 use actix_web::{web, HttpServer};
 use anyhow::Context;
 use rampflow_actors::journal::{Journal, JournalSettings};
+use rampflow_actors::model::Timestamp;
 use rampflow_actors::registry::{Registry, RegistrySettings};
 use rampflow_actors::store::OrderStore;
 
@@ -67,6 +68,7 @@ impl Application {
             sealer: Sealer::new(&admin_token),
             in_flight: Default::default(),
         });
+        spawn_idempotency_purge(state.store.clone(), state.settings.idempotency.retention);
         let app_state = state.clone();
         let server = HttpServer::new(move || http::app(app_state.clone()))
             .workers(workers)
@@ -108,6 +110,23 @@ impl Application {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// Forgets idempotency records once they are older than the retention (at least the 24 h the
+/// contract promises), so the table does not grow forever.
+fn spawn_idempotency_purge(store: Store, retention: Duration) {
+    actix_web::rt::spawn(async move {
+        let mut every = actix_web::rt::time::interval(Duration::from_secs(600));
+        loop {
+            every.tick().await;
+            let before = Timestamp::now().minus(retention);
+            match store.purge_idempotency_records(before).await {
+                Ok(0) => {}
+                Ok(purged) => tracing::info!(purged, "forgot expired idempotency keys"),
+                Err(error) => tracing::warn!(%error, "could not purge idempotency keys"),
+            }
+        }
+    });
 }
 
 /// Waits until no command sits in a mailbox and the journal has committed what it holds.

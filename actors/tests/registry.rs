@@ -1,0 +1,328 @@
+//! The actors against an in-memory store: compare-and-set conflicts, timers, passivation and
+//! rehydration, without HTTP or SQL in the way.
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use rampflow_actors::journal::{Journal, JournalSettings};
+use rampflow_actors::model::{
+    Address, AssetCode, FiatCurrency, Network, OrderId, PartnerId, PaymentMethod, UserRef, WalletId,
+};
+use rampflow_actors::order::{
+    amount, Accept, Command, Crypto, DepositInstructions, Direction, Fiat, NewOrder, OrderState,
+    Party, Rejection, ReplyError, Status,
+};
+use rampflow_actors::registry::{Registry, RegistrySettings};
+use rampflow_actors::store::{OrderStore, OrderWrite, StoreError, WriteOutcome};
+
+/// Orders in a map, with the same compare-and-set rule as the SQL store.
+#[derive(Default)]
+struct MemoryStore {
+    orders: Mutex<HashMap<OrderId, OrderState>>,
+    events: Mutex<Vec<(OrderId, u64, &'static str)>>,
+}
+
+impl MemoryStore {
+    /// A second writer changes the order behind its actor's back.
+    fn bump_behind_the_actor(&self, id: OrderId) {
+        let mut orders = self.orders.lock().unwrap();
+        let state = orders.get_mut(&id).unwrap();
+        state.order.version += 1;
+        state.order.external_ref = None;
+    }
+}
+
+#[async_trait]
+impl OrderStore for MemoryStore {
+    async fn commit(&self, writes: &[OrderWrite]) -> Result<Vec<WriteOutcome>, StoreError> {
+        let mut orders = self.orders.lock().unwrap();
+        let mut events = self.events.lock().unwrap();
+        Ok(writes
+            .iter()
+            .map(|write| {
+                let stored = orders
+                    .get(&write.state.order.id)
+                    .map(|s| s.order.version)
+                    .unwrap_or(0);
+                if stored != write.expected_version {
+                    return WriteOutcome::VersionConflict;
+                }
+                orders.insert(write.state.order.id, (*write.state).clone());
+                events.push((
+                    write.event.order_id,
+                    write.event.version,
+                    write.event.event_type.as_str(),
+                ));
+                WriteOutcome::Committed
+            })
+            .collect())
+    }
+
+    async fn load(&self, id: OrderId) -> Result<Option<OrderState>, StoreError> {
+        Ok(self.orders.lock().unwrap().get(&id).cloned())
+    }
+
+    async fn live_orders(
+        &self,
+        after: Option<OrderId>,
+        limit: u32,
+    ) -> Result<Vec<OrderState>, StoreError> {
+        let orders = self.orders.lock().unwrap();
+        let mut live: Vec<OrderState> = orders
+            .values()
+            .filter(|s| s.order.status.is_live() && Some(s.order.id) > after)
+            .cloned()
+            .collect();
+        live.sort_by_key(|s| s.order.id);
+        live.truncate(limit as usize);
+        Ok(live)
+    }
+}
+
+fn start(store: Arc<MemoryStore>, passivate_after: Duration) -> Registry {
+    let journal = Journal::start(store.clone(), JournalSettings::default());
+    Registry::start(
+        store,
+        journal,
+        RegistrySettings {
+            arbiters: 2,
+            passivate_after,
+            ..RegistrySettings::default()
+        },
+    )
+}
+
+fn new_order(wallet: WalletId, partner: PartnerId) -> NewOrder {
+    NewOrder {
+        id: OrderId::new(),
+        direction: Direction::Offramp,
+        wallet_id: wallet,
+        partner_id: partner,
+        user_ref: UserRef::parse("u-1").unwrap(),
+        external_ref: None,
+        crypto: Crypto {
+            asset: AssetCode::parse("USDC").unwrap(),
+            network: Network::parse("solana").unwrap(),
+            amount: amount("10"),
+        },
+        fiat: Fiat {
+            currency: FiatCurrency::parse("NGN").unwrap(),
+            amount: amount("15000"),
+        },
+        rate: None,
+        fees: Vec::new(),
+        user_wallet_address: Address::parse("UserAddr").unwrap(),
+        payment_method: PaymentMethod::parse("bank_transfer").unwrap(),
+    }
+}
+
+fn accept(window: Duration) -> Command {
+    Command::Accept(Accept {
+        external_id: None,
+        rate: None,
+        fees: None,
+        deposit: DepositInstructions::Crypto {
+            address: Address::parse("Deposit1").unwrap(),
+            tag: None,
+        },
+        deposit_window: window,
+        remind_before: None,
+    })
+}
+
+/// Polls `check` until it holds, failing after a generous deadline.
+async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !check() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[actix_rt::test]
+async fn a_second_writer_is_never_overwritten_the_actor_reloads_and_decides_again() {
+    let store = Arc::new(MemoryStore::default());
+    let registry = start(store.clone(), Duration::from_secs(60));
+    let (wallet, partner) = (WalletId::new(), PartnerId::new());
+    let created = registry
+        .create(new_order(wallet, partner), Duration::from_secs(600), None)
+        .await
+        .unwrap();
+    let id = created.state.order.id;
+
+    store.bump_behind_the_actor(id);
+    let accepted = registry
+        .execute(id, Party::Partner(partner), accept(Duration::from_secs(60)))
+        .await
+        .unwrap();
+    // Decided again on the stored version 2, so the accept lands as version 3.
+    assert_eq!(accepted.state.order.version, 3);
+    assert_eq!(store.load(id).await.unwrap().unwrap().order.version, 3);
+    registry.stop();
+}
+
+#[actix_rt::test]
+async fn another_party_sees_nothing_and_the_wrong_role_is_refused() {
+    let store = Arc::new(MemoryStore::default());
+    let registry = start(store.clone(), Duration::from_secs(60));
+    let (wallet, partner) = (WalletId::new(), PartnerId::new());
+    let id = registry
+        .create(new_order(wallet, partner), Duration::from_secs(600), None)
+        .await
+        .unwrap()
+        .state
+        .order
+        .id;
+    let stranger = Party::Partner(PartnerId::new());
+    let outcome = registry
+        .execute(id, stranger, accept(Duration::from_secs(60)))
+        .await;
+    assert!(matches!(outcome, Err(ReplyError::NotFound)));
+    let outcome = registry
+        .execute(id, Party::Wallet(wallet), accept(Duration::from_secs(60)))
+        .await;
+    assert!(matches!(outcome, Err(ReplyError::Forbidden)));
+    assert_eq!(store.load(id).await.unwrap().unwrap().order.version, 1);
+    registry.stop();
+}
+
+#[actix_rt::test]
+async fn timers_fire_through_the_actor_and_are_committed_once() {
+    let store = Arc::new(MemoryStore::default());
+    let registry = start(store.clone(), Duration::from_secs(60));
+    let (wallet, partner) = (WalletId::new(), PartnerId::new());
+    let id = registry
+        .create(new_order(wallet, partner), Duration::from_millis(50), None)
+        .await
+        .unwrap()
+        .state
+        .order
+        .id;
+    eventually("the acceptance timeout", || {
+        store.orders.lock().unwrap()[&id].order.status == Status::Expired
+    })
+    .await;
+    let state = store.load(id).await.unwrap().unwrap();
+    assert_eq!(state.order.version, 2);
+    assert_eq!(
+        state.order.failure.unwrap().code.as_str(),
+        "partner_timeout"
+    );
+    let expired_events = store
+        .events
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(order, _, kind)| *order == id && *kind == "order.expired")
+        .count();
+    assert_eq!(expired_events, 1);
+    let late = registry
+        .execute(id, Party::Partner(partner), accept(Duration::from_secs(60)))
+        .await;
+    assert!(matches!(
+        late,
+        Err(ReplyError::Rejected(Rejection::InvalidTransition {
+            status: Status::Expired,
+            ..
+        }))
+    ));
+    registry.stop();
+}
+
+#[actix_rt::test]
+async fn settled_orders_passivate_and_come_back_on_demand() {
+    let store = Arc::new(MemoryStore::default());
+    let registry = start(store.clone(), Duration::from_millis(50));
+    let (wallet, partner) = (WalletId::new(), PartnerId::new());
+    let id = registry
+        .create(new_order(wallet, partner), Duration::from_secs(600), None)
+        .await
+        .unwrap()
+        .state
+        .order
+        .id;
+    registry
+        .execute(id, Party::Wallet(wallet), Command::Cancel)
+        .await
+        .unwrap();
+    eventually("the cancelled order's actor leaves memory", || {
+        registry.stats().passivations.load(Ordering::Relaxed) == 1 && registry.active_actors() == 0
+    })
+    .await;
+    // A command after passivation activates it again from the store: a safe retry is still
+    // recognised, a different command is refused by the stored status.
+    let again = registry
+        .execute(id, Party::Wallet(wallet), Command::Cancel)
+        .await
+        .unwrap();
+    assert_eq!(again.state.order.version, 2);
+    let refused = registry
+        .execute(id, Party::Partner(partner), accept(Duration::from_secs(60)))
+        .await;
+    assert!(matches!(refused, Err(ReplyError::Rejected(_))));
+    assert_eq!(registry.stats().activations.load(Ordering::Relaxed), 2);
+    registry.stop();
+}
+
+#[actix_rt::test]
+async fn rehydration_brings_back_live_orders_with_their_timers() {
+    let store = Arc::new(MemoryStore::default());
+    let (wallet, partner) = (WalletId::new(), PartnerId::new());
+    // Orders committed by an earlier process: one due soon, one far away, one finished.
+    let first = start(store.clone(), Duration::from_secs(60));
+    let soon = first
+        .create(new_order(wallet, partner), Duration::from_millis(300), None)
+        .await
+        .unwrap()
+        .state
+        .order
+        .id;
+    let later = first
+        .create(new_order(wallet, partner), Duration::from_secs(3600), None)
+        .await
+        .unwrap()
+        .state
+        .order
+        .id;
+    let done = first
+        .create(new_order(wallet, partner), Duration::from_secs(3600), None)
+        .await
+        .unwrap()
+        .state
+        .order
+        .id;
+    first
+        .execute(done, Party::Wallet(wallet), Command::Cancel)
+        .await
+        .unwrap();
+    first.stop(); // the "crash": actors gone, store kept
+
+    let second = start(store.clone(), Duration::from_secs(60));
+    eventually("rehydration", || second.is_rehydrated()).await;
+    assert_eq!(
+        second.active_actors(),
+        2,
+        "the two live orders, not the cancelled one"
+    );
+    eventually("the re-armed acceptance timeout", || {
+        store.orders.lock().unwrap()[&soon].order.status == Status::Expired
+    })
+    .await;
+    assert_eq!(
+        store.orders.lock().unwrap()[&later].order.status,
+        Status::Created
+    );
+    assert!(
+        second
+            .stats()
+            .pending_timers(rampflow_actors::order::TimerKind::Acceptance)
+            >= 1
+    );
+    second.stop();
+}
