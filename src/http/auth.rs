@@ -4,6 +4,8 @@
 //! of entropy, so a fast hash is enough: there is nothing to brute-force. Known hashes are
 //! cached in memory so the hot path does not query the database to authenticate.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::web::Data;
@@ -99,6 +101,9 @@ pub fn hash_key(key: &str) -> String {
 pub struct Keys {
     admin_hash: String,
     known: DashMap<String, KeyOwner>,
+    /// Moves on every rotation. A lookup that started before a rotation must not put the key
+    /// it read back into the cache after the rotation forgot it.
+    generation: AtomicU64,
 }
 
 impl Keys {
@@ -106,11 +111,13 @@ impl Keys {
         Keys {
             admin_hash: hash_key(admin_token),
             known: DashMap::new(),
+            generation: AtomicU64::new(0),
         }
     }
 
     /// Forgets the cached keys of one party (after a rotation).
     pub fn forget(&self, owner: KeyOwner) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
         self.known.retain(|_, cached| *cached != owner);
     }
 }
@@ -125,8 +132,8 @@ impl FromRequest for Principal {
             .headers()
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(|k| k.trim().to_owned());
+            .and_then(bearer_token)
+            .map(str::to_owned);
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
             let key = key
@@ -139,15 +146,24 @@ impl FromRequest for Principal {
             if let Some(owner) = state.keys.known.get(&hash) {
                 return Ok(principal_of(*owner));
             }
+            let generation = state.keys.generation.load(Ordering::SeqCst);
             let owner = state
                 .store
                 .key_owner(&hash)
                 .await?
                 .ok_or_else(ApiError::unauthorized)?;
-            state.keys.known.insert(hash, owner);
+            if state.keys.generation.load(Ordering::SeqCst) == generation {
+                state.keys.known.insert(hash, owner);
+            }
             Ok(principal_of(owner))
         })
     }
+}
+
+/// The token of `Authorization: Bearer <token>`; the scheme is case-insensitive (RFC 9110).
+fn bearer_token(header: &str) -> Option<&str> {
+    let (scheme, token) = header.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
 fn principal_of(owner: KeyOwner) -> Principal {

@@ -14,9 +14,14 @@ use super::error::ApiError;
 use super::AppState;
 
 /// The raw body, at most `http.max_body_bytes`.
+///
+/// A body over the limit is not read further, but the 413 is only given when the handler asks
+/// for the body ([`RawBody::json`]): the key and the role are checked first, so an
+/// unauthenticated or forbidden caller gets its 401 or 403 whatever it sent.
 pub struct RawBody {
     bytes: Bytes,
     is_json: bool,
+    too_large: Option<usize>,
 }
 
 impl FromRequest for RawBody {
@@ -40,33 +45,43 @@ impl FromRequest for RawBody {
             .is_some_and(|m| m.essence_str() == "application/json");
         let mut payload = payload.take();
         Box::pin(async move {
+            let too_large = RawBody {
+                bytes: Bytes::new(),
+                is_json,
+                too_large: Some(limit),
+            };
             if declared.is_some_and(|len| len > limit) {
-                return Err(ApiError::payload_too_large(limit));
+                return Ok(too_large);
             }
             let mut body = BytesMut::new();
             while let Some(chunk) = payload.next().await {
                 let chunk =
                     chunk.map_err(|_| ApiError::malformed("could not read the request body"))?;
                 if body.len() + chunk.len() > limit {
-                    return Err(ApiError::payload_too_large(limit));
+                    return Ok(too_large);
                 }
                 body.extend_from_slice(&chunk);
             }
             Ok(RawBody {
                 bytes: body.freeze(),
                 is_json,
+                too_large: None,
             })
         })
     }
 }
 
 impl RawBody {
+    /// The body as received; only meaningful once [`RawBody::json`] accepted it.
     pub fn bytes(&self) -> &[u8] {
         &self.bytes
     }
 
     /// Parses a required JSON body.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        if let Some(limit) = self.too_large {
+            return Err(ApiError::payload_too_large(limit));
+        }
         if !self.is_json {
             return Err(ApiError::malformed(
                 "send the body as JSON with Content-Type: application/json",
@@ -78,7 +93,7 @@ impl RawBody {
     /// Parses a body that may be left out entirely (commands without required fields); an
     /// empty body reads as `{}`.
     pub fn json_or_empty<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
-        if self.bytes.iter().all(u8::is_ascii_whitespace) {
+        if self.too_large.is_none() && self.bytes.iter().all(u8::is_ascii_whitespace) {
             return parse(b"{}");
         }
         self.json()
@@ -92,22 +107,23 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         Err(error) => {
             let path = error.path().to_string();
             let inner = error.into_inner();
+            // A body that is not JSON at all is a 400, whatever the parser stumbled on first
+            // (a missing field is noticed before trailing garbage, say).
+            let value = match serde_json::from_slice::<serde_json::Value>(bytes) {
+                Ok(value) => value,
+                Err(syntax) => {
+                    return Err(ApiError::malformed(format!(
+                        "the body is not valid JSON: {}",
+                        without_position(&syntax)
+                    )))
+                }
+            };
             return Err(match inner.classify() {
                 serde_json::error::Category::Data => data_error(&path, &inner),
                 // serde_json reports a number or boolean where an enum is expected as a syntax
                 // error ("expected value") though the JSON is fine: the value has the wrong
                 // type. Find the field by reading the body again through a `Value`.
-                serde_json::error::Category::Syntax => match wrong_shape::<T>(bytes) {
-                    Some(error) => error,
-                    None => ApiError::malformed(format!(
-                        "the body is not valid JSON: {}",
-                        without_position(&inner)
-                    )),
-                },
-                _ => ApiError::malformed(format!(
-                    "the body is not valid JSON: {}",
-                    without_position(&inner)
-                )),
+                _ => wrong_shape::<T>(value),
             });
         }
     };
@@ -117,16 +133,14 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     Ok(value)
 }
 
-/// When `bytes` are valid JSON that `T` still refuses, the 422 naming the field; `None` when
-/// the body is not JSON at all.
-fn wrong_shape<T: DeserializeOwned>(bytes: &[u8]) -> Option<ApiError> {
-    let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+/// The 422 naming the field of valid JSON that `T` refuses.
+fn wrong_shape<T: DeserializeOwned>(value: serde_json::Value) -> ApiError {
     match serde_path_to_error::deserialize::<_, T>(value) {
-        Ok(_) => None,
         Err(error) => {
             let path = error.path().to_string();
-            Some(data_error(&path, &error.into_inner()))
+            data_error(&path, &error.into_inner())
         }
+        Ok(_) => ApiError::validation("body", "does not have the expected shape"),
     }
 }
 
@@ -242,11 +256,28 @@ mod tests {
         struct WithEnum {
             kinds: Vec<Kind>,
         }
-        let (code, details) = details(parse::<WithEnum>(br#"{"kinds":["onramp",1]}"#).unwrap_err());
+        let body = br#"{"kinds":["onramp",1]}"#;
+        let (code, named) = details(parse::<WithEnum>(body).unwrap_err());
         assert_eq!(code, "validation_failed");
-        assert_eq!(details["field"], "kinds[1]");
+        assert_eq!(named["field"], "kinds[1]");
         let (code, _) = details(parse::<WithEnum>(br#"{"kinds":[1}"#).unwrap_err());
         assert_eq!(code, "malformed_request");
+    }
+
+    #[test]
+    fn invalid_json_is_malformed_even_after_a_shape_error() {
+        for body in [
+            &br#"{"crypto":{}} x"#[..],
+            br#"{"crypto":{"amount":1.5}, oops"#,
+        ] {
+            let (code, _) = details(parse::<Outer>(body).unwrap_err());
+            assert_eq!(
+                code,
+                "malformed_request",
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
     }
 
     #[test]

@@ -30,6 +30,9 @@ pub struct AccessRow {
 
 impl Store {
     /// Creates or replaces the user's data. Returns the row and whether it was new.
+    ///
+    /// Whether the row is new is told by the insert itself, never by comparing times: a
+    /// replacement within the same millisecond as the creation is still a replacement.
     pub async fn put_user(
         &self,
         wallet: WalletId,
@@ -37,20 +40,42 @@ impl Store {
         data: &str,
         now: Timestamp,
     ) -> Result<(UserRow, bool), StoreError> {
-        let row = sqlx::query(
+        let mut tx = self.pool().begin().await.map_err(store_error)?;
+        let created = sqlx::query(
             "INSERT INTO users (wallet_id, user_ref, data, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $4)
-             ON CONFLICT (wallet_id, user_ref) DO UPDATE SET data = excluded.data,
-                 updated_at = excluded.updated_at
-             RETURNING created_at, updated_at",
+             ON CONFLICT (wallet_id, user_ref) DO NOTHING",
         )
         .bind(wallet.to_string())
         .bind(user.as_str())
         .bind(data)
         .bind(now.as_millis())
-        .fetch_one(self.pool())
+        .execute(&mut *tx)
+        .await
+        .map_err(store_error)?
+        .rows_affected()
+            == 1;
+        if !created {
+            sqlx::query(
+                "UPDATE users SET data = $1, updated_at = $2 WHERE wallet_id = $3 AND user_ref = $4",
+            )
+            .bind(data)
+            .bind(now.as_millis())
+            .bind(wallet.to_string())
+            .bind(user.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        }
+        let row = sqlx::query(
+            "SELECT created_at, updated_at FROM users WHERE wallet_id = $1 AND user_ref = $2",
+        )
+        .bind(wallet.to_string())
+        .bind(user.as_str())
+        .fetch_one(&mut *tx)
         .await
         .map_err(store_error)?;
+        tx.commit().await.map_err(store_error)?;
         let created_at = Timestamp::from_millis(row.try_get("created_at").map_err(store_error)?);
         let updated_at = Timestamp::from_millis(row.try_get("updated_at").map_err(store_error)?);
         Ok((
@@ -59,7 +84,7 @@ impl Store {
                 created_at,
                 updated_at,
             },
-            created_at == now,
+            created,
         ))
     }
 

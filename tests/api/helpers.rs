@@ -20,6 +20,8 @@ pub struct TestApp {
     pub data_dir: tempfile::TempDir,
     server: actix_web::dev::ServerHandle,
     thread: Option<std::thread::JoinHandle<()>>,
+    /// Set when the test runs on PostgreSQL: the database made for it, dropped with it.
+    postgres_database: Option<String>,
 }
 
 /// A party the operator created: its id and API key.
@@ -41,12 +43,31 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
-/// Starts the app with the test defaults, adjusted by `customize` (short timers, say).
+/// Starts the app with the test defaults, adjusted by `customize` (short timers, say). The
+/// database is a fresh SQLite file, or a fresh PostgreSQL database when
+/// `RAMPFLOW_TEST_DATABASE=postgres` (so the whole suite can run on either engine).
 pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
+    let on_postgres = std::env::var("RAMPFLOW_TEST_DATABASE").as_deref() == Ok("postgres");
+    spawn(customize, on_postgres).await
+}
+
+/// Like `spawn_app`, always on a fresh PostgreSQL database.
+pub async fn spawn_postgres_app() -> TestApp {
+    spawn(|_| {}, true).await
+}
+
+async fn spawn(customize: impl FnOnce(&mut Settings), on_postgres: bool) -> TestApp {
     let data_dir = tempfile::tempdir().expect("a temporary directory");
     let mut settings = Settings::defaults();
     settings.bind = "127.0.0.1:0".into();
-    settings.database_url = format!("sqlite://{}/rampflow.db", data_dir.path().display());
+    let postgres_database = match on_postgres {
+        true => Some(create_postgres_database().await),
+        false => None,
+    };
+    settings.database_url = match &postgres_database {
+        Some(name) => format!("{}/{name}", postgres_server()),
+        None => format!("sqlite://{}/rampflow.db", data_dir.path().display()),
+    };
     settings.data_dir = data_dir.path().to_path_buf();
     settings.admin_token = Some(Secret::new(ADMIN_TOKEN));
     settings.http.workers = 2;
@@ -68,6 +89,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
         data_dir,
         server,
         thread: Some(thread),
+        postgres_database,
     };
     app.wait_until_ready().await;
     app
@@ -80,7 +102,51 @@ impl Drop for TestApp {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+        if let Some(name) = self.postgres_database.take() {
+            drop_postgres_database(name);
+        }
     }
+}
+
+/// The PostgreSQL server for tests (`RAMPFLOW_TEST_POSTGRES`, default the local one).
+pub fn postgres_server() -> String {
+    std::env::var("RAMPFLOW_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned())
+}
+
+/// A new, empty database, so every test starts clean.
+pub async fn create_postgres_database() -> String {
+    use sqlx::Connection;
+    let name = format!("rampflow_test_{}", uuid::Uuid::now_v7().simple());
+    let mut admin = sqlx::PgConnection::connect(&format!("{}/postgres", postgres_server()))
+        .await
+        .expect("PostgreSQL is reachable (set RAMPFLOW_TEST_POSTGRES)");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .expect("the test database is created");
+    name
+}
+
+/// Drops a test database from a plain thread (this runs in `Drop`, maybe inside a runtime).
+pub fn drop_postgres_database(name: String) {
+    let _ = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(async move {
+            use sqlx::Connection;
+            if let Ok(mut admin) =
+                sqlx::PgConnection::connect(&format!("{}/postgres", postgres_server())).await
+            {
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut admin)
+                    .await;
+            }
+        });
+    })
+    .join();
 }
 
 impl TestApp {
@@ -301,4 +367,79 @@ pub async fn assert_error(response: Response, status: StatusCode, code: &str) ->
     assert_eq!(body["error"]["code"], code, "unexpected error: {body}");
     assert!(body["error"]["message"].is_string(), "no message: {body}");
     body
+}
+
+// --- validation / isolation / users / admin / errors helpers ---
+
+/// Asserts a 422 `validation_failed` naming `field` (with a reason) and returns the body.
+pub async fn assert_invalid_field(response: Response, field: &str) -> Value {
+    let body = assert_error(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(
+        body["error"]["details"]["field"], field,
+        "wrong field: {body}"
+    );
+    assert!(
+        body["error"]["details"]["reason"].is_string(),
+        "no reason: {body}"
+    );
+    body
+}
+
+impl TestApp {
+    /// `GET {path_and_query}` expecting 200 and a page `{"data": [...], "next_cursor"}`.
+    pub async fn get_page(&self, path_and_query: &str, key: &str) -> Value {
+        let response = self.get(path_and_query, key).await;
+        assert_eq!(response.status(), StatusCode::OK, "GET {path_and_query}");
+        let page: Value = response.json().await.unwrap();
+        assert!(page["data"].is_array(), "not a page: {page}");
+        assert!(
+            page["next_cursor"].is_null() || page["next_cursor"].is_string(),
+            "bad next_cursor: {page}"
+        );
+        page
+    }
+}
+
+/// One row of the outbox (`order_events`), read straight from the SQLite file: events are not
+/// exposed over HTTP yet.
+#[derive(Debug, Clone)]
+pub struct StoredEvent {
+    pub version: i64,
+    pub event_type: String,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    pub payload: Value,
+}
+
+/// The order's events in version order, from `<data_dir>/rampflow.db`.
+pub async fn stored_events(data_dir: &std::path::Path, order_id: &str) -> Vec<StoredEvent> {
+    use sqlx::{Connection, Row};
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(data_dir.join("rampflow.db"))
+        .busy_timeout(Duration::from_secs(10));
+    let mut db = sqlx::SqliteConnection::connect_with(&options)
+        .await
+        .expect("the test opens the database");
+    let rows = sqlx::query(
+        "SELECT version, type, created_at, payload FROM order_events
+         WHERE order_id = $1 ORDER BY version",
+    )
+    .bind(order_id)
+    .fetch_all(&mut db)
+    .await
+    .expect("the events are readable");
+    let _ = db.close().await;
+    rows.iter()
+        .map(|row| StoredEvent {
+            version: row.get("version"),
+            event_type: row.get("type"),
+            created_at: row.get("created_at"),
+            payload: serde_json::from_str(row.get::<&str, _>("payload")).expect("JSON payload"),
+        })
+        .collect()
 }

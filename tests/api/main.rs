@@ -2,4 +2,17 @@
 //! driven over HTTP like a wallet, a partner and an operator would.
 
 mod helpers;
+
+mod admin;
+mod concurrency;
+mod errors;
+mod idempotency;
+mod isolation;
+mod lifecycle;
+mod overload;
+mod postgres;
+mod recovery;
 mod smoke;
+mod timers;
+mod users;
+mod validation;

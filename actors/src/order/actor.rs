@@ -270,7 +270,9 @@ impl OrderActor {
             if !settled {
                 return;
             }
-            if act.last_activity.elapsed() >= after {
+            // A command handled in this same poll has queued its `AtomicResponse` but has not
+            // run yet (`ctx.waiting()`); stopping now would drop it and its reply.
+            if act.last_activity.elapsed() >= after && !ctx.waiting() {
                 act.passivate(ctx);
             } else {
                 act.schedule_idle_check(ctx);
