@@ -8,6 +8,7 @@ pub mod body;
 pub mod error;
 pub mod health;
 pub mod idempotency;
+pub mod ops;
 pub mod orders;
 pub mod pagination;
 pub mod users;
@@ -48,6 +49,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .get(admin::list),
                 )
                 .service(web::resource("/admin/{kind}/{id}/rotate-key").post(admin::rotate_key))
+                .service(web::resource("/ops/stats").get(ops::stats))
                 .service(
                     web::resource("/users/{user_ref}")
                         .put(users::put)

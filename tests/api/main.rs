@@ -9,6 +9,7 @@ mod errors;
 mod idempotency;
 mod isolation;
 mod lifecycle;
+mod ops;
 mod overload;
 mod postgres;
 mod recovery;

@@ -1,0 +1,54 @@
+//! `GET /v1/ops/stats`: a JSON snapshot of the actors for the operator.
+
+use std::sync::atomic::Ordering;
+
+use actix_web::{web, HttpResponse};
+use rampflow_actors::order::{Status, TimerKind};
+use serde_json::{json, Map, Value};
+
+use super::auth::Principal;
+use super::error::ApiError;
+use super::AppState;
+
+pub async fn stats(
+    principal: Principal,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    principal.operator()?;
+    let registry = &state.registry;
+    let actors = registry.stats();
+    let by_status: Map<String, Value> = Status::ALL
+        .iter()
+        .map(|status| (status.as_str().to_owned(), json!(actors.live_in(*status))))
+        .collect();
+    let timers: Map<String, Value> = TimerKind::ALL
+        .iter()
+        .map(|kind| {
+            (
+                kind.as_str().to_owned(),
+                json!(actors.pending_timers(*kind)),
+            )
+        })
+        .collect();
+    let journal = registry.journal().stats();
+    Ok(HttpResponse::Ok().json(json!({
+        "actors": {
+            "live": actors.live_actors(),
+            "by_status": by_status,
+            "activations": actors.activations.load(Ordering::Relaxed),
+            "passivations": actors.passivations.load(Ordering::Relaxed),
+            "restarts": actors.restarts.load(Ordering::Relaxed),
+            "rehydrated": registry.is_rehydrated(),
+        },
+        "mailbox_depth": actors.mailbox_depth.load(Ordering::Relaxed),
+        "timers_pending": timers,
+        "journal": {
+            "queue_depth": registry.journal().queue_depth(),
+            "batches": journal.batches.load(Ordering::Relaxed),
+            "rows": journal.rows.load(Ordering::Relaxed),
+            "failed_batches": journal.failed_batches.load(Ordering::Relaxed),
+            "last_batch_rows": journal.last_batch_rows.load(Ordering::Relaxed),
+            "last_commit_micros": journal.last_commit_micros.load(Ordering::Relaxed),
+        },
+    })))
+}

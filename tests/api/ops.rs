@@ -1,0 +1,62 @@
+//! `GET /v1/ops/stats`: the operator's view of the actors.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::{accept_body, assert_error, spawn_app_with, ADMIN_TOKEN};
+
+#[tokio::test]
+async fn stats_count_live_actors_by_status_and_pending_timers() {
+    let app = spawn_app_with(|s| s.actors.passivate_after = Duration::from_secs(600)).await;
+    let fixture = app.fixture().await;
+    let first = app.new_order(&fixture, "offramp").await;
+    let second = app.new_order(&fixture, "onramp").await;
+    let accepted = app
+        .command(
+            &fixture.partner.key,
+            first["id"].as_str().unwrap(),
+            "accept",
+            &accept_body("offramp"),
+        )
+        .await;
+    assert_eq!(accepted.status(), StatusCode::OK);
+    let cancelled = app
+        .command(
+            &fixture.wallet.key,
+            second["id"].as_str().unwrap(),
+            "cancel",
+            &json!({}),
+        )
+        .await;
+    assert_eq!(cancelled.status(), StatusCode::OK);
+
+    let stats: Value = app
+        .get("/v1/ops/stats", ADMIN_TOKEN)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stats["actors"]["live"], 2);
+    assert_eq!(stats["actors"]["by_status"]["accepted"], 1);
+    assert_eq!(stats["actors"]["by_status"]["cancelled"], 1);
+    assert_eq!(stats["actors"]["by_status"]["created"], 0);
+    // The accepted order waits on its reminder and its expiry; the cancelled one on nothing.
+    assert_eq!(stats["timers_pending"]["reminder"], 1);
+    assert_eq!(stats["timers_pending"]["expiry"], 1);
+    assert_eq!(stats["timers_pending"]["acceptance"], 0);
+    assert_eq!(stats["mailbox_depth"], 0);
+    assert_eq!(
+        stats["journal"]["rows"], 4,
+        "two creates, one accept, one cancel"
+    );
+}
+
+#[tokio::test]
+async fn stats_are_for_the_operator_only() {
+    let app = spawn_app_with(|_| {}).await;
+    let fixture = app.fixture().await;
+    let response = app.get("/v1/ops/stats", &fixture.wallet.key).await;
+    assert_error(response, StatusCode::FORBIDDEN, "forbidden").await;
+}
