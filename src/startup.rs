@@ -67,6 +67,7 @@ impl Application {
             keys: Keys::new(&admin_token),
             sealer: Sealer::new(&admin_token),
             in_flight: Default::default(),
+            deliveries: Default::default(),
         });
         spawn_idempotency_purge(state.store.clone(), state.settings.idempotency.retention);
         let app_state = state.clone();

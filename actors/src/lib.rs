@@ -15,6 +15,7 @@ pub mod order;
 pub mod registry;
 pub mod stats;
 pub mod store;
+pub mod webhook;
 mod write;
 
 pub use write::write_for;

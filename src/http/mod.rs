@@ -34,6 +34,8 @@ pub struct AppState {
     pub keys: auth::Keys,
     pub sealer: idempotency::Sealer,
     pub in_flight: Arc<idempotency::InFlight>,
+    /// Wakes the webhook dispatcher after deliveries were added outside the journal.
+    pub deliveries: rampflow_actors::webhook::Nudge,
 }
 
 /// Registers every route. Each path is a `resource`, so a known path with an unknown method
