@@ -42,6 +42,7 @@ pub struct Settings {
     pub journal: JournalSettings,
     pub actors: ActorSettings,
     pub database: DatabaseSettings,
+    pub webhooks: WebhookDeliverySettings,
     pub idempotency: IdempotencySettings,
 }
 
@@ -78,6 +79,15 @@ pub struct DatabaseSettings {
     pub max_connections: u32,
     #[serde(with = "humantime_serde")]
     pub busy_timeout: Duration,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookDeliverySettings {
+    #[serde(with = "humantime_serde")]
+    pub poll_interval: Duration,
+    pub claim_batch: u32,
+    pub max_in_flight_per_endpoint: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]

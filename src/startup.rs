@@ -14,6 +14,7 @@ use rampflow_actors::journal::{Journal, JournalSettings};
 use rampflow_actors::model::Timestamp;
 use rampflow_actors::registry::{Registry, RegistrySettings};
 use rampflow_actors::store::OrderStore;
+use rampflow_actors::webhook::{Nudge, WebhookSettings, Webhooks};
 
 use crate::config::Settings;
 use crate::http::auth::{generate_admin_token, Keys};
@@ -25,6 +26,7 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
+    webhooks: Webhooks,
 }
 
 impl Application {
@@ -34,13 +36,28 @@ impl Application {
         store.migrate().await?;
         let admin_token = admin_token(&settings)?;
         let order_store: Arc<dyn OrderStore> = Arc::new(store.clone());
+        let deliveries = Nudge::default();
         let journal = Journal::start(
             order_store.clone(),
             JournalSettings {
                 queue_capacity: settings.journal.queue_capacity,
                 max_batch: settings.journal.max_batch,
             },
+            deliveries.clone(),
         );
+        let webhooks = Webhooks::start(
+            Arc::new(store.clone()),
+            WebhookSettings {
+                retry_schedule: settings.webhook_retry_schedule.clone(),
+                timeout: settings.webhook_timeout,
+                allow_private_targets: settings.webhook_allow_private_targets,
+                poll_interval: settings.webhooks.poll_interval,
+                claim_batch: settings.webhooks.claim_batch,
+                max_in_flight_per_endpoint: settings.webhooks.max_in_flight_per_endpoint,
+            },
+            deliveries.clone(),
+        )
+        .await?;
         let registry = Registry::start(
             order_store,
             journal,
@@ -67,7 +84,7 @@ impl Application {
             keys: Keys::new(&admin_token),
             sealer: Sealer::new(&admin_token),
             in_flight: Default::default(),
-            deliveries: Default::default(),
+            deliveries,
         });
         spawn_idempotency_purge(state.store.clone(), state.settings.idempotency.retention);
         let app_state = state.clone();
@@ -83,6 +100,7 @@ impl Application {
             port,
             server,
             state,
+            webhooks,
         })
     }
 
@@ -106,8 +124,11 @@ impl Application {
         });
         self.server.await?;
         drain(&self.state.registry, Duration::from_secs(10)).await;
-        self.state.registry.stop();
+        // Closing the pool first lets queries in flight on the actor and webhook threads finish
+        // and return their connections before those threads stop.
         self.state.store.close().await;
+        self.state.registry.stop();
+        self.webhooks.stop();
         tracing::info!("stopped");
         Ok(())
     }

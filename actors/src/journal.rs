@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::store::{OrderStore, OrderWrite, StoreError, WriteOutcome};
+use crate::webhook::Nudge;
 
 #[derive(Debug, Clone, Copy)]
 pub struct JournalSettings {
@@ -75,10 +76,21 @@ pub type CommitTicket = oneshot::Receiver<Result<(), CommitError>>;
 impl Journal {
     /// Starts the writer on the current Tokio runtime. It ends when every handle is dropped and
     /// the queue is drained.
-    pub fn start(store: Arc<dyn OrderStore>, settings: JournalSettings) -> Journal {
+    /// `committed` is nudged after every batch: the batch's events have new webhook deliveries.
+    pub fn start(
+        store: Arc<dyn OrderStore>,
+        settings: JournalSettings,
+        committed: Nudge,
+    ) -> Journal {
         let (queue, receiver) = mpsc::channel(settings.queue_capacity.max(1));
         let stats = Arc::new(JournalStats::default());
-        tokio::spawn(write_batches(store, receiver, settings, stats.clone()));
+        tokio::spawn(write_batches(
+            store,
+            receiver,
+            settings,
+            stats.clone(),
+            committed,
+        ));
         Journal { queue, stats }
     }
 
@@ -122,6 +134,7 @@ async fn write_batches(
     mut receiver: mpsc::Receiver<Pending>,
     settings: JournalSettings,
     stats: Arc<JournalStats>,
+    committed: Nudge,
 ) {
     let mut batch = Vec::with_capacity(settings.max_batch);
     let mut writes = Vec::with_capacity(settings.max_batch);
@@ -144,6 +157,7 @@ async fn write_batches(
                     };
                     let _ = pending.done.send(reply);
                 }
+                committed.nudge();
             }
             Err(error) => {
                 tracing::error!(%error, rows = writes.len(), "journal batch failed");

@@ -17,6 +17,7 @@ use rampflow_actors::order::{
 };
 use rampflow_actors::registry::{Registry, RegistrySettings};
 use rampflow_actors::store::{OrderStore, OrderWrite, StoreError, WriteOutcome};
+use rampflow_actors::webhook::Nudge;
 
 /// Orders in a map, with the same compare-and-set rule as the SQL store.
 #[derive(Default)]
@@ -83,7 +84,7 @@ impl OrderStore for MemoryStore {
 }
 
 fn start(store: Arc<MemoryStore>, passivate_after: Duration) -> Registry {
-    let journal = Journal::start(store.clone(), JournalSettings::default());
+    let journal = Journal::start(store.clone(), JournalSettings::default(), Nudge::default());
     Registry::start(
         store,
         journal,

@@ -6,12 +6,15 @@ pub mod admin;
 pub mod auth;
 pub mod body;
 pub mod error;
+pub mod events;
 pub mod health;
 pub mod idempotency;
 pub mod ops;
 pub mod orders;
 pub mod pagination;
+pub mod ssrf;
 pub mod users;
+pub mod webhooks;
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -79,7 +82,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/orders/{id}/funds-received").post(orders::funds_received))
                 .service(web::resource("/orders/{id}/complete").post(orders::complete))
                 .service(web::resource("/orders/{id}/fail").post(orders::fail))
-                .service(web::resource("/orders/{id}/refund").post(orders::refund)),
+                .service(web::resource("/orders/{id}/refund").post(orders::refund))
+                .service(
+                    web::resource("/webhook-endpoints")
+                        .post(webhooks::create)
+                        .get(webhooks::list),
+                )
+                .service(web::resource("/webhook-endpoints/{id}").delete(webhooks::delete))
+                .service(
+                    web::resource("/webhook-endpoints/{id}/rotate-secret")
+                        .post(webhooks::rotate_secret),
+                )
+                .service(web::resource("/events").get(events::list))
+                .service(web::resource("/events/{id}").get(events::get))
+                .service(web::resource("/events/{id}/redeliver").post(events::redeliver)),
         )
         .default_service(web::to(|| async {
             Err::<HttpResponse, _>(ApiError::not_found("path"))

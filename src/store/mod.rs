@@ -10,10 +10,12 @@
 //!
 //! [`OrderStore`]: rampflow_actors::store::OrderStore
 
+pub mod deliveries;
 pub mod idempotency;
 pub mod orders;
 pub mod parties;
 pub mod users;
+pub mod webhooks;
 
 use std::path::Path;
 use std::time::Duration;

@@ -182,6 +182,7 @@ async fn apply(
     .bind(&write.event_payload)
     .execute(&mut **tx)
     .await?;
+    super::deliveries::fan_out(tx, write, order).await?;
     Ok(WriteOutcome::Committed)
 }
 

@@ -1,0 +1,202 @@
+//! One `WebhookSender` actor per endpoint: it makes the attempts for that endpoint, at most
+//! `max_in_flight` at a time, and reports each outcome to the recorder.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use actix::prelude::*;
+use reqwest::StatusCode;
+use tokio::sync::mpsc;
+
+use super::client::literal_target_is_forbidden;
+use super::retry::{parse_retry_after, RetryPolicy};
+use super::signing::signature_header;
+use super::store::{AttemptOutcome, DueDelivery, NextStep};
+use crate::model::Timestamp;
+
+/// The first this many bytes of a response body are kept with the attempt.
+const KEPT_RESPONSE_BYTES: usize = 1024;
+
+/// What every sender shares.
+pub struct SenderEnv {
+    pub client: reqwest::Client,
+    pub policy: RetryPolicy,
+    pub outcomes: mpsc::Sender<AttemptOutcome>,
+    pub allow_private_targets: bool,
+    pub max_in_flight: usize,
+}
+
+pub struct WebhookSender {
+    env: Arc<SenderEnv>,
+    in_flight: usize,
+    waiting: VecDeque<DueDelivery>,
+}
+
+impl WebhookSender {
+    pub fn new(env: Arc<SenderEnv>) -> WebhookSender {
+        WebhookSender {
+            env,
+            in_flight: 0,
+            waiting: VecDeque::new(),
+        }
+    }
+
+    fn start(&mut self, delivery: DueDelivery, ctx: &mut Context<Self>) {
+        self.in_flight += 1;
+        let env = self.env.clone();
+        ctx.spawn(
+            async move {
+                let outcome = attempt(&env, delivery).await;
+                // Bounded: if the recorder falls behind, senders wait rather than pile up.
+                let _ = env.outcomes.send(outcome).await;
+            }
+            .into_actor(self)
+            .map(|(), act, ctx| {
+                act.in_flight -= 1;
+                if let Some(next) = act.waiting.pop_front() {
+                    act.start(next, ctx);
+                }
+            }),
+        );
+    }
+}
+
+impl Actor for WebhookSender {
+    type Context = Context<Self>;
+}
+
+/// Attempt this delivery.
+pub struct Deliver(pub DueDelivery);
+
+impl Message for Deliver {
+    type Result = ();
+}
+
+impl Handler<Deliver> for WebhookSender {
+    type Result = ();
+
+    fn handle(&mut self, msg: Deliver, ctx: &mut Self::Context) {
+        if self.in_flight < self.env.max_in_flight {
+            self.start(msg.0, ctx);
+        } else {
+            self.waiting.push_back(msg.0);
+        }
+    }
+}
+
+/// One signed POST, classified into what happens next.
+async fn attempt(env: &SenderEnv, delivery: DueDelivery) -> AttemptOutcome {
+    let attempted_at = Timestamp::now();
+    let started = Instant::now();
+    let attempts = delivery.attempts + 1;
+    let mut outcome = AttemptOutcome {
+        event_id: delivery.event_id.clone(),
+        endpoint_id: delivery.endpoint_id.clone(),
+        attempts,
+        attempted_at,
+        status_code: None,
+        duration_ms: 0,
+        error: None,
+        response_body: None,
+        next: NextStep::Failed,
+        disable_endpoint: false,
+    };
+    let url = match reqwest::Url::parse(&delivery.url) {
+        Ok(url) => url,
+        Err(error) => {
+            outcome.error = Some(format!("invalid endpoint URL: {error}"));
+            return outcome;
+        }
+    };
+    if !env.allow_private_targets && literal_target_is_forbidden(&url) {
+        outcome.error = Some("refused: the endpoint is a private or loopback address".into());
+        return outcome;
+    }
+    let timestamp = attempted_at.unix_seconds();
+    let signature = signature_header(
+        delivery.secrets.iter().map(String::as_str),
+        &delivery.event_id,
+        timestamp,
+        &delivery.payload,
+    );
+    let sent = env
+        .client
+        .post(url)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header("webhook-id", &delivery.event_id)
+        .header("webhook-timestamp", timestamp.to_string())
+        .header("webhook-signature", signature)
+        .body(delivery.payload)
+        .send()
+        .await;
+    let retry = |delay: Option<Duration>| match delay {
+        Some(delay) if attempts < env.policy.max_attempts() => {
+            NextStep::RetryAt(Timestamp::now().plus(delay))
+        }
+        _ => NextStep::Failed,
+    };
+    match sent {
+        Ok(response) => {
+            let status = response.status();
+            let retry_after = response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| parse_retry_after(v, SystemTime::now()));
+            outcome.status_code = Some(status.as_u16());
+            outcome.response_body = first_bytes(response).await;
+            outcome.next = if status.is_success() {
+                NextStep::Delivered
+            } else if status == StatusCode::GONE {
+                outcome.disable_endpoint = true;
+                outcome.error = Some("the receiver answered 410 Gone; endpoint disabled".into());
+                NextStep::Failed
+            } else {
+                outcome.error = Some(format!("the receiver answered {status}"));
+                let honours_retry_after = matches!(
+                    status,
+                    StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+                );
+                match retry_after.filter(|_| honours_retry_after) {
+                    Some(delay) => retry(Some(delay)),
+                    None => retry(env.policy.next_delay(attempts)),
+                }
+            };
+        }
+        Err(error) => {
+            outcome.error = Some(describe(&error));
+            outcome.next = retry(env.policy.next_delay(attempts));
+        }
+    }
+    outcome.duration_ms = started.elapsed().as_millis() as u64;
+    outcome
+}
+
+fn describe(error: &reqwest::Error) -> String {
+    let kind = if error.is_timeout() {
+        "timed out"
+    } else if error.is_connect() {
+        "could not connect"
+    } else {
+        "request failed"
+    };
+    // The innermost cause says the most (refused, reset, DNS).
+    let mut cause: &dyn std::error::Error = error;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    format!("{kind}: {cause}")
+}
+
+async fn first_bytes(mut response: reqwest::Response) -> Option<String> {
+    let mut kept = Vec::new();
+    while kept.len() < KEPT_RESPONSE_BYTES {
+        match response.chunk().await {
+            Ok(Some(chunk)) => kept.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    kept.truncate(KEPT_RESPONSE_BYTES);
+    (!kept.is_empty()).then(|| String::from_utf8_lossy(&kept).into_owned())
+}

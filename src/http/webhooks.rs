@@ -1,0 +1,288 @@
+//! Webhook endpoints (wallets and partners): register, list, delete, rotate the secret.
+//!
+//! The secret (`whsec_` and 32 random bytes in base64) is shown when the endpoint is created
+//! and when it is rotated, never in listings. After a rotation the previous secret keeps
+//! signing beside the new one for [`PREVIOUS_SECRET_TTL`], so receivers can switch without
+//! dropping deliveries.
+
+use std::time::Duration;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use rampflow_actors::model::Timestamp;
+use rampflow_actors::order::EventType;
+use rampflow_actors::webhook::generate_secret;
+use serde::{Deserialize, Serialize};
+
+use super::auth::Principal;
+use super::body::RawBody;
+use super::error::ApiError;
+use super::idempotency::{self, Start};
+use super::pagination::{Page, Query};
+use super::ssrf;
+use super::AppState;
+use crate::store::webhooks::{EndpointRow, NewEndpoint};
+
+/// How long the secret before a rotation keeps signing.
+pub const PREVIOUS_SECRET_TTL: Duration = Duration::from_secs(24 * 60 * 60);
+
+pub const MAX_DESCRIPTION_CHARS: usize = 256;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateEndpoint {
+    url: String,
+    #[serde(default)]
+    event_types: Option<Vec<String>>,
+    #[serde(default)]
+    description: Option<String>,
+}
+
+/// An endpoint as listed: everything but the secret.
+#[derive(Serialize)]
+struct EndpointView {
+    id: String,
+    url: String,
+    event_types: Option<Vec<String>>,
+    description: Option<String>,
+    disabled: bool,
+    created_at: Timestamp,
+}
+
+impl From<EndpointRow> for EndpointView {
+    fn from(row: EndpointRow) -> Self {
+        EndpointView {
+            id: row.id,
+            url: row.url,
+            event_types: row.event_types,
+            description: row.description,
+            disabled: row.disabled,
+            created_at: row.created_at,
+        }
+    }
+}
+
+/// The endpoint just created, with its secret (shown this once).
+#[derive(Serialize)]
+struct CreatedEndpoint {
+    id: String,
+    url: String,
+    event_types: Option<Vec<String>>,
+    description: Option<String>,
+    secret: String,
+    disabled: bool,
+    created_at: Timestamp,
+}
+
+#[derive(Serialize)]
+struct RotatedSecret {
+    id: String,
+    secret: String,
+    previous_secret_expires_at: Timestamp,
+}
+
+/// Endpoints belong to wallets and partners; the operator has none.
+fn owner(principal: &Principal) -> Result<String, ApiError> {
+    match principal {
+        Principal::Wallet(_) | Principal::Partner(_) => Ok(principal.owner_key()),
+        Principal::Operator => Err(ApiError::forbidden(
+            "webhook endpoints belong to wallets and partners",
+        )),
+    }
+}
+
+/// Known types, each once, in the order given. `None` (or `null`) means every type; an
+/// empty list is refused, as it would mean none.
+fn valid_event_types(types: Option<Vec<String>>) -> Result<Option<Vec<EventType>>, ApiError> {
+    let Some(types) = types else {
+        return Ok(None);
+    };
+    if types.is_empty() {
+        return Err(ApiError::validation(
+            "event_types",
+            "must list at least one event type, or be left out for every type",
+        ));
+    }
+    let mut parsed: Vec<EventType> = Vec::with_capacity(types.len());
+    for (index, name) in types.iter().enumerate() {
+        let event_type = EventType::parse(name).ok_or_else(|| {
+            ApiError::validation(
+                format!("event_types[{index}]"),
+                format!("{name:?} is not an event type"),
+            )
+        })?;
+        if !parsed.contains(&event_type) {
+            parsed.push(event_type);
+        }
+    }
+    Ok(Some(parsed))
+}
+
+fn valid_description(description: Option<String>) -> Result<Option<String>, ApiError> {
+    match description {
+        Some(text) if text.chars().count() > MAX_DESCRIPTION_CHARS => Err(ApiError::validation(
+            "description",
+            format!("must be at most {MAX_DESCRIPTION_CHARS} characters"),
+        )),
+        other => Ok(other),
+    }
+}
+
+/// `POST /v1/webhook-endpoints` (wallet or partner, Idempotency-Key)
+pub async fn create(
+    principal: Principal,
+    req: HttpRequest,
+    body: RawBody,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let owner = owner(&principal)?;
+    let input: CreateEndpoint = body.json()?;
+    let url = ssrf::parse_webhook_url(&input.url)?;
+    let event_types = valid_event_types(input.event_types)?;
+    let description = valid_description(input.description)?;
+    let claim = match idempotency::start(&state, &principal, &req, body.bytes()).await? {
+        Start::Replay { status, body } => return Ok(idempotency::replay_response(status, body)),
+        Start::Proceed(claim) => claim,
+    };
+    ssrf::check_target(&url, state.settings.webhook_allow_private_targets).await?;
+    let endpoint = NewEndpoint {
+        id: uuid::Uuid::now_v7().to_string(),
+        owner,
+        url: url.to_string(),
+        description,
+        event_types,
+        secret: generate_secret(),
+        created_at: Timestamp::now(),
+    };
+    let response = CreatedEndpoint {
+        id: endpoint.id.clone(),
+        url: endpoint.url.clone(),
+        event_types: endpoint
+            .event_types
+            .as_ref()
+            .map(|types| types.iter().map(|t| t.as_str().to_owned()).collect()),
+        description: endpoint.description.clone(),
+        secret: endpoint.secret.clone(),
+        disabled: false,
+        created_at: endpoint.created_at,
+    };
+    let body = serde_json::to_string(&response).map_err(ApiError::internal)?;
+    // The response carries the secret: the remembered copy is sealed.
+    let record = claim
+        .as_ref()
+        .map(|claim| claim.record(StatusCode::CREATED, state.sealer.seal(&body)));
+    if !state
+        .store
+        .create_webhook_endpoint(&endpoint, record.as_ref())
+        .await?
+    {
+        return Err(ApiError::idempotency_conflict(
+            "a request with this Idempotency-Key is already being processed",
+        ));
+    }
+    Ok(HttpResponse::Created()
+        .content_type("application/json")
+        .body(body))
+}
+
+/// `GET /v1/webhook-endpoints`: the caller's endpoints, oldest first, without secrets.
+pub async fn list(
+    principal: Principal,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let owner = owner(&principal)?;
+    let query = Query::parse(req.query_string(), &[])?;
+    let limit = query.limit()?;
+    let after = query.cursor()?;
+    let rows = state
+        .store
+        .list_webhook_endpoints(&owner, after.as_deref(), limit + 1)
+        .await?;
+    let views: Vec<EndpointView> = rows.into_iter().map(EndpointView::from).collect();
+    Ok(
+        HttpResponse::Ok().json(Page::from_overfetch(views, limit, |v: &EndpointView| {
+            v.id.clone()
+        })),
+    )
+}
+
+/// `DELETE /v1/webhook-endpoints/{id}`: no more deliveries; the pending ones fail.
+pub async fn delete(
+    principal: Principal,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let owner = owner(&principal)?;
+    let id = endpoint_id(&path)?;
+    if !state
+        .store
+        .delete_webhook_endpoint(&owner, &id, Timestamp::now())
+        .await?
+    {
+        return Err(ApiError::not_found("webhook endpoint"));
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `POST /v1/webhook-endpoints/{id}/rotate-secret`: a new secret; the old one keeps signing
+/// beside it for 24 hours.
+pub async fn rotate_secret(
+    principal: Principal,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let owner = owner(&principal)?;
+    let id = endpoint_id(&path)?;
+    let secret = generate_secret();
+    let previous_until = Timestamp::now().plus(PREVIOUS_SECRET_TTL);
+    if !state
+        .store
+        .rotate_webhook_secret(&owner, &id, &secret, previous_until)
+        .await?
+    {
+        return Err(ApiError::not_found("webhook endpoint"));
+    }
+    Ok(HttpResponse::Ok().json(RotatedSecret {
+        id,
+        secret,
+        previous_secret_expires_at: previous_until,
+    }))
+}
+
+/// Endpoint ids are UUIDs; anything else names no endpoint.
+fn endpoint_id(path: &str) -> Result<String, ApiError> {
+    uuid::Uuid::try_parse(path)
+        .map(|id| id.hyphenated().to_string())
+        .map_err(|_| ApiError::not_found("webhook endpoint"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_types_are_known_deduplicated_and_never_empty() {
+        assert_eq!(valid_event_types(None).unwrap(), None);
+        assert_eq!(
+            valid_event_types(Some(vec![
+                "order.completed".into(),
+                "order.created".into(),
+                "order.completed".into(),
+            ]))
+            .unwrap(),
+            Some(vec![EventType::Completed, EventType::Created])
+        );
+        assert!(valid_event_types(Some(vec![])).is_err());
+        assert!(
+            valid_event_types(Some(vec!["order.created".into(), "order.nope".into()])).is_err()
+        );
+    }
+
+    #[test]
+    fn descriptions_are_bounded_in_characters() {
+        assert!(valid_description(Some("é".repeat(MAX_DESCRIPTION_CHARS))).is_ok());
+        assert!(valid_description(Some("x".repeat(MAX_DESCRIPTION_CHARS + 1))).is_err());
+        assert_eq!(valid_description(None).unwrap(), None);
+    }
+}

@@ -1,0 +1,215 @@
+//! Webhook deliveries: the fan-out written with each order event, claiming due deliveries,
+//! and recording attempts.
+
+use async_trait::async_trait;
+use rampflow_actors::model::Timestamp;
+use rampflow_actors::order::Order;
+use rampflow_actors::store::{OrderWrite, StoreError};
+use rampflow_actors::webhook::store::{AttemptOutcome, DeliveryStore, DueDelivery, NextStep};
+use sqlx::{Any, Row, Transaction};
+
+use super::{store_error, Store};
+
+/// One delivery per live endpoint of the order's wallet and partner that wants this event
+/// type. Runs in the transaction that writes the event, so no event is ever without its
+/// deliveries.
+pub(crate) async fn fan_out(
+    tx: &mut Transaction<'_, Any>,
+    write: &OrderWrite,
+    order: &Order,
+) -> Result<(), sqlx::Error> {
+    let event = &write.event;
+    sqlx::query(
+        "INSERT INTO webhook_deliveries (event_id, endpoint_id, order_id, order_version, state,
+             attempts, next_attempt_at, updated_at)
+         SELECT $1, id, $2, $3, 'pending', 0, $4, $4 FROM webhook_endpoints
+         WHERE owner IN ($5, $6) AND deleted_at IS NULL AND disabled_at IS NULL
+           AND (event_types IS NULL OR event_types LIKE $7)",
+    )
+    .bind(event.id.to_string())
+    .bind(event.order_id.to_string())
+    .bind(event.version as i64)
+    .bind(event.at.as_millis())
+    .bind(format!("wallet:{}", order.wallet_id))
+    .bind(format!("partner:{}", order.partner_id))
+    .bind(format!("%\"{}\"%", event.event_type.as_str()))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+#[async_trait]
+impl DeliveryStore for Store {
+    async fn claim_due(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<DueDelivery>, StoreError> {
+        // The head of each (endpoint, order) queue only: no earlier version still pending.
+        let rows = sqlx::query(
+            "SELECT d.event_id, d.endpoint_id, d.order_id, d.order_version, d.attempts,
+                    e.url, e.secret, e.previous_secret, e.previous_secret_until, ev.payload
+             FROM webhook_deliveries d
+             JOIN webhook_endpoints e ON e.id = d.endpoint_id
+             JOIN order_events ev ON ev.id = d.event_id
+             WHERE d.state = 'pending' AND d.next_attempt_at <= $1
+               AND (d.leased_until IS NULL OR d.leased_until <= $1)
+               AND e.deleted_at IS NULL AND e.disabled_at IS NULL
+               AND NOT EXISTS (
+                   SELECT 1 FROM webhook_deliveries p
+                   WHERE p.endpoint_id = d.endpoint_id AND p.order_id = d.order_id
+                     AND p.state = 'pending' AND p.order_version < d.order_version)
+             ORDER BY d.next_attempt_at
+             LIMIT $2",
+        )
+        .bind(now.as_millis())
+        .bind(i64::from(limit))
+        .fetch_all(self.pool())
+        .await
+        .map_err(store_error)?;
+        let mut due = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let previous: Option<String> = row.try_get("previous_secret").map_err(store_error)?;
+            let previous_until: Option<i64> =
+                row.try_get("previous_secret_until").map_err(store_error)?;
+            let mut secrets = vec![row.try_get::<String, _>("secret").map_err(store_error)?];
+            if let (Some(previous), Some(until)) = (previous, previous_until) {
+                if until > now.as_millis() {
+                    secrets.push(previous);
+                }
+            }
+            let attempts: i64 = row.try_get("attempts").map_err(store_error)?;
+            due.push(DueDelivery {
+                event_id: row.try_get("event_id").map_err(store_error)?,
+                endpoint_id: row.try_get("endpoint_id").map_err(store_error)?,
+                order_id: row.try_get("order_id").map_err(store_error)?,
+                order_version: row.try_get("order_version").map_err(store_error)?,
+                attempts: attempts as u32,
+                url: row.try_get("url").map_err(store_error)?,
+                secrets,
+                payload: row.try_get("payload").map_err(store_error)?,
+            });
+        }
+        if due.is_empty() {
+            return Ok(due);
+        }
+        // One transaction leases the whole batch; it starts with a write, so SQLite takes its
+        // write lock up front instead of failing to upgrade a read.
+        let mut tx = self.pool().begin().await.map_err(store_error)?;
+        for delivery in &due {
+            sqlx::query(
+                "UPDATE webhook_deliveries SET leased_until = $1
+                 WHERE event_id = $2 AND endpoint_id = $3",
+            )
+            .bind(lease_until.as_millis())
+            .bind(&delivery.event_id)
+            .bind(&delivery.endpoint_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        }
+        tx.commit().await.map_err(store_error)?;
+        Ok(due)
+    }
+
+    async fn record_attempts(&self, outcomes: &[AttemptOutcome]) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await.map_err(store_error)?;
+        for outcome in outcomes {
+            record(&mut tx, outcome).await.map_err(store_error)?;
+        }
+        tx.commit().await.map_err(store_error)
+    }
+
+    async fn release_leases(&self) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE webhook_deliveries SET leased_until = NULL WHERE leased_until IS NOT NULL",
+        )
+        .execute(self.pool())
+        .await
+        .map(|_| ())
+        .map_err(store_error)
+    }
+}
+
+async fn record(
+    tx: &mut Transaction<'_, Any>,
+    outcome: &AttemptOutcome,
+) -> Result<(), sqlx::Error> {
+    let now = Timestamp::now().as_millis();
+    let (state, next_attempt_at) = match &outcome.next {
+        NextStep::Delivered => ("delivered", now),
+        NextStep::RetryAt(at) => ("pending", at.as_millis()),
+        NextStep::Failed => ("failed", now),
+    };
+    // The outcome decides the delivery only while the delivery is still this attempt's claim.
+    // A delete, another attempt's 410 or a redelivery may have settled or reset it meanwhile
+    // (each clears the lease).
+    let claimed = sqlx::query(
+        "UPDATE webhook_deliveries SET state = $1, attempts = $2, next_attempt_at = $3,
+             leased_until = NULL, last_status = $4, last_error = $5, updated_at = $6
+         WHERE event_id = $7 AND endpoint_id = $8 AND leased_until IS NOT NULL",
+    )
+    .bind(state)
+    .bind(i64::from(outcome.attempts))
+    .bind(next_attempt_at)
+    .bind(outcome.status_code.map(i64::from))
+    .bind(outcome.error.as_deref())
+    .bind(now)
+    .bind(&outcome.event_id)
+    .bind(&outcome.endpoint_id)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if claimed == 0 {
+        // Settled as failed meanwhile: the attempt still counts, and a 2xx still means the
+        // receiver has it. A redelivery's reset (pending again) is left to run.
+        sqlx::query(
+            "UPDATE webhook_deliveries SET attempts = $1, last_status = $2, updated_at = $3,
+                 state = CASE WHEN $4 = 'delivered' THEN 'delivered' ELSE state END,
+                 last_error = CASE WHEN $4 = 'delivered' THEN NULL ELSE last_error END
+             WHERE event_id = $5 AND endpoint_id = $6 AND state = 'failed'",
+        )
+        .bind(i64::from(outcome.attempts))
+        .bind(outcome.status_code.map(i64::from))
+        .bind(now)
+        .bind(state)
+        .bind(&outcome.event_id)
+        .bind(&outcome.endpoint_id)
+        .execute(&mut **tx)
+        .await?;
+    }
+    sqlx::query(
+        "INSERT INTO webhook_attempts (event_id, endpoint_id, attempted_at, status_code,
+             duration_ms, error, response_body)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&outcome.event_id)
+    .bind(&outcome.endpoint_id)
+    .bind(outcome.attempted_at.as_millis())
+    .bind(outcome.status_code.map(i64::from))
+    .bind(outcome.duration_ms as i64)
+    .bind(outcome.error.as_deref())
+    .bind(outcome.response_body.as_deref())
+    .execute(&mut **tx)
+    .await?;
+    if outcome.disable_endpoint {
+        sqlx::query(
+            "UPDATE webhook_endpoints SET disabled_at = $1 WHERE id = $2 AND disabled_at IS NULL",
+        )
+        .bind(now)
+        .bind(&outcome.endpoint_id)
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query(
+            "UPDATE webhook_deliveries SET state = 'failed', leased_until = NULL,
+                 last_error = 'endpoint disabled: the receiver answered 410 Gone', updated_at = $1
+             WHERE endpoint_id = $2 AND state = 'pending'",
+        )
+        .bind(now)
+        .bind(&outcome.endpoint_id)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
