@@ -44,6 +44,7 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub webhooks: WebhookDeliverySettings,
     pub idempotency: IdempotencySettings,
+    pub rate_limit: RateLimitSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -88,6 +89,13 @@ pub struct WebhookDeliverySettings {
     pub poll_interval: Duration,
     pub claim_batch: u32,
     pub max_in_flight_per_endpoint: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitSettings {
+    pub per_key_per_second: u32,
+    pub burst: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]

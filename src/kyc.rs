@@ -6,7 +6,7 @@ use std::fmt;
 use chrono::{Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserData {
     #[serde(default)]
@@ -25,26 +25,29 @@ pub struct UserData {
     pub bank_account: Option<BankAccount>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PersonName {
     #[serde(default)]
+    #[schema(inline)]
     pub first: Option<Text<100>>,
     #[serde(default)]
+    #[schema(inline)]
     pub last: Option<Text<100>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IdentityDocument {
     #[serde(rename = "type")]
     pub document_type: DocumentType,
+    #[schema(inline)]
     pub number: Text<64>,
     #[serde(default)]
     pub country: Option<Country>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DocumentType {
     Passport,
@@ -53,13 +56,16 @@ pub enum DocumentType {
     ResidencePermit,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BankAccount {
     #[serde(default)]
+    #[schema(inline)]
     pub bank_name: Option<Text<128>>,
+    #[schema(inline)]
     pub account_number: Text<64>,
     #[serde(default)]
+    #[schema(inline)]
     pub bank_code: Option<Text<32>>,
 }
 
@@ -205,6 +211,84 @@ impl<const MAX: usize> fmt::Display for Text<MAX> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// OpenAPI schemas of the checked strings: each says what its `parse` accepts.
+mod schemas {
+    use std::borrow::Cow;
+
+    use serde_json::Value;
+    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
+    use utoipa::openapi::RefOr;
+    use utoipa::{PartialSchema, ToSchema};
+
+    use super::{BirthDate, Country, Email, Phone, Text};
+
+    fn string(description: &str, example: &str) -> ObjectBuilder {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(description))
+            .examples([Value::from(example)])
+    }
+
+    impl<const MAX: usize> PartialSchema for Text<MAX> {
+        fn schema() -> RefOr<Schema> {
+            let description =
+                format!("1 to {MAX} characters, no control characters, no surrounding spaces.");
+            RefOr::T(Schema::Object(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .description(Some(description))
+                    .min_length(Some(1))
+                    .max_length(Some(MAX))
+                    .build(),
+            ))
+        }
+    }
+
+    impl<const MAX: usize> ToSchema for Text<MAX> {
+        fn name() -> Cow<'static, str> {
+            Cow::Owned(format!("Text{MAX}"))
+        }
+    }
+
+    macro_rules! schema {
+        ($type:ty, $builder:expr) => {
+            impl PartialSchema for $type {
+                fn schema() -> RefOr<Schema> {
+                    RefOr::T(Schema::Object($builder.build()))
+                }
+            }
+
+            impl ToSchema for $type {}
+        };
+    }
+
+    schema!(
+        Email,
+        string(
+            "An email address (one `@`, a dotted domain), at most 254 characters.",
+            "ada@example.com"
+        )
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Email)))
+        .max_length(Some(254))
+    );
+    schema!(
+        Phone,
+        string("A phone number in E.164.", "+2348012345678").pattern(Some(r"^\+[1-9][0-9]{6,14}$"))
+    );
+    schema!(
+        BirthDate,
+        string(
+            "A date `YYYY-MM-DD`: a real day, not in the future, not before 1900.",
+            "1990-01-31"
+        )
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)))
+    );
+    schema!(
+        Country,
+        string("An assigned ISO 3166-1 alpha-2 country code.", "NG").pattern(Some("^[A-Z]{2}$"))
+    );
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ use rampflow_actors::webhook::{Nudge, WebhookSettings, Webhooks};
 use crate::config::Settings;
 use crate::http::auth::{generate_admin_token, Keys};
 use crate::http::idempotency::Sealer;
+use crate::http::rate_limit::RateLimiter;
 use crate::http::{self, AppState};
 use crate::store::Store;
 
@@ -32,6 +33,8 @@ pub struct Application {
 impl Application {
     /// Must run inside an actix `System` (the order actors' arbiters register with it).
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        // Before anything records: the process-wide metrics recorder (once per process).
+        http::metrics::install();
         let store = Store::connect(&settings).await?;
         store.migrate().await?;
         let admin_token = admin_token(&settings)?;
@@ -77,6 +80,7 @@ impl Application {
         };
         let shutdown_timeout = settings.http.shutdown_timeout.as_secs().max(1);
         let max_connections = settings.http.max_connections;
+        let settings_rate = settings.rate_limit.clone();
         let state = web::Data::new(AppState {
             settings: Arc::new(settings),
             store,
@@ -85,6 +89,8 @@ impl Application {
             sealer: Sealer::new(&admin_token),
             in_flight: Default::default(),
             deliveries,
+            webhook_health: webhooks.health(),
+            rate_limiter: RateLimiter::new(settings_rate.per_key_per_second, settings_rate.burst),
         });
         spawn_idempotency_purge(state.store.clone(), state.settings.idempotency.retention);
         let app_state = state.clone();

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
 
+use crate::instruments;
 use crate::store::{OrderStore, OrderWrite, StoreError, WriteOutcome};
 use crate::webhook::Nudge;
 
@@ -117,6 +118,12 @@ impl Journal {
         &self.stats
     }
 
+    /// False once the writer has stopped (it never stops while handles exist, unless it
+    /// panicked).
+    pub fn is_running(&self) -> bool {
+        !self.queue.is_closed()
+    }
+
     /// True when nothing is queued or being committed.
     pub fn is_idle(&self) -> bool {
         self.stats.queued.load(Ordering::Relaxed) == 0
@@ -204,4 +211,5 @@ fn record(stats: &JournalStats, rows: usize, took: Duration, ok: bool) {
     if !ok {
         stats.failed_batches.fetch_add(1, Ordering::Relaxed);
     }
+    instruments::journal_batch(rows, took);
 }

@@ -7,10 +7,14 @@
 //! - [`journal`]: group commit of order changes through one bounded queue.
 //! - [`store`]: the persistence interface the service implements with sqlx.
 //! - [`stats`]: atomic counters for ops.
+//! - [`instruments`]: the Prometheus metrics the actors record (through the `metrics` facade).
 
 mod env;
+pub mod instruments;
 pub mod journal;
 pub mod model;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod order;
 pub mod registry;
 pub mod stats;

@@ -17,6 +17,7 @@ use dashmap::mapref::entry::Entry;
 use tokio::sync::oneshot;
 
 use crate::env::{ActorEnv, ActorHandle, Directory};
+use crate::instruments;
 use crate::journal::{CommitError, Journal};
 use crate::model::{OrderId, Timestamp};
 use crate::order::{
@@ -165,6 +166,7 @@ impl Registry {
             .stats
             .transitions
             .fetch_add(1, Ordering::Relaxed);
+        instruments::transition(None, reply.state.order.status);
         self.ensure_started(reply.state.clone(), reply.document.clone());
         Ok(reply)
     }
@@ -279,6 +281,7 @@ impl Registry {
                     .stats
                     .activations
                     .fetch_add(1, Ordering::Relaxed);
+                instruments::activated();
                 match entry {
                     Entry::Occupied(mut occupied) => {
                         occupied.insert(handle.clone());

@@ -143,8 +143,9 @@ impl FromRequest for Principal {
             if hash == state.keys.admin_hash {
                 return Ok(Principal::Operator);
             }
-            if let Some(owner) = state.keys.known.get(&hash) {
-                return Ok(principal_of(*owner));
+            let cached = state.keys.known.get(&hash).map(|owner| *owner);
+            if let Some(owner) = cached {
+                return limited(&state, principal_of(owner));
             }
             let generation = state.keys.generation.load(Ordering::SeqCst);
             let owner = state
@@ -155,7 +156,7 @@ impl FromRequest for Principal {
             if state.keys.generation.load(Ordering::SeqCst) == generation {
                 state.keys.known.insert(hash, owner);
             }
-            Ok(principal_of(owner))
+            limited(&state, principal_of(owner))
         })
     }
 }
@@ -164,6 +165,15 @@ impl FromRequest for Principal {
 fn bearer_token(header: &str) -> Option<&str> {
     let (scheme, token) = header.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// Wallets and partners are rate limited per key; the operator is not.
+fn limited(state: &AppState, principal: Principal) -> Result<Principal, ApiError> {
+    state
+        .rate_limiter
+        .check(&principal.owner_key())
+        .map_err(ApiError::rate_limited)?;
+    Ok(principal)
 }
 
 fn principal_of(owner: KeyOwner) -> Principal {

@@ -102,6 +102,16 @@ impl ApiError {
         .with_details(json!({ "field": field, "reason": reason }))
     }
 
+    pub fn rate_limited(retry_after: std::time::Duration) -> Self {
+        let mut error = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many requests for this key; retry after the delay in Retry-After",
+        );
+        error.retry_after_secs = Some(retry_after.as_secs_f64().ceil().max(1.0) as u32);
+        error
+    }
+
     pub fn overloaded() -> Self {
         let mut error = Self::new(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -10,62 +10,132 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use rampflow_actors::model::{EventId, OrderId, Timestamp};
 use rampflow_actors::order::EventType;
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{json, Value};
+use utoipa::ToSchema;
 
 use super::auth::Principal;
 use super::error::ApiError;
+use super::openapi as doc;
 use super::pagination::{Page, Query};
 use super::AppState;
 use crate::store::orders::OrderScope;
 use crate::store::webhooks::{owner_of, DeliveryRow, DeliverySummary, EventFilter, EventRow};
 
 /// The event resource.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct EventView {
+    #[schema(value_type = rampflow_actors::model::EventId)]
     id: String,
     #[serde(rename = "type")]
+    #[schema(value_type = EventType)]
     event_type: String,
+    #[schema(value_type = rampflow_actors::model::OrderId)]
     order_id: String,
+    /// The order's `version` after the change this event announces.
     order_version: i64,
     created_at: Timestamp,
     /// The webhook body, as delivered.
+    #[schema(value_type = doc::WebhookPayload)]
     payload: Value,
+    /// The caller's deliveries of this event, summed up: `pending` while any is pending, else
+    /// `failed` if any failed, else `delivered`; `null` when none of the caller's endpoints was
+    /// sent it.
+    #[schema(value_type = Option<DeliverySummaryName>, required)]
     delivery: Option<&'static str>,
 }
 
+/// How the caller's deliveries of an event stand.
+#[derive(ToSchema)]
+#[schema(as = DeliverySummary, rename_all = "snake_case")]
+#[allow(dead_code)]
+enum DeliverySummaryName {
+    Pending,
+    Delivered,
+    Failed,
+}
+
 /// `GET /v1/events/{id}`: the event and the caller's deliveries of it.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct EventWithDeliveries {
     #[serde(flatten)]
     event: EventView,
     deliveries: Vec<DeliveryView>,
 }
 
-#[derive(Serialize)]
+/// One delivery of the event to one of the caller's endpoints.
+#[derive(Serialize, ToSchema)]
 struct DeliveryView {
+    #[schema(format = "uuid", example = "01936f0c-3e4f-7a5b-8c6d-7e8f9a0b1c2d")]
     endpoint_id: String,
+    /// `pending`, `delivered` or `failed`.
+    #[schema(value_type = DeliverySummaryName)]
     state: String,
     attempts: i64,
     /// When the next attempt is due; `null` once the delivery is settled.
+    #[schema(required)]
     next_attempt_at: Option<Timestamp>,
+    /// The HTTP status of the last attempt; `null` when it got no answer.
+    #[schema(required)]
     last_status: Option<i64>,
+    #[schema(required)]
     last_error: Option<String>,
     attempts_log: Vec<AttemptView>,
 }
 
-#[derive(Serialize)]
+/// One attempt at a delivery.
+#[derive(Serialize, ToSchema)]
 struct AttemptView {
     attempted_at: Timestamp,
+    /// The receiver's HTTP status; `null` when it did not answer (timeout, refused...).
+    #[schema(required)]
     status_code: Option<i64>,
     duration_ms: i64,
+    #[schema(required)]
     error: Option<String>,
+    /// The start of the receiver's answer.
+    #[schema(required)]
     response_body: Option<String>,
 }
 
-#[derive(Serialize)]
+/// A redelivery that was queued.
+#[derive(Serialize, ToSchema)]
 struct Redelivery {
+    #[schema(value_type = rampflow_actors::model::EventId)]
     event_id: String,
+    /// How many deliveries were queued (one per live endpoint of the caller that wants the
+    /// event's type).
     deliveries: u64,
+}
+
+/// The filters of `GET /v1/events` (documentation only: the handler reads them with [`Query`]).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct EventFilterParams {
+    /// Events of this order.
+    order_id: Option<OrderId>,
+    /// Events of this type.
+    #[param(rename = "type")]
+    event_type: Option<EventType>,
+    /// Events whose deliveries to the caller's endpoints stand so.
+    delivery: Option<DeliverySummaryName>,
+}
+
+fn event_with_deliveries_example() -> Value {
+    let mut event = json!({"id": doc::EVENT_ID, "type": "order.accepted", "order_id": doc::ORDER_ID, "order_version": 2, "created_at": "2026-11-22T10:16:02.481Z", "payload": {"type": "order.accepted", "timestamp": "2026-11-22T10:16:02.481Z", "data": doc::order_example("accepted")}, "delivery": "delivered"});
+    event["deliveries"] = json!([{
+        "endpoint_id": doc::ENDPOINT_ID,
+        "state": "delivered",
+        "attempts": 2,
+        "next_attempt_at": null,
+        "last_status": 200,
+        "last_error": null,
+        "attempts_log": [
+            {"attempted_at": "2026-11-22T10:16:02.500Z", "status_code": 503, "duration_ms": 41, "error": null, "response_body": "busy"},
+            {"attempted_at": "2026-11-22T10:16:07.912Z", "status_code": 200, "duration_ms": 38, "error": null, "response_body": "ok"}
+        ]
+    }]);
+    event
 }
 
 fn event_view(row: EventRow) -> Result<EventView, ApiError> {
@@ -131,6 +201,28 @@ async fn visible_event(
 
 /// `GET /v1/events?order_id=&type=&delivery=pending|delivered|failed&limit=&cursor=`,
 /// newest first.
+#[utoipa::path(
+    get,
+    path = "/v1/events",
+    tag = "events",
+    operation_id = "list_events",
+    summary = "List events",
+    description = "The events of the caller's orders, newest first.",
+    security(("bearer" = ["wallet", "partner"])),
+    params(EventFilterParams, super::pagination::PageParams),
+    responses(
+        (status = 200, description = "A page of events.", body = Page<EventView>, example = json!(doc::page_example(vec![json!({"id": doc::EVENT_ID, "type": "order.accepted", "order_id": doc::ORDER_ID, "order_version": 2, "created_at": "2026-11-22T10:16:02.481Z", "payload": {"type": "order.accepted", "timestamp": "2026-11-22T10:16:02.481Z", "data": doc::order_example("accepted")}, "delivery": "delivered"})]))),
+        (status = 400, description = "`malformed_request`: the query string cannot be parsed.", body = doc::ErrorBody,
+            example = json!(doc::error_example("malformed_request", "the query string could not be parsed", serde_json::Value::Null))),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, description = "`forbidden`: events belong to wallets and partners (the operator has none).", body = doc::ErrorBody,
+            example = json!(doc::error_example("forbidden", "events belong to wallets and partners", serde_json::Value::Null))),
+        (status = 422, description = "`validation_failed`: an unknown query parameter, an invalid filter (an unknown event type, say), or an invalid `limit` or `cursor`.", body = doc::ErrorBody,
+            example = json!(doc::validation_example("type", "is not an event type"))),
+        (status = 429, response = doc::RateLimited),
+        (status = 500, response = doc::Internal),
+    ),
+)]
 pub async fn list(
     principal: Principal,
     req: HttpRequest,
@@ -180,6 +272,26 @@ pub async fn list(
 }
 
 /// `GET /v1/events/{id}`: the event with the caller's deliveries and every attempt.
+#[utoipa::path(
+    get,
+    path = "/v1/events/{id}",
+    tag = "events",
+    operation_id = "get_event",
+    summary = "Read an event and its deliveries",
+    description = "The event, with the caller's deliveries of it (to its endpoints, deleted ones included) and every attempt.",
+    security(("bearer" = ["wallet", "partner"])),
+    params(("id" = EventId, Path, description = "The event id.")),
+    responses(
+        (status = 200, description = "The event.", body = EventWithDeliveries, example = json!(event_with_deliveries_example())),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, description = "`forbidden`: events belong to wallets and partners (the operator has none).", body = doc::ErrorBody,
+            example = json!(doc::error_example("forbidden", "events belong to wallets and partners", serde_json::Value::Null))),
+        (status = 404, description = "`not_found`: no such event of the caller's orders.", body = doc::ErrorBody,
+            example = json!(doc::error_example("not_found", "no such event", serde_json::Value::Null))),
+        (status = 429, response = doc::RateLimited),
+        (status = 500, response = doc::Internal),
+    ),
+)]
 pub async fn get(
     principal: Principal,
     path: web::Path<String>,
@@ -199,6 +311,26 @@ pub async fn get(
 
 /// `POST /v1/events/{id}/redeliver` → 202: sends the event again, from a first attempt, to
 /// every live endpoint of the caller that wants its type.
+#[utoipa::path(
+    post,
+    path = "/v1/events/{id}/redeliver",
+    tag = "events",
+    operation_id = "redeliver_event",
+    summary = "Send an event again",
+    description = "Queues the event again, from a first attempt, for every live endpoint of the caller that wants its type. The body, if any, is ignored.",
+    security(("bearer" = ["wallet", "partner"])),
+    params(("id" = EventId, Path, description = "The event id.")),
+    responses(
+        (status = 202, description = "The deliveries are queued.", body = Redelivery, example = json!({"event_id": doc::EVENT_ID, "deliveries": 1})),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, description = "`forbidden`: events belong to wallets and partners (the operator has none).", body = doc::ErrorBody,
+            example = json!(doc::error_example("forbidden", "events belong to wallets and partners", serde_json::Value::Null))),
+        (status = 404, description = "`not_found`: no such event of the caller's orders.", body = doc::ErrorBody,
+            example = json!(doc::error_example("not_found", "no such event", serde_json::Value::Null))),
+        (status = 429, response = doc::RateLimited),
+        (status = 500, response = doc::Internal),
+    ),
+)]
 pub async fn redeliver(
     principal: Principal,
     path: web::Path<String>,

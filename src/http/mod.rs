@@ -9,9 +9,13 @@ pub mod error;
 pub mod events;
 pub mod health;
 pub mod idempotency;
+pub mod metrics;
+pub mod openapi;
 pub mod ops;
 pub mod orders;
 pub mod pagination;
+pub mod rate_limit;
+pub mod request_log;
 pub mod ssrf;
 pub mod users;
 pub mod webhooks;
@@ -39,6 +43,8 @@ pub struct AppState {
     pub in_flight: Arc<idempotency::InFlight>,
     /// Wakes the webhook dispatcher after deliveries were added outside the journal.
     pub deliveries: rampflow_actors::webhook::Nudge,
+    pub webhook_health: rampflow_actors::webhook::dispatcher::WebhookHealth,
+    pub rate_limiter: rate_limit::RateLimiter,
 }
 
 /// Registers every route. Each path is a `resource`, so a known path with an unknown method
@@ -46,6 +52,12 @@ pub struct AppState {
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/healthz").get(health::healthz))
         .service(web::resource("/readyz").get(health::readyz))
+        // The OpenAPI document and Swagger UI, served from the binary (see `openapi`).
+        .service(web::resource("/openapi.json").get(openapi::spec))
+        .service(web::resource("/docs").get(openapi::docs))
+        .service(web::resource("/docs/{file:.*}").get(openapi::docs_file))
+        // No auth, like /healthz: ops scrape it from inside the network (aggregates only).
+        .service(web::resource("/metrics").get(metrics::render))
         .service(
             web::scope("/v1")
                 .service(
@@ -130,4 +142,6 @@ pub fn app(
             }
         })
         .wrap(ErrorHandlers::new().default_handler(error::envelope_for_bare_errors))
+        .wrap(actix_web::middleware::from_fn(metrics::track))
+        .wrap(actix_web::middleware::from_fn(request_log::request_span))
 }

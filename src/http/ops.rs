@@ -10,6 +10,24 @@ use super::auth::Principal;
 use super::error::ApiError;
 use super::AppState;
 
+/// `GET /v1/ops/stats`
+#[utoipa::path(
+    get,
+    path = "/v1/ops/stats",
+    tag = "operations",
+    operation_id = "get_ops_stats",
+    summary = "Live figures of the order actors (operator)",
+    description = "Live actors by status, mailbox depth, pending timers and the group-commit journal's figures, read from memory.",
+    security(("bearer" = ["operator"])),
+    responses(
+        (status = 200, description = "The figures.", body = super::openapi::OpsStats),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 403, description = "`forbidden`: only the operator may call this endpoint.", body = super::openapi::ErrorBody,
+            example = json!(super::openapi::error_example("forbidden", "only the operator may call this endpoint", Value::Null))),
+        (status = 429, response = super::openapi::RateLimited),
+        (status = 500, response = super::openapi::Internal),
+    ),
+)]
 pub async fn stats(
     principal: Principal,
     state: web::Data<AppState>,

@@ -11,29 +11,35 @@ use rampflow_actors::model::{
 };
 use rampflow_actors::order::{
     Accept, BankDetails, Command, Crypto, DepositInstructions, Direction, Fee, Fiat, NewOrder,
-    OrderReply, Status, Tag,
+    Order, OrderReply, Status, Tag,
 };
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use super::auth::Principal;
 use super::body::RawBody;
 use super::error::ApiError;
 use super::idempotency::{self, Start};
+use super::openapi as doc;
 use super::pagination::{encode_cursor, Query};
 use super::AppState;
 use crate::store::orders::{OrderFilter, OrderScope};
 use crate::store::parties::PartyKind;
 
-#[derive(Deserialize)]
+/// A new order. The user must have granted the partner access to their data.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CreateOrder {
     direction: Direction,
     partner_id: PartnerId,
     user_ref: UserRef,
     crypto: Crypto,
+    /// The fiat side; the amount may not be finer than the currency's minor units.
     fiat: Fiat,
+    /// On-ramp: the address that receives the crypto. Off-ramp: the refund address.
     user_wallet_address: Address,
     payment_method: PaymentMethod,
+    /// The wallet's own reference for the order.
     #[serde(default)]
     external_ref: Option<ExternalRef>,
 }
@@ -45,7 +51,9 @@ fn order_response(reply: &OrderReply) -> HttpResponse {
 }
 
 fn order_id(path: &str) -> Result<OrderId, ApiError> {
-    OrderId::parse(path).map_err(|_| ApiError::not_found("order"))
+    let id = OrderId::parse(path).map_err(|_| ApiError::not_found("order"))?;
+    super::request_log::record_order_id(id);
+    Ok(id)
 }
 
 /// Fiat amounts may not be finer than the currency's minor units (no 0.001 NGN).
@@ -61,6 +69,49 @@ fn check_fiat_scale(field: &str, fiat: &Fiat, amount: &Amount) -> Result<(), Api
 }
 
 /// `POST /v1/orders` (wallet, Idempotency-Key)
+#[utoipa::path(
+    post,
+    path = "/v1/orders",
+    tag = "orders",
+    operation_id = "create_order",
+    summary = "Create an order (wallet)",
+    description = "Creates an order in `created` and routes it to the partner, who has the configured acceptance timeout to accept or reject it (else it expires with `partner_timeout`). The user must have granted the partner access to their data. Takes an `Idempotency-Key`: a replay answers the same 201, body and `Location`.",
+    security(("bearer" = ["wallet"])),
+    params(("Idempotency-Key" = Option<String>, Header, max_length = 255, description = "Makes the request safe to retry: the same key with the same body replays the first response for at least 24 h; with another body it is 409 `idempotency_conflict`.")),
+    request_body(content = CreateOrder, example = json!({
+        "direction": "offramp",
+        "partner_id": doc::PARTNER_ID,
+        "user_ref": "u-42",
+        "crypto": {"asset": "USDC", "network": "solana", "amount": "10.00"},
+        "fiat": {"currency": "NGN", "amount": "15000.00"},
+        "user_wallet_address": "F2etcaJ1Xq8kQ3vN7mZ",
+        "payment_method": "bank_transfer",
+        "external_ref": "w-991"
+    })),
+    responses(
+        (status = 201, description = "The new order.", body = Order,
+            headers(
+                ("Location" = String, description = "`/v1/orders/{id}` of the new order."),
+                ("Idempotent-Replayed" = String, description = "`true` when this is the replay of an earlier request with the same Idempotency-Key."),
+            ),
+            example = json!(doc::order_example("created"))),
+        (status = 400, response = doc::MalformedRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, description = "`forbidden`: only a wallet may create orders; `access_not_granted`: the user has not granted the partner access to their data.", body = doc::ErrorBody,
+            examples(
+                ("forbidden" = (value = json!(doc::error_example("forbidden", "only a wallet may call this endpoint", serde_json::Value::Null)))),
+                ("access_not_granted" = (value = json!(doc::error_example("access_not_granted", "the user has not granted this partner access to their data", serde_json::Value::Null)))),
+            )),
+        (status = 409, description = "`idempotency_conflict`: the Idempotency-Key was used with another body, or is in use right now.", body = doc::ErrorBody,
+            example = json!(doc::error_example("idempotency_conflict", "this Idempotency-Key was used with a different request", serde_json::Value::Null))),
+        (status = 413, response = doc::PayloadTooLarge),
+        (status = 422, description = "`validation_failed`: a field is missing or invalid, an unknown field, no such partner, or an invalid Idempotency-Key (`details.field`, `details.reason`).", body = doc::ErrorBody,
+            example = json!(doc::validation_example("crypto.amount", "is required"))),
+        (status = 429, response = doc::RateLimited),
+        (status = 500, response = doc::Internal),
+        (status = 503, response = doc::Overloaded),
+    ),
+)]
 pub async fn create(
     principal: Principal,
     req: HttpRequest,
@@ -124,6 +175,7 @@ pub async fn create(
             claim.as_ref().map(|c| c.for_registry()),
         )
         .await?;
+    super::request_log::record_order_id(reply.state.order.id);
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,
@@ -134,6 +186,26 @@ pub async fn create(
 }
 
 /// `GET /v1/orders/{id}`
+#[utoipa::path(
+    get,
+    path = "/v1/orders/{id}",
+    tag = "orders",
+    operation_id = "get_order",
+    summary = "Read an order (wallet or partner of the order)",
+    security(("bearer" = ["wallet", "partner"])),
+    params(("id" = OrderId, Path, description = "The order id.")),
+    responses(
+        (status = 200, description = "The order.", body = Order, example = json!(doc::order_example("accepted"))),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, description = "`forbidden`: orders belong to wallets and partners (the operator has none).", body = doc::ErrorBody,
+            example = json!(doc::error_example("forbidden", "orders belong to wallets and partners", serde_json::Value::Null))),
+        (status = 404, description = "`not_found`: no such order visible to this key (another party's order is 404 too).", body = doc::ErrorBody,
+            example = json!(doc::error_example("not_found", "no such order", serde_json::Value::Null))),
+        (status = 429, response = doc::RateLimited),
+        (status = 500, response = doc::Internal),
+        (status = 503, response = doc::Overloaded),
+    ),
+)]
 pub async fn get(
     principal: Principal,
     path: web::Path<String>,
@@ -145,6 +217,29 @@ pub async fn get(
 }
 
 /// `GET /v1/orders?status=&direction=&partner_id=&external_id=&created_after=&created_before=`
+#[utoipa::path(
+    get,
+    path = "/v1/orders",
+    tag = "orders",
+    operation_id = "list_orders",
+    summary = "List orders (wallet or partner)",
+    description = "The caller's orders (a wallet's own, or those routed to a partner), newest first, filtered by the given parameters.",
+    security(("bearer" = ["wallet", "partner"])),
+    params(OrderFilterParams, super::pagination::PageParams),
+    responses(
+        (status = 200, description = "A page of orders.", body = super::pagination::Page<rampflow_actors::order::Order>,
+            example = json!(doc::page_example(vec![doc::order_example("created")]))),
+        (status = 400, description = "`malformed_request`: the query string cannot be parsed.", body = doc::ErrorBody,
+            example = json!(doc::error_example("malformed_request", "the query string could not be parsed", serde_json::Value::Null))),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, description = "`forbidden`: orders belong to wallets and partners (the operator has none).", body = doc::ErrorBody,
+            example = json!(doc::error_example("forbidden", "orders belong to wallets and partners", serde_json::Value::Null))),
+        (status = 422, description = "`validation_failed`: an unknown query parameter, or an invalid filter, `limit` or `cursor`.", body = doc::ErrorBody,
+            example = json!(doc::validation_example("status", "is not an order status"))),
+        (status = 429, response = doc::RateLimited),
+        (status = 500, response = doc::Internal),
+    ),
+)]
 pub async fn list(
     principal: Principal,
     req: HttpRequest,
@@ -227,6 +322,23 @@ pub async fn list(
         .body(body))
 }
 
+/// The filters of `GET /v1/orders` (documentation only: the handler reads them with [`Query`]).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct OrderFilterParams {
+    status: Option<Status>,
+    direction: Option<Direction>,
+    /// Orders routed to this partner.
+    partner_id: Option<PartnerId>,
+    /// The partner's id for the order.
+    external_id: Option<String>,
+    /// Orders created at or after this instant (RFC 3339).
+    created_after: Option<Timestamp>,
+    /// Orders created before this instant (RFC 3339).
+    created_before: Option<Timestamp>,
+}
+
 async fn run(
     principal: Principal,
     path: &str,
@@ -240,7 +352,7 @@ async fn run(
     Ok(order_response(&reply))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct AcceptInput {
     #[serde(default)]
@@ -256,7 +368,7 @@ struct AcceptInput {
     remind_before_secs: Option<u64>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct DepositInput {
     #[serde(default)]
@@ -325,6 +437,35 @@ impl AcceptInput {
 }
 
 /// `POST /v1/orders/{id}/accept` (partner)
+#[utoipa::path(
+    post,
+    path = "/v1/orders/{id}/accept",
+    tag = "orders",
+    operation_id = "accept_order",
+    summary = "Accept an order (partner)",
+    description = "Moves a `created` order to `accepted` and gives the user deposit instructions: off-ramp orders need a crypto `deposit.address` (with an optional `tag`), on-ramp orders `deposit.bank` details. The deposit window and the reminder default from config and are bounded; the order expires with `deposit_expired` when the window closes without funds.",
+    security(("bearer" = ["partner"])),
+    params(("id" = OrderId, Path, description = "The order id.")),
+    request_body(content = AcceptInput, description = "The acceptance.", example = json!({"external_id": "p-5521", "rate": "1500", "fees": [{"type": "partner", "amount": "150.00", "asset": "NGN"}], "deposit": {"address": "DepositAddr111"}, "deposit_window_secs": 1800})),
+    responses(
+        (status = 200, description = "The order after the command.", body = Order,
+            example = json!(doc::order_example("accepted"))),
+        (status = 400, response = doc::MalformedRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, description = "`forbidden`: only a partner may call this endpoint.", body = doc::ErrorBody,
+            example = json!(doc::error_example("forbidden", "only a partner may call this endpoint", serde_json::Value::Null))),
+        (status = 404, description = "`not_found`: no such order visible to this key (another party's order is 404 too).", body = doc::ErrorBody,
+            example = json!(doc::error_example("not_found", "no such order", serde_json::Value::Null))),
+        (status = 409, description = "`invalid_transition`: the order's status does not allow this command (`details.status`). A command repeated with the same body on an order already in its target state is 200 instead.", body = doc::ErrorBody,
+            example = json!(doc::transition_example("completed", "accept"))),
+        (status = 413, response = doc::PayloadTooLarge),
+        (status = 422, description = "`validation_failed`: a field is missing or invalid, or an unknown field (`details.field`, `details.reason`).", body = doc::ErrorBody,
+            example = json!(doc::validation_example("deposit", "give either a crypto \"address\" (with an optional \"tag\") or \"bank\" details"))),
+        (status = 429, response = doc::RateLimited),
+        (status = 500, response = doc::Internal),
+        (status = 503, response = doc::Overloaded),
+    ),
+)]
 pub async fn accept(
     principal: Principal,
     path: web::Path<String>,
@@ -336,13 +477,42 @@ pub async fn accept(
     run(principal, &path, &state, command).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RejectInput {
     reason: Reason,
 }
 
 /// `POST /v1/orders/{id}/reject` (partner)
+#[utoipa::path(
+    post,
+    path = "/v1/orders/{id}/reject",
+    tag = "orders",
+    operation_id = "reject_order",
+    summary = "Reject an order (partner)",
+    description = "Moves a `created` order to `rejected` (terminal).",
+    security(("bearer" = ["partner"])),
+    params(("id" = OrderId, Path, description = "The order id.")),
+    request_body(content = RejectInput, description = "Why the order is rejected.", example = json!({"reason": "unsupported corridor"})),
+    responses(
+        (status = 200, description = "The order after the command.", body = Order,
+            example = json!(doc::order_example("rejected"))),
+        (status = 400, response = doc::MalformedRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, description = "`forbidden`: only a partner may call this endpoint.", body = doc::ErrorBody,
+            example = json!(doc::error_example("forbidden", "only a partner may call this endpoint", serde_json::Value::Null))),
+        (status = 404, description = "`not_found`: no such order visible to this key (another party's order is 404 too).", body = doc::ErrorBody,
+            example = json!(doc::error_example("not_found", "no such order", serde_json::Value::Null))),
+        (status = 409, description = "`invalid_transition`: the order's status does not allow this command (`details.status`). A command repeated with the same body on an order already in its target state is 200 instead.", body = doc::ErrorBody,
+            example = json!(doc::transition_example("completed", "reject"))),
+        (status = 413, response = doc::PayloadTooLarge),
+        (status = 422, description = "`validation_failed`: a field is missing or invalid, or an unknown field (`details.field`, `details.reason`).", body = doc::ErrorBody,
+            example = json!(doc::validation_example("reason", "is required"))),
+        (status = 429, response = doc::RateLimited),
+        (status = 500, response = doc::Internal),
+        (status = 503, response = doc::Overloaded),
+    ),
+)]
 pub async fn reject(
     principal: Principal,
     path: web::Path<String>,
@@ -362,11 +532,40 @@ pub async fn reject(
     .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CancelInput {}
 
 /// `POST /v1/orders/{id}/cancel` (wallet; the body may be empty)
+#[utoipa::path(
+    post,
+    path = "/v1/orders/{id}/cancel",
+    tag = "orders",
+    operation_id = "cancel_order",
+    summary = "Cancel an order (wallet)",
+    description = "Moves a `created` or `accepted` order to `cancelled` (terminal). The body may be empty or `{}`.",
+    security(("bearer" = ["wallet"])),
+    params(("id" = OrderId, Path, description = "The order id.")),
+    request_body(content = Option<CancelInput>, description = "Empty, or `{}`.", example = json!({})),
+    responses(
+        (status = 200, description = "The order after the command.", body = Order,
+            example = json!(doc::order_example("cancelled"))),
+        (status = 400, response = doc::MalformedRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, description = "`forbidden`: only a wallet may call this endpoint.", body = doc::ErrorBody,
+            example = json!(doc::error_example("forbidden", "only a wallet may call this endpoint", serde_json::Value::Null))),
+        (status = 404, description = "`not_found`: no such order visible to this key (another party's order is 404 too).", body = doc::ErrorBody,
+            example = json!(doc::error_example("not_found", "no such order", serde_json::Value::Null))),
+        (status = 409, description = "`invalid_transition`: the order's status does not allow this command (`details.status`). A command repeated with the same body on an order already in its target state is 200 instead.", body = doc::ErrorBody,
+            example = json!(doc::transition_example("completed", "cancel"))),
+        (status = 413, response = doc::PayloadTooLarge),
+        (status = 422, description = "`validation_failed`: a field is missing or invalid, or an unknown field (`details.field`, `details.reason`).", body = doc::ErrorBody,
+            example = json!(doc::validation_example("note", "is not a known field"))),
+        (status = 429, response = doc::RateLimited),
+        (status = 500, response = doc::Internal),
+        (status = 503, response = doc::Overloaded),
+    ),
+)]
 pub async fn cancel(
     principal: Principal,
     path: web::Path<String>,
@@ -378,7 +577,7 @@ pub async fn cancel(
     run(principal, &path, &state, Command::Cancel).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct FundsSentInput {
     #[serde(default)]
@@ -386,6 +585,35 @@ struct FundsSentInput {
 }
 
 /// `POST /v1/orders/{id}/funds-sent` (wallet; the body may be empty)
+#[utoipa::path(
+    post,
+    path = "/v1/orders/{id}/funds-sent",
+    tag = "orders",
+    operation_id = "funds_sent_order",
+    summary = "Tell that the user sent the funds (wallet)",
+    description = "Moves an `accepted` order to `funds_sent`. The body may be empty; `reference` is the user's payment reference or transaction hash.",
+    security(("bearer" = ["wallet"])),
+    params(("id" = OrderId, Path, description = "The order id.")),
+    request_body(content = Option<FundsSentInput>, description = "An optional reference.", example = json!({"reference": "5Yx…solana-tx"})),
+    responses(
+        (status = 200, description = "The order after the command.", body = Order,
+            example = json!(doc::order_example("funds_sent"))),
+        (status = 400, response = doc::MalformedRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, description = "`forbidden`: only a wallet may call this endpoint.", body = doc::ErrorBody,
+            example = json!(doc::error_example("forbidden", "only a wallet may call this endpoint", serde_json::Value::Null))),
+        (status = 404, description = "`not_found`: no such order visible to this key (another party's order is 404 too).", body = doc::ErrorBody,
+            example = json!(doc::error_example("not_found", "no such order", serde_json::Value::Null))),
+        (status = 409, description = "`invalid_transition`: the order's status does not allow this command (`details.status`). A command repeated with the same body on an order already in its target state is 200 instead.", body = doc::ErrorBody,
+            example = json!(doc::transition_example("completed", "funds-sent"))),
+        (status = 413, response = doc::PayloadTooLarge),
+        (status = 422, description = "`validation_failed`: a field is missing or invalid, or an unknown field (`details.field`, `details.reason`).", body = doc::ErrorBody,
+            example = json!(doc::validation_example("reference", "must be 1 to 256 characters"))),
+        (status = 429, response = doc::RateLimited),
+        (status = 500, response = doc::Internal),
+        (status = 503, response = doc::Overloaded),
+    ),
+)]
 pub async fn funds_sent(
     principal: Principal,
     path: web::Path<String>,
@@ -405,7 +633,7 @@ pub async fn funds_sent(
     .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct FundsReceivedInput {
     amount: Amount,
@@ -414,6 +642,35 @@ struct FundsReceivedInput {
 }
 
 /// `POST /v1/orders/{id}/funds-received` (partner)
+#[utoipa::path(
+    post,
+    path = "/v1/orders/{id}/funds-received",
+    tag = "orders",
+    operation_id = "funds_received_order",
+    summary = "Confirm receipt of the funds (partner)",
+    description = "From `accepted`, `funds_sent` or `expired`: `funds_received` when `amount` equals the expected amount (`fiat.amount` on on-ramp, `crypto.amount` on off-ramp, compared by value), `inconsistent` otherwise. Late funds on an `expired` order are accepted, never lost.",
+    security(("bearer" = ["partner"])),
+    params(("id" = OrderId, Path, description = "The order id.")),
+    request_body(content = FundsReceivedInput, description = "The amount received.", example = json!({"amount": "10.00", "reference": "5Yx…solana-tx"})),
+    responses(
+        (status = 200, description = "The order after the command.", body = Order,
+            example = json!(doc::order_example("funds_received"))),
+        (status = 400, response = doc::MalformedRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, description = "`forbidden`: only a partner may call this endpoint.", body = doc::ErrorBody,
+            example = json!(doc::error_example("forbidden", "only a partner may call this endpoint", serde_json::Value::Null))),
+        (status = 404, description = "`not_found`: no such order visible to this key (another party's order is 404 too).", body = doc::ErrorBody,
+            example = json!(doc::error_example("not_found", "no such order", serde_json::Value::Null))),
+        (status = 409, description = "`invalid_transition`: the order's status does not allow this command (`details.status`). A command repeated with the same body on an order already in its target state is 200 instead.", body = doc::ErrorBody,
+            example = json!(doc::transition_example("completed", "funds-received"))),
+        (status = 413, response = doc::PayloadTooLarge),
+        (status = 422, description = "`validation_failed`: a field is missing or invalid, or an unknown field (`details.field`, `details.reason`).", body = doc::ErrorBody,
+            example = json!(doc::validation_example("amount", "must be a decimal string such as \"10.50\" (digits, optional fraction, no sign or exponent)"))),
+        (status = 429, response = doc::RateLimited),
+        (status = 500, response = doc::Internal),
+        (status = 503, response = doc::Overloaded),
+    ),
+)]
 pub async fn funds_received(
     principal: Principal,
     path: web::Path<String>,
@@ -429,7 +686,7 @@ pub async fn funds_received(
     run(principal, &path, &state, command).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CompleteInput {
     transaction_id: Reference,
@@ -440,6 +697,35 @@ struct CompleteInput {
 }
 
 /// `POST /v1/orders/{id}/complete` (partner)
+#[utoipa::path(
+    post,
+    path = "/v1/orders/{id}/complete",
+    tag = "orders",
+    operation_id = "complete_order",
+    summary = "Complete an order (partner)",
+    description = "From `funds_received` or `inconsistent` to `completed` (terminal). `transaction_id` is the payout (the crypto transfer on on-ramp, the bank transfer on off-ramp); `crypto_amount` and `fiat_amount` record final amounts when they differ.",
+    security(("bearer" = ["partner"])),
+    params(("id" = OrderId, Path, description = "The order id.")),
+    request_body(content = CompleteInput, description = "The payout.", example = json!({"transaction_id": "bank-tx-9"})),
+    responses(
+        (status = 200, description = "The order after the command.", body = Order,
+            example = json!(doc::order_example("completed"))),
+        (status = 400, response = doc::MalformedRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, description = "`forbidden`: only a partner may call this endpoint.", body = doc::ErrorBody,
+            example = json!(doc::error_example("forbidden", "only a partner may call this endpoint", serde_json::Value::Null))),
+        (status = 404, description = "`not_found`: no such order visible to this key (another party's order is 404 too).", body = doc::ErrorBody,
+            example = json!(doc::error_example("not_found", "no such order", serde_json::Value::Null))),
+        (status = 409, description = "`invalid_transition`: the order's status does not allow this command (`details.status`). A command repeated with the same body on an order already in its target state is 200 instead.", body = doc::ErrorBody,
+            example = json!(doc::transition_example("completed", "complete"))),
+        (status = 413, response = doc::PayloadTooLarge),
+        (status = 422, description = "`validation_failed`: a field is missing or invalid, or an unknown field (`details.field`, `details.reason`).", body = doc::ErrorBody,
+            example = json!(doc::validation_example("transaction_id", "is required"))),
+        (status = 429, response = doc::RateLimited),
+        (status = 500, response = doc::Internal),
+        (status = 503, response = doc::Overloaded),
+    ),
+)]
 pub async fn complete(
     principal: Principal,
     path: web::Path<String>,
@@ -456,7 +742,7 @@ pub async fn complete(
     run(principal, &path, &state, command).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct FailInput {
     code: FailureCode,
@@ -464,6 +750,35 @@ struct FailInput {
 }
 
 /// `POST /v1/orders/{id}/fail` (partner)
+#[utoipa::path(
+    post,
+    path = "/v1/orders/{id}/fail",
+    tag = "orders",
+    operation_id = "fail_order",
+    summary = "Fail an order (partner)",
+    description = "From `accepted`, `funds_sent`, `funds_received` or `inconsistent` to `failed`. A failed order can still be refunded.",
+    security(("bearer" = ["partner"])),
+    params(("id" = OrderId, Path, description = "The order id.")),
+    request_body(content = FailInput, description = "Why the order failed.", example = json!({"code": "aml_check_failed", "reason": "the user failed the partner's checks"})),
+    responses(
+        (status = 200, description = "The order after the command.", body = Order,
+            example = json!(doc::order_example("failed"))),
+        (status = 400, response = doc::MalformedRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, description = "`forbidden`: only a partner may call this endpoint.", body = doc::ErrorBody,
+            example = json!(doc::error_example("forbidden", "only a partner may call this endpoint", serde_json::Value::Null))),
+        (status = 404, description = "`not_found`: no such order visible to this key (another party's order is 404 too).", body = doc::ErrorBody,
+            example = json!(doc::error_example("not_found", "no such order", serde_json::Value::Null))),
+        (status = 409, description = "`invalid_transition`: the order's status does not allow this command (`details.status`). A command repeated with the same body on an order already in its target state is 200 instead.", body = doc::ErrorBody,
+            example = json!(doc::transition_example("completed", "fail"))),
+        (status = 413, response = doc::PayloadTooLarge),
+        (status = 422, description = "`validation_failed`: a field is missing or invalid, or an unknown field (`details.field`, `details.reason`).", body = doc::ErrorBody,
+            example = json!(doc::validation_example("code", "must match ^[a-z0-9_]{1,64}$"))),
+        (status = 429, response = doc::RateLimited),
+        (status = 500, response = doc::Internal),
+        (status = 503, response = doc::Overloaded),
+    ),
+)]
 pub async fn fail(
     principal: Principal,
     path: web::Path<String>,
@@ -479,7 +794,7 @@ pub async fn fail(
     run(principal, &path, &state, command).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RefundInput {
     amount: Amount,
@@ -489,6 +804,35 @@ struct RefundInput {
 }
 
 /// `POST /v1/orders/{id}/refund` (partner)
+#[utoipa::path(
+    post,
+    path = "/v1/orders/{id}/refund",
+    tag = "orders",
+    operation_id = "refund_order",
+    summary = "Refund an order (partner)",
+    description = "From `failed`, `inconsistent` or `expired` to `refunded` (terminal). `address` defaults to the order's `user_wallet_address`.",
+    security(("bearer" = ["partner"])),
+    params(("id" = OrderId, Path, description = "The order id.")),
+    request_body(content = RefundInput, description = "The refund.", example = json!({"amount": "10.00", "transaction_id": "4Zq…solana-tx"})),
+    responses(
+        (status = 200, description = "The order after the command.", body = Order,
+            example = json!(doc::order_example("refunded"))),
+        (status = 400, response = doc::MalformedRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, description = "`forbidden`: only a partner may call this endpoint.", body = doc::ErrorBody,
+            example = json!(doc::error_example("forbidden", "only a partner may call this endpoint", serde_json::Value::Null))),
+        (status = 404, description = "`not_found`: no such order visible to this key (another party's order is 404 too).", body = doc::ErrorBody,
+            example = json!(doc::error_example("not_found", "no such order", serde_json::Value::Null))),
+        (status = 409, description = "`invalid_transition`: the order's status does not allow this command (`details.status`). A command repeated with the same body on an order already in its target state is 200 instead.", body = doc::ErrorBody,
+            example = json!(doc::transition_example("completed", "refund"))),
+        (status = 413, response = doc::PayloadTooLarge),
+        (status = 422, description = "`validation_failed`: a field is missing or invalid, or an unknown field (`details.field`, `details.reason`).", body = doc::ErrorBody,
+            example = json!(doc::validation_example("amount", "is required"))),
+        (status = 429, response = doc::RateLimited),
+        (status = 500, response = doc::Internal),
+        (status = 503, response = doc::Overloaded),
+    ),
+)]
 pub async fn refund(
     principal: Principal,
     path: web::Path<String>,

@@ -69,10 +69,26 @@ pub fn encode_cursor(key: &str) -> String {
     URL_SAFE_NO_PAD.encode(key.as_bytes())
 }
 
-#[derive(Serialize)]
+/// A page of a list.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub data: Vec<T>,
+    /// Pass it back as `cursor` for the next page; `null` on the last page.
+    #[schema(required)]
     pub next_cursor: Option<String>,
+}
+
+/// `limit` and `cursor`, taken by every list (documentation only: lists parse their query with
+/// [`Query`], which refuses unknown parameters).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct PageParams {
+    /// How many items to return, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
 }
 
 impl<T> Page<T> {

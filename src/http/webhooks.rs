@@ -13,11 +13,14 @@ use rampflow_actors::model::Timestamp;
 use rampflow_actors::order::EventType;
 use rampflow_actors::webhook::generate_secret;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
 
 use super::auth::Principal;
 use super::body::RawBody;
 use super::error::ApiError;
 use super::idempotency::{self, Start};
+use super::openapi as doc;
 use super::pagination::{Page, Query};
 use super::ssrf;
 use super::AppState;
@@ -28,23 +31,37 @@ pub const PREVIOUS_SECRET_TTL: Duration = Duration::from_secs(24 * 60 * 60);
 
 pub const MAX_DESCRIPTION_CHARS: usize = 256;
 
-#[derive(Deserialize)]
+/// A webhook endpoint to register.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CreateEndpoint {
+    /// An `https://` (or `http://`) URL. Loopback, private, link-local and other
+    /// non-public addresses are refused, at registration and again at every connection.
+    #[schema(format = "uri", example = "https://wallet.example.com/hooks/rampflow")]
     url: String,
+    /// The event types to send; left out or `null` for every type. An empty list is refused.
     #[serde(default)]
+    #[schema(value_type = Option<Vec<rampflow_actors::order::EventType>>)]
     event_types: Option<Vec<String>>,
+    /// At most 256 characters.
     #[serde(default)]
+    #[schema(max_length = 256)]
     description: Option<String>,
 }
 
 /// An endpoint as listed: everything but the secret.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct EndpointView {
+    #[schema(format = "uuid", example = "01936f0c-3e4f-7a5b-8c6d-7e8f9a0b1c2d")]
     id: String,
+    #[schema(format = "uri")]
     url: String,
+    /// The event types sent to it; `null` for every type.
+    #[schema(value_type = Option<Vec<rampflow_actors::order::EventType>>, required)]
     event_types: Option<Vec<String>>,
+    #[schema(required)]
     description: Option<String>,
+    /// Set once a delivery got 410 Gone: nothing more is sent to it.
     disabled: bool,
     created_at: Timestamp,
 }
@@ -63,21 +80,33 @@ impl From<EndpointRow> for EndpointView {
 }
 
 /// The endpoint just created, with its secret (shown this once).
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct CreatedEndpoint {
+    #[schema(format = "uuid", example = "01936f0c-3e4f-7a5b-8c6d-7e8f9a0b1c2d")]
     id: String,
+    #[schema(format = "uri")]
     url: String,
+    /// The event types sent to it; `null` for every type.
+    #[schema(value_type = Option<Vec<rampflow_actors::order::EventType>>, required)]
     event_types: Option<Vec<String>>,
+    #[schema(required)]
     description: Option<String>,
+    /// The signing secret, shown this once: `whsec_` and base64 of 32 random bytes.
+    #[schema(example = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")]
     secret: String,
     disabled: bool,
     created_at: Timestamp,
 }
 
-#[derive(Serialize)]
+/// The new secret of an endpoint.
+#[derive(Serialize, ToSchema)]
 struct RotatedSecret {
+    #[schema(format = "uuid", example = "01936f0c-3e4f-7a5b-8c6d-7e8f9a0b1c2d")]
     id: String,
+    /// The new signing secret, shown this once.
+    #[schema(example = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD")]
     secret: String,
+    /// Until then the previous secret signs beside the new one.
     previous_secret_expires_at: Timestamp,
 }
 
@@ -129,6 +158,33 @@ fn valid_description(description: Option<String>) -> Result<Option<String>, ApiE
 }
 
 /// `POST /v1/webhook-endpoints` (wallet or partner, Idempotency-Key)
+#[utoipa::path(
+    post,
+    path = "/v1/webhook-endpoints",
+    tag = "webhooks",
+    operation_id = "create_webhook_endpoint",
+    summary = "Register a webhook endpoint",
+    description = "Registers a URL to receive the events of the caller's orders (a wallet's own orders, or those routed to a partner). The response carries the signing secret, shown this once. Takes an `Idempotency-Key`.",
+    security(("bearer" = ["wallet", "partner"])),
+    params(("Idempotency-Key" = Option<String>, Header, max_length = 255, description = "Makes the request safe to retry: the same key with the same body replays the first response for at least 24 h; with another body it is 409 `idempotency_conflict`.")),
+    request_body(content = CreateEndpoint, example = json!({"url": "https://wallet.example.com/hooks/rampflow", "event_types": ["order.accepted", "order.completed"], "description": "production"})),
+    responses(
+        (status = 201, description = "The endpoint, with its secret.", body = CreatedEndpoint,
+            headers(("Idempotent-Replayed" = String, description = "`true` when this is the replay of an earlier request with the same Idempotency-Key.")),
+            example = json!({"id": doc::ENDPOINT_ID, "url": "https://wallet.example.com/hooks/rampflow", "event_types": ["order.accepted", "order.completed"], "description": "production", "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "disabled": false, "created_at": "2026-11-22T10:15:30.123Z"})),
+        (status = 400, response = doc::MalformedRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, description = "`forbidden`: webhook endpoints belong to wallets and partners (the operator has none).", body = doc::ErrorBody,
+            example = json!(doc::error_example("forbidden", "webhook endpoints belong to wallets and partners", serde_json::Value::Null))),
+        (status = 409, description = "`idempotency_conflict`: the Idempotency-Key was used with another body, or is in use right now.", body = doc::ErrorBody,
+            example = json!(doc::error_example("idempotency_conflict", "this Idempotency-Key was used with a different request", serde_json::Value::Null))),
+        (status = 413, response = doc::PayloadTooLarge),
+        (status = 422, description = "`validation_failed`: an invalid or non-public `url`, an unknown or empty `event_types`, a `description` too long, an unknown field, or an invalid Idempotency-Key.", body = doc::ErrorBody,
+            example = json!(doc::validation_example("event_types[0]", "\"order.nope\" is not an event type"))),
+        (status = 429, response = doc::RateLimited),
+        (status = 500, response = doc::Internal),
+    ),
+)]
 pub async fn create(
     principal: Principal,
     req: HttpRequest,
@@ -186,6 +242,28 @@ pub async fn create(
 }
 
 /// `GET /v1/webhook-endpoints`: the caller's endpoints, oldest first, without secrets.
+#[utoipa::path(
+    get,
+    path = "/v1/webhook-endpoints",
+    tag = "webhooks",
+    operation_id = "list_webhook_endpoints",
+    summary = "List webhook endpoints",
+    description = "The caller's endpoints, oldest first, without their secrets. Deleted endpoints are not listed.",
+    security(("bearer" = ["wallet", "partner"])),
+    params(super::pagination::PageParams),
+    responses(
+        (status = 200, description = "A page of endpoints.", body = Page<EndpointView>, example = json!(doc::page_example(vec![json!({"id": doc::ENDPOINT_ID, "url": "https://wallet.example.com/hooks/rampflow", "event_types": ["order.accepted", "order.completed"], "description": "production", "disabled": false, "created_at": "2026-11-22T10:15:30.123Z"})]))),
+        (status = 400, description = "`malformed_request`: the query string cannot be parsed.", body = doc::ErrorBody,
+            example = json!(doc::error_example("malformed_request", "the query string could not be parsed", serde_json::Value::Null))),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, description = "`forbidden`: webhook endpoints belong to wallets and partners (the operator has none).", body = doc::ErrorBody,
+            example = json!(doc::error_example("forbidden", "webhook endpoints belong to wallets and partners", serde_json::Value::Null))),
+        (status = 422, description = "`validation_failed`: an unknown query parameter, or an invalid `limit` or `cursor`.", body = doc::ErrorBody,
+            example = json!(doc::validation_example("limit", "must be an integer from 1 to 100"))),
+        (status = 429, response = doc::RateLimited),
+        (status = 500, response = doc::Internal),
+    ),
+)]
 pub async fn list(
     principal: Principal,
     req: HttpRequest,
@@ -208,6 +286,26 @@ pub async fn list(
 }
 
 /// `DELETE /v1/webhook-endpoints/{id}`: no more deliveries; the pending ones fail.
+#[utoipa::path(
+    delete,
+    path = "/v1/webhook-endpoints/{id}",
+    tag = "webhooks",
+    operation_id = "delete_webhook_endpoint",
+    summary = "Delete a webhook endpoint",
+    description = "Nothing more is sent to it; its pending deliveries fail.",
+    security(("bearer" = ["wallet", "partner"])),
+    params(("id" = String, Path, format = "uuid", description = "The endpoint id.")),
+    responses(
+        (status = 204, description = "The endpoint is deleted."),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, description = "`forbidden`: webhook endpoints belong to wallets and partners (the operator has none).", body = doc::ErrorBody,
+            example = json!(doc::error_example("forbidden", "webhook endpoints belong to wallets and partners", serde_json::Value::Null))),
+        (status = 404, description = "`not_found`: the caller has no such endpoint.", body = doc::ErrorBody,
+            example = json!(doc::error_example("not_found", "no such webhook endpoint", serde_json::Value::Null))),
+        (status = 429, response = doc::RateLimited),
+        (status = 500, response = doc::Internal),
+    ),
+)]
 pub async fn delete(
     principal: Principal,
     path: web::Path<String>,
@@ -227,6 +325,26 @@ pub async fn delete(
 
 /// `POST /v1/webhook-endpoints/{id}/rotate-secret`: a new secret; the old one keeps signing
 /// beside it for 24 hours.
+#[utoipa::path(
+    post,
+    path = "/v1/webhook-endpoints/{id}/rotate-secret",
+    tag = "webhooks",
+    operation_id = "rotate_webhook_secret",
+    summary = "Rotate an endpoint's signing secret",
+    description = "A new secret, shown once. The previous one keeps signing beside it for 24 hours (`webhook-signature` then carries two signatures), so the receiver can switch without dropping deliveries. The body, if any, is ignored.",
+    security(("bearer" = ["wallet", "partner"])),
+    params(("id" = String, Path, format = "uuid", description = "The endpoint id.")),
+    responses(
+        (status = 200, description = "The new secret.", body = RotatedSecret, example = json!({"id": doc::ENDPOINT_ID, "secret": "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD", "previous_secret_expires_at": "2026-11-23T10:15:30.123Z"})),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, description = "`forbidden`: webhook endpoints belong to wallets and partners (the operator has none).", body = doc::ErrorBody,
+            example = json!(doc::error_example("forbidden", "webhook endpoints belong to wallets and partners", serde_json::Value::Null))),
+        (status = 404, description = "`not_found`: the caller has no such endpoint.", body = doc::ErrorBody,
+            example = json!(doc::error_example("not_found", "no such webhook endpoint", serde_json::Value::Null))),
+        (status = 429, response = doc::RateLimited),
+        (status = 500, response = doc::Internal),
+    ),
+)]
 pub async fn rotate_secret(
     principal: Principal,
     path: web::Path<String>,

@@ -150,6 +150,11 @@ pub fn drop_postgres_database(name: String) {
 }
 
 impl TestApp {
+    /// The database made for this test when it runs on PostgreSQL.
+    pub fn postgres_database_name(&self) -> Option<String> {
+        self.postgres_database.clone()
+    }
+
     async fn wait_until_ready(&self) {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         loop {

@@ -60,3 +60,49 @@ async fn stats_are_for_the_operator_only() {
     let response = app.get("/v1/ops/stats", &fixture.wallet.key).await;
     assert_error(response, StatusCode::FORBIDDEN, "forbidden").await;
 }
+
+#[tokio::test]
+async fn readyz_reports_each_component_and_turns_503_when_the_database_is_gone() {
+    let app = crate::helpers::spawn_postgres_app().await;
+    let ready = app
+        .request(reqwest::Method::GET, "/readyz", None, None)
+        .await;
+    assert_eq!(ready.status(), StatusCode::OK);
+    let body: Value = ready.json().await.unwrap();
+    for component in ["database", "registry", "journal", "webhook_senders"] {
+        assert_eq!(body["components"][component]["status"], "up", "{body}");
+    }
+
+    // Take the database away under the running server: its connections are cut.
+    let database = app.postgres_database_name().expect("a PostgreSQL app");
+    crate::helpers::drop_postgres_database(database);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let response = app
+            .request(reqwest::Method::GET, "/readyz", None, None)
+            .await;
+        if response.status() == StatusCode::SERVICE_UNAVAILABLE {
+            assert_eq!(response.headers()["retry-after"], "1");
+            let body: Value = response.json().await.unwrap();
+            assert_eq!(body["status"], "not_ready");
+            assert_eq!(
+                body["error"]["code"], "overloaded",
+                "the error envelope too: {body}"
+            );
+            assert_eq!(body["error"]["details"]["down"]["database"], "unreachable");
+            assert_eq!(body["components"]["database"]["status"], "down", "{body}");
+            assert_eq!(body["components"]["journal"]["status"], "up", "{body}");
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "readyz never noticed the database went away"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Liveness is not readiness: the process still serves.
+    let alive = app
+        .request(reqwest::Method::GET, "/healthz", None, None)
+        .await;
+    assert_eq!(alive.status(), StatusCode::OK);
+}

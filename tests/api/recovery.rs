@@ -20,17 +20,17 @@ use serde_json::{json, Value};
 
 use crate::helpers::{accept_body, expected_funds, order_body, stored_events, Fixture, Party};
 
-const ADMIN: &str = "recovery-admin-token";
+pub(crate) const ADMIN: &str = "recovery-admin-token";
 /// How long a server may take to start (the first start also creates the database).
 const BOOT_LIMIT: Duration = Duration::from_secs(60);
 /// How long a poll may wait for something the server should do at once.
 const LIMIT: Duration = Duration::from_secs(15);
 
 /// The `rampflow` binary serving on a port of its own choosing; killed (SIGKILL) on drop.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    address: String,
-    client: reqwest::Client,
+    pub(crate) address: String,
+    pub(crate) client: reqwest::Client,
     logs: Arc<Mutex<Vec<String>>>,
 }
 
@@ -44,7 +44,7 @@ impl Drop for Server {
 impl Server {
     /// Starts `rampflow serve` on the database in `dir`, with `env` over the test settings,
     /// and waits until it is listening and ready (live orders rehydrated).
-    async fn start(dir: &Path, env: &[(&str, &str)]) -> Server {
+    pub(crate) async fn start(dir: &Path, env: &[(&str, &str)]) -> Server {
         let mut command = Command::new(env!("CARGO_BIN_EXE_rampflow"));
         command
             .arg("serve")
@@ -117,7 +117,7 @@ impl Server {
         server
     }
 
-    fn log_text(&self) -> String {
+    pub(crate) fn log_text(&self) -> String {
         self.logs.lock().unwrap().join("\n")
     }
 
@@ -152,14 +152,14 @@ impl Server {
         self.child.wait().expect("the killed server is reaped");
     }
 
-    fn sigterm(&self) {
+    pub(crate) fn sigterm(&self) {
         use nix::sys::signal::{kill, Signal};
         use nix::unistd::Pid;
         kill(Pid::from_raw(self.child.id() as i32), Signal::SIGTERM).expect("SIGTERM sent");
     }
 
     /// Waits for the process to exit on its own.
-    async fn wait_for_exit(&mut self, limit: Duration) -> ExitStatus {
+    pub(crate) async fn wait_for_exit(&mut self, limit: Duration) -> ExitStatus {
         let deadline = tokio::time::Instant::now() + limit;
         loop {
             if let Some(status) = self.child.try_wait().expect("the child can be waited on") {
@@ -176,7 +176,7 @@ impl Server {
 
     /// Sends a request; `Some((status, body))` once the whole response arrived, `None` when
     /// there was no complete answer (the server died, say).
-    async fn call(
+    pub(crate) async fn call(
         &self,
         method: reqwest::Method,
         path: &str,
@@ -210,7 +210,7 @@ impl Server {
         }
     }
 
-    async fn fixture(&self) -> Fixture {
+    pub(crate) async fn fixture(&self) -> Fixture {
         let wallet = self.create_party("wallets").await;
         let partner = self.create_party("partners").await;
         let user_ref = "u-recovery".to_owned();
@@ -235,11 +235,11 @@ impl Server {
         }
     }
 
-    async fn post(&self, path: &str, key: &str, body: &Value) -> Value {
+    pub(crate) async fn post(&self, path: &str, key: &str, body: &Value) -> Value {
         self.expect(reqwest::Method::POST, path, key, body).await
     }
 
-    async fn get_order(&self, key: &str, id: &str) -> Value {
+    pub(crate) async fn get_order(&self, key: &str, id: &str) -> Value {
         let path = format!("/v1/orders/{id}");
         let (status, body) = self
             .call(reqwest::Method::GET, &path, key, None)

@@ -16,6 +16,7 @@ use tokio::sync::oneshot;
 
 use super::{decide, Command, Issuer, Order, OrderState, Outcome, Rejection, TimerKind};
 use crate::env::ActorEnv;
+use crate::instruments;
 use crate::journal::CommitError;
 use crate::model::{OrderId, PartnerId, Timestamp, WalletId};
 use crate::store::WriteOutcome;
@@ -161,6 +162,8 @@ impl OrderActor {
         reply: Option<ReplySender>,
     ) -> AtomicResponse<Self, ()> {
         self.last_activity = Instant::now();
+        let taken = self.last_activity;
+        let name = command.name();
         let refusal = if !party.may_see(&self.state.order) {
             Some(ReplyError::NotFound)
         } else if party != Party::Server && party.issuer() != command.issuer() {
@@ -169,6 +172,7 @@ impl OrderActor {
             None
         };
         if let Some(error) = refusal {
+            instruments::command_handled(name, taken.elapsed());
             send(reply, Err(error));
             return AtomicResponse::new(Box::pin(fut::ready(())));
         }
@@ -190,6 +194,7 @@ impl OrderActor {
                 if let Some(kind) = timer {
                     act.after_timer(kind, &result.reply, ctx);
                 }
+                instruments::command_handled(name, taken.elapsed());
                 send(reply, result.reply);
             },
         )))
@@ -219,6 +224,7 @@ impl OrderActor {
         match result {
             Ok(_) => {
                 self.env.stats.timers_fired[kind as usize].fetch_add(1, Ordering::Relaxed);
+                instruments::timer_fired(kind);
             }
             // Fired early (clock adjustment): arm it again for the stored deadline.
             Err(ReplyError::Rejected(Rejection::NotDue { .. })) => self.arm_timers(ctx),
@@ -239,6 +245,11 @@ impl OrderActor {
             let handle = ctx.run_later(now.until(due), move |act, ctx| {
                 if act.armed[kind as usize].take().is_some() {
                     act.env.stats.timers_pending[kind as usize].fetch_sub(1, Ordering::Relaxed);
+                }
+                // Early (the clock moved back) is not late: `after_timer` re-arms it.
+                let fired = Timestamp::now();
+                if fired >= due {
+                    instruments::timer_late(kind, due.until(fired));
                 }
                 ctx.notify(TimerDue(kind));
             });
@@ -288,6 +299,7 @@ impl OrderActor {
         drop(me);
         self.passivating = true;
         self.env.stats.passivations.fetch_add(1, Ordering::Relaxed);
+        instruments::passivated();
         ctx.stop();
     }
 }
@@ -350,6 +362,11 @@ async fn run_command(
         match env.journal.commit(write).await {
             Ok(()) => {
                 env.stats.transitions.fetch_add(1, Ordering::Relaxed);
+                let to = committed.state.order.status;
+                // A reminder commits an event but keeps the status: not a transition.
+                if to != from {
+                    instruments::transition(Some(from), to);
+                }
                 tracing::debug!(
                     order_id = %committed.state.order.id,
                     command = command.name(),
@@ -442,6 +459,7 @@ impl actix::Supervised for OrderActor {
     fn restarting(&mut self, _ctx: &mut Self::Context) {
         if !std::mem::take(&mut self.passivating) {
             self.env.stats.restarts.fetch_add(1, Ordering::Relaxed);
+            instruments::restarted();
         }
         self.reload_on_start = true;
     }

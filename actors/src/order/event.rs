@@ -5,6 +5,7 @@ use crate::model::{EventId, OrderId, Timestamp};
 
 /// The webhook event types of API.md § Webhooks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum EventType {
     #[serde(rename = "order.created")]
     Created,

@@ -11,6 +11,7 @@ use crate::model::{
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Direction {
     /// Fiat in, crypto out.
     Onramp,
@@ -35,6 +36,7 @@ impl Direction {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Status {
     Created,
     Accepted,
@@ -108,6 +110,7 @@ impl Status {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Crypto {
     pub asset: AssetCode,
     pub network: Network,
@@ -116,6 +119,7 @@ pub struct Crypto {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Fiat {
     pub currency: FiatCurrency,
     pub amount: Amount,
@@ -123,6 +127,7 @@ pub struct Fiat {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum FeeType {
     Partner,
     Wallet,
@@ -133,6 +138,7 @@ pub enum FeeType {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Fee {
     #[serde(rename = "type")]
     pub fee_type: FeeType,
@@ -142,6 +148,7 @@ pub struct Fee {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum TagType {
     #[serde(rename = "memo")]
     Memo,
@@ -151,6 +158,7 @@ pub enum TagType {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Tag {
     #[serde(rename = "type")]
     pub tag_type: TagType,
@@ -159,6 +167,7 @@ pub struct Tag {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BankDetails {
     pub name: Reference,
     pub account: Address,
@@ -167,6 +176,7 @@ pub struct BankDetails {
 
 /// Where the user sends the funds, given by the partner on acceptance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Deposit {
     pub address: Option<Address>,
     pub tag: Option<Tag>,
@@ -176,6 +186,7 @@ pub struct Deposit {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Funds {
     /// Set when the partner confirms receipt; `null` while only the wallet has said it sent.
     pub amount: Option<Amount>,
@@ -183,6 +194,7 @@ pub struct Funds {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Refund {
     pub amount: Amount,
     pub transaction_id: Reference,
@@ -190,12 +202,14 @@ pub struct Refund {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Failure {
     pub code: FailureCode,
     pub reason: Reason,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HistoryEntry {
     pub status: Status,
     pub at: Timestamp,
@@ -203,6 +217,7 @@ pub struct HistoryEntry {
 
 /// The order resource.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Order {
     pub id: OrderId,
     pub direction: Direction,

@@ -4,6 +4,7 @@
 //! a kill -9, resumes where delivery stopped.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -39,6 +40,29 @@ const LEASE: Duration = Duration::from_secs(600);
 /// The running delivery machinery.
 pub struct Webhooks {
     arbiter: Arbiter,
+    health: WebhookHealth,
+}
+
+/// Whether the dispatcher is alive: it beats after every claim, and claims at least once per
+/// poll interval.
+#[derive(Clone)]
+pub struct WebhookHealth {
+    last_beat_millis: Arc<AtomicI64>,
+    poll_interval: Duration,
+}
+
+impl WebhookHealth {
+    fn beat(&self) {
+        self.last_beat_millis
+            .store(Timestamp::now().as_millis(), Ordering::Relaxed);
+    }
+
+    /// Alive if it claimed within a few poll intervals (and a few seconds of slack for a slow
+    /// claim query).
+    pub fn is_alive(&self) -> bool {
+        let since = Timestamp::now().as_millis() - self.last_beat_millis.load(Ordering::Relaxed);
+        since <= (self.poll_interval * 3 + Duration::from_secs(5)).as_millis() as i64
+    }
 }
 
 impl Webhooks {
@@ -63,6 +87,11 @@ impl Webhooks {
         let recorder_nudge = nudge.clone();
         arbiter.spawn(record_outcomes(recorder_store, recorded, recorder_nudge));
         let dispatcher_nudge = nudge;
+        let health = WebhookHealth {
+            last_beat_millis: Arc::new(AtomicI64::new(Timestamp::now().as_millis())),
+            poll_interval: settings.poll_interval,
+        };
+        let dispatcher_health = health.clone();
         Dispatcher::start_in_arbiter(&arbiter.handle(), move |_| Dispatcher {
             store,
             env,
@@ -70,9 +99,14 @@ impl Webhooks {
             nudge: dispatcher_nudge,
             settings,
             claiming: false,
+            health: dispatcher_health,
             again: false,
         });
-        Ok(Webhooks { arbiter })
+        Ok(Webhooks { arbiter, health })
+    }
+
+    pub fn health(&self) -> WebhookHealth {
+        self.health.clone()
     }
 
     /// Stops delivering. Attempts cut short are retried after the next start (their leases are
@@ -92,6 +126,7 @@ struct Dispatcher {
     /// A claim query is running; a nudge meanwhile sets `again` instead of starting another.
     claiming: bool,
     again: bool,
+    health: WebhookHealth,
 }
 
 impl Actor for Dispatcher {
@@ -135,6 +170,7 @@ impl Dispatcher {
             .into_actor(self)
             .map(move |claimed, act, ctx| {
                 act.claiming = false;
+                act.health.beat();
                 match claimed {
                     Ok(due) => {
                         let full = due.len() as u32 >= batch;

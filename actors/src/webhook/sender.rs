@@ -13,6 +13,7 @@ use super::client::literal_target_is_forbidden;
 use super::retry::{parse_retry_after, RetryPolicy};
 use super::signing::signature_header;
 use super::store::{AttemptOutcome, DueDelivery, NextStep};
+use crate::instruments;
 use crate::model::Timestamp;
 
 /// The first this many bytes of a response body are kept with the attempt.
@@ -47,7 +48,9 @@ impl WebhookSender {
         let env = self.env.clone();
         ctx.spawn(
             async move {
+                let started = Instant::now();
                 let outcome = attempt(&env, delivery).await;
+                instruments::webhook_attempt(&outcome.next, started.elapsed());
                 // Bounded: if the recorder falls behind, senders wait rather than pile up.
                 let _ = env.outcomes.send(outcome).await;
             }

@@ -1,0 +1,91 @@
+//! Logs as ops read them: `RAMPFLOW_LOG_FORMAT=json` gives one JSON object per line, each
+//! request's lines carry its request id (the client's, or one made up and echoed), order
+//! requests carry the order id, and no secret or KYC value is ever written.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::helpers::{accept_body, order_body};
+use crate::recovery::Server;
+
+#[tokio::test]
+async fn json_logs_carry_the_request_id_and_the_order_id_and_no_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]).await;
+    let fixture = server.fixture().await;
+
+    let response = server
+        .client
+        .post(format!("{}/v1/orders", server.address))
+        .bearer_auth(&fixture.wallet.key)
+        .header("x-request-id", "req-create-1")
+        .json(&order_body("offramp", &fixture))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-request-id"], "req-create-1");
+    let order: Value = response.json().await.unwrap();
+    let order_id = order["id"].as_str().unwrap().to_owned();
+
+    let response = server
+        .client
+        .post(format!("{}/v1/orders/{order_id}/accept", server.address))
+        .bearer_auth(&fixture.partner.key)
+        .json(&accept_body("offramp"))
+        .send()
+        .await
+        .unwrap();
+    let generated = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        !generated.is_empty(),
+        "a request id is made up when none is sent"
+    );
+
+    // The closing line of each request is written after its response; poll for it.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    let lines = loop {
+        let text = server.log_text();
+        if text.contains(&generated) && text.contains("req-create-1") {
+            break text;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "request lines never logged:\n{text}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let entries: Vec<Value> = lines
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}")))
+        .collect();
+    let request_line = |id: &str| {
+        entries
+            .iter()
+            .find(|e| e["span"]["request_id"] == json!(id) && e["message"] == "request")
+            .unwrap_or_else(|| panic!("no request line for {id}"))
+            .clone()
+    };
+    let create = request_line("req-create-1");
+    assert_eq!(create["span"]["order_id"], json!(order_id));
+    assert_eq!(create["span"]["route"], "/v1/orders");
+    assert_eq!(create["status"], 201);
+    let accept = request_line(&generated);
+    assert_eq!(accept["span"]["order_id"], json!(order_id));
+    assert_eq!(accept["span"]["route"], "/v1/orders/{id}/accept");
+
+    for secret in [
+        fixture.wallet.key.as_str(),
+        fixture.partner.key.as_str(),
+        crate::recovery::ADMIN,
+        "ada@example.com",
+    ] {
+        assert!(
+            !lines.contains(secret),
+            "a secret or KYC value reached the log: {secret}"
+        );
+    }
+}
