@@ -640,6 +640,23 @@ pub struct OpsStats {
     /// Armed timers by kind: `acceptance`, `reminder`, `expiry`.
     pub timers_pending: BTreeMap<String, u64>,
     pub journal: JournalStats,
+    pub webhooks: WebhookBacklog,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WebhookBacklog {
+    /// Deliveries not yet delivered or failed, over the endpoints listed.
+    pub pending: u64,
+    /// The 100 endpoints with the most pending deliveries, largest first.
+    pub backlog_by_endpoint: Vec<EndpointBacklog>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EndpointBacklog {
+    pub endpoint_id: String,
+    pub pending: u64,
+    /// Disabled after a 410 Gone (its deliveries are being failed).
+    pub disabled: bool,
 }
 
 /// A user as the API shows it: `user_ref`, the stored KYC fields (absent ones `null`), and

@@ -48,6 +48,8 @@ pub async fn stats(
             )
         })
         .collect();
+    // The 100 largest backlogs; ops need the endpoints that are behind, not every one.
+    let backlog = state.store.webhook_backlog(100).await?;
     let journal = registry.journal().stats();
     Ok(HttpResponse::Ok().json(json!({
         "actors": {
@@ -67,6 +69,17 @@ pub async fn stats(
             "failed_batches": journal.failed_batches.load(Ordering::Relaxed),
             "last_batch_rows": journal.last_batch_rows.load(Ordering::Relaxed),
             "last_commit_micros": journal.last_commit_micros.load(Ordering::Relaxed),
+        },
+        "webhooks": {
+            "pending": backlog.iter().map(|b| b.pending).sum::<i64>(),
+            "backlog_by_endpoint": backlog
+                .iter()
+                .map(|b| json!({
+                    "endpoint_id": b.endpoint_id,
+                    "pending": b.pending,
+                    "disabled": b.disabled,
+                }))
+                .collect::<Vec<_>>(),
         },
     })))
 }

@@ -258,7 +258,41 @@ pub struct WebhookGauges {
     pub endpoints_disabled: i64,
 }
 
+/// Pending deliveries of one endpoint, for ops.
+#[derive(Debug, Clone)]
+pub struct EndpointBacklog {
+    pub endpoint_id: String,
+    pub pending: i64,
+    pub disabled: bool,
+}
+
 impl Store {
+    /// Pending deliveries per endpoint that has any, largest backlog first (at most `limit`).
+    pub async fn webhook_backlog(&self, limit: u32) -> Result<Vec<EndpointBacklog>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT d.endpoint_id, COUNT(*) AS pending, MAX(e.disabled_at) AS disabled_at
+             FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+             WHERE d.state = 'pending'
+             GROUP BY d.endpoint_id
+             ORDER BY pending DESC, d.endpoint_id
+             LIMIT $1",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(self.pool())
+        .await
+        .map_err(store_error)?;
+        rows.iter()
+            .map(|row| {
+                let disabled_at: Option<i64> = row.try_get("disabled_at").map_err(store_error)?;
+                Ok(EndpointBacklog {
+                    endpoint_id: row.try_get("endpoint_id").map_err(store_error)?,
+                    pending: row.try_get("pending").map_err(store_error)?,
+                    disabled: disabled_at.is_some(),
+                })
+            })
+            .collect()
+    }
+
     /// Two counts, each served by an index or a small table; cheap enough for every scrape.
     pub async fn webhook_gauges(&self) -> Result<WebhookGauges, StoreError> {
         let row = sqlx::query(

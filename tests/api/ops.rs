@@ -51,6 +51,8 @@ async fn stats_count_live_actors_by_status_and_pending_timers() {
         stats["journal"]["rows"], 4,
         "two creates, one accept, one cancel"
     );
+    assert_eq!(stats["webhooks"]["pending"], 0, "no endpoints, no backlog");
+    assert_eq!(stats["webhooks"]["backlog_by_endpoint"], json!([]));
 }
 
 #[tokio::test]
@@ -105,4 +107,43 @@ async fn readyz_reports_each_component_and_turns_503_when_the_database_is_gone()
         .request(reqwest::Method::GET, "/healthz", None, None)
         .await;
     assert_eq!(alive.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn stats_show_the_webhook_backlog_by_endpoint() {
+    // An endpoint nobody answers, and a long retry schedule, keep the deliveries pending. The
+    // port is held by a socket that is bound but never listens: connections are refused and
+    // no other test can take the port meanwhile.
+    let app = spawn_app_with(|s| {
+        s.webhook_allow_private_targets = true;
+        s.webhook_retry_schedule = vec![Duration::ZERO, Duration::from_secs(3600)];
+    })
+    .await;
+    let fixture = app.fixture().await;
+    let silent = tokio::net::TcpSocket::new_v4().unwrap();
+    silent.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let url = format!("http://{}/hooks", silent.local_addr().unwrap());
+    let response = app
+        .post(
+            "/v1/webhook-endpoints",
+            &fixture.wallet.key,
+            &json!({ "url": url }),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let endpoint: Value = response.json().await.unwrap();
+    app.new_order(&fixture, "offramp").await;
+    app.new_order(&fixture, "onramp").await;
+
+    let stats: Value = app
+        .get("/v1/ops/stats", ADMIN_TOKEN)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stats["webhooks"]["pending"], 2, "{stats}");
+    let backlog = &stats["webhooks"]["backlog_by_endpoint"][0];
+    assert_eq!(backlog["endpoint_id"], endpoint["id"]);
+    assert_eq!(backlog["pending"], 2);
+    assert_eq!(backlog["disabled"], false);
 }
