@@ -147,7 +147,7 @@ impl Server {
     }
 
     /// `kill -9`: no shutdown of any kind.
-    fn kill9(mut self) {
+    pub(crate) fn kill9(mut self) {
         self.child.kill().expect("SIGKILL sent");
         self.child.wait().expect("the killed server is reaped");
     }

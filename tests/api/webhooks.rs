@@ -1,16 +1,14 @@
 //! Webhook delivery end to end: real receivers, signatures verified with standardwebhooks.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{
-    accept_body, expected_funds, order_body, spawn_app_with, Fixture, Party, TestApp,
-};
+use crate::helpers::{accept_body, expected_funds, order_body, spawn_app_with, Fixture, TestApp};
 use crate::receiver::{Received, Receiver, Reply};
+use crate::recovery::Server;
 
 const WAIT: Duration = Duration::from_secs(15);
 
@@ -1028,197 +1026,6 @@ async fn a_delivery_is_signed_standard_webhooks_and_carries_the_order_resource()
 // ---------------------------------------------------------------------------------------------
 // kill -9 with deliveries pending, and a receiver that was down
 
-const BINARY_ADMIN: &str = "webhooks-admin-token";
-
-/// The built `rampflow` binary on a database in `dir`; SIGKILLed on drop. A trimmed copy of
-/// recovery.rs's `Server`.
-struct Binary {
-    child: std::process::Child,
-    address: String,
-    client: reqwest::Client,
-    logs: Arc<Mutex<Vec<String>>>,
-}
-
-impl Drop for Binary {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Binary {
-    async fn start(dir: &Path, env: &[(&str, &str)]) -> Binary {
-        use std::io::{BufRead, BufReader};
-        use std::process::{Command, Stdio};
-        let mut command = Command::new(env!("CARGO_BIN_EXE_rampflow"));
-        command
-            .arg("serve")
-            .current_dir(dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        for (key, _) in std::env::vars() {
-            if key.starts_with("RAMPFLOW_") {
-                command.env_remove(key);
-            }
-        }
-        command
-            .env("RAMPFLOW_BIND", "127.0.0.1:0")
-            .env(
-                "RAMPFLOW_DATABASE_URL",
-                format!("sqlite://{}/rampflow.db", dir.display()),
-            )
-            .env("RAMPFLOW_DATA_DIR", dir)
-            .env("RAMPFLOW_ADMIN_TOKEN", BINARY_ADMIN)
-            .env("RAMPFLOW_LOG_FORMAT", "json")
-            .env("RAMPFLOW_HTTP__WORKERS", "2")
-            .env("RAMPFLOW_ACTORS__ARBITERS", "2")
-            .env("RUST_LOG", "info,sqlx=warn,actix_server=warn");
-        for (key, value) in env {
-            command.env(key, value);
-        }
-        let mut child = command.spawn().expect("the rampflow binary starts");
-        let stderr = child.stderr.take().expect("piped stderr");
-        let logs = Arc::new(Mutex::new(Vec::new()));
-        let (port_tx, port_rx) = tokio::sync::oneshot::channel();
-        {
-            let logs = logs.clone();
-            std::thread::spawn(move || {
-                let mut port_tx = Some(port_tx);
-                for line in BufReader::new(stderr).lines() {
-                    let Ok(line) = line else { break };
-                    if let Ok(entry) = serde_json::from_str::<Value>(&line) {
-                        if entry["message"] == "rampflow is listening" {
-                            if let (Some(tx), Some(port)) = (port_tx.take(), entry["port"].as_u64())
-                            {
-                                let _ = tx.send(port as u16);
-                            }
-                        }
-                    }
-                    logs.lock().unwrap().push(line);
-                }
-            });
-        }
-        let mut binary = Binary {
-            child,
-            address: String::new(),
-            client: reqwest::Client::builder()
-                .timeout(Duration::from_secs(30))
-                .build()
-                .unwrap(),
-            logs,
-        };
-        let port = match tokio::time::timeout(Duration::from_secs(60), port_rx).await {
-            Ok(Ok(port)) => port,
-            _ => panic!(
-                "rampflow never said it was listening; its log:\n{}",
-                binary.log_text()
-            ),
-        };
-        binary.address = format!("http://127.0.0.1:{port}");
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-        loop {
-            let ready = binary
-                .client
-                .get(format!("{}/readyz", binary.address))
-                .send()
-                .await
-                .map(|r| r.status() == StatusCode::OK)
-                .unwrap_or(false);
-            if ready {
-                return binary;
-            }
-            if let Ok(Some(status)) = binary.child.try_wait() {
-                panic!(
-                    "rampflow exited ({status}); its log:\n{}",
-                    binary.log_text()
-                );
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "rampflow never became ready; its log:\n{}",
-                binary.log_text()
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    fn log_text(&self) -> String {
-        self.logs.lock().unwrap().join("\n")
-    }
-
-    fn kill9(mut self) {
-        self.child.kill().expect("SIGKILL sent");
-        self.child.wait().expect("the killed server is reaped");
-    }
-
-    /// `method path` as `key`; asserts a 2xx and returns the body.
-    async fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        key: &str,
-        body: Option<&Value>,
-    ) -> Value {
-        let mut request = self
-            .client
-            .request(method.clone(), format!("{}{path}", self.address))
-            .bearer_auth(key);
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        let response = request.send().await.expect("the request was sent");
-        let status = response.status();
-        let answer: Value = response.json().await.unwrap_or(Value::Null);
-        assert!(status.is_success(), "{method} {path}: {status} {answer}");
-        answer
-    }
-
-    async fn post(&self, path: &str, key: &str, body: &Value) -> Value {
-        self.call(reqwest::Method::POST, path, key, Some(body))
-            .await
-    }
-
-    async fn party(&self, kind: &str) -> Party {
-        let body = self
-            .post(
-                &format!("/v1/admin/{kind}"),
-                BINARY_ADMIN,
-                &json!({ "name": kind }),
-            )
-            .await;
-        Party {
-            id: body["id"].as_str().unwrap().to_owned(),
-            key: body["api_key"].as_str().unwrap().to_owned(),
-        }
-    }
-
-    async fn fixture(&self) -> Fixture {
-        let wallet = self.party("wallets").await;
-        let partner = self.party("partners").await;
-        let user_ref = "u-webhooks".to_owned();
-        self.call(
-            reqwest::Method::PUT,
-            &format!("/v1/users/{user_ref}"),
-            &wallet.key,
-            Some(&json!({ "email": "ada@example.com", "country": "NG" })),
-        )
-        .await;
-        self.call(
-            reqwest::Method::PUT,
-            &format!("/v1/users/{user_ref}/grants/{}", partner.id),
-            &wallet.key,
-            Some(&json!({})),
-        )
-        .await;
-        Fixture {
-            wallet,
-            partner,
-            user_ref,
-        }
-    }
-}
-
 #[tokio::test]
 async fn pending_deliveries_survive_kill_9_and_reach_a_receiver_that_was_down() {
     let dir = tempfile::tempdir().unwrap();
@@ -1245,7 +1052,7 @@ async fn pending_deliveries_survive_kill_9_and_reach_a_receiver_that_was_down() 
         ("RAMPFLOW_WEBHOOKS__POLL_INTERVAL", "100ms"),
         ("RAMPFLOW_WEBHOOK_TIMEOUT", "5s"),
     ];
-    let server = Binary::start(dir.path(), &env).await;
+    let server = Server::start(dir.path(), &env).await;
     let fixture = server.fixture().await;
     let mut endpoints = Vec::new();
     for (party, port) in [
@@ -1349,7 +1156,7 @@ async fn pending_deliveries_survive_kill_9_and_reach_a_receiver_that_was_down() 
         Receiver::start_on(down_port).await,
         Receiver::start_on(hanging_port).await,
     ];
-    let _server = Binary::start(dir.path(), &env).await;
+    let _server = Server::start(dir.path(), &env).await;
     for (hooks, (endpoint_id, secret)) in receivers.iter().zip(&endpoints) {
         let received = hooks.wait_for(7, LONG_WAIT).await;
         assert!(
