@@ -1,5 +1,5 @@
-//! The pure decide step: how long the state machine itself takes for one command, and how long
-//! encoding an order (once per change, for the row, the event and the reply) takes.
+//! The pure decide step: how long the state machine itself takes for one command. (Encoding
+//! and decoding the order are in `benches/order_json.rs`.)
 //!
 //! `cargo bench --bench state_machine`
 
@@ -62,15 +62,6 @@ fn benches(c: &mut Criterion) {
             |order| open(order, now, Duration::from_secs(600)),
             criterion::BatchSize::SmallInput,
         )
-    });
-    c.bench_function("order/encode_json", |b| {
-        b.iter(|| serde_json::to_string(black_box(&created.order)).unwrap())
-    });
-    let document = serde_json::to_string(&created.order).unwrap();
-    c.bench_function("order/decode_json", |b| {
-        b.iter(|| {
-            serde_json::from_str::<rampflow_actors::order::Order>(black_box(&document)).unwrap()
-        })
     });
 }
 
