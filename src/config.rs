@@ -1,13 +1,19 @@
 //! Layered settings: the defaults compiled in from `config/default.toml`, then an optional
 //! `--config FILE`, then `RAMPFLOW_*` environment variables (API.md § Running).
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 use std::time::Duration;
 
 use figment::providers::{Env, Format, Toml};
 use figment::Figment;
+use rampflow_actors::model::{AssetCode, FiatCurrency};
+use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer};
+
+use crate::pricing::FeeSchedule;
 
 /// The defaults, compiled into the binary so `rampflow serve` starts from any directory.
 pub const DEFAULTS: &str = include_str!("../config/default.toml");
@@ -36,6 +42,17 @@ pub struct Settings {
     pub webhook_timeout: Duration,
     #[serde(with = "humantime_serde")]
     pub quote_ttl: Duration,
+    /// The operator's fee on every quote, beside the partner's and the wallet's (API.md §
+    /// Pricing and quotes). Zero unless configured.
+    #[serde(default, deserialize_with = "fee_schedule")]
+    pub platform_fee: FeeSchedule,
+    /// Decimal places of a crypto asset that `asset_precision` does not list.
+    #[serde(default = "default_asset_precision")]
+    pub default_asset_precision: u32,
+    /// Decimal places per crypto asset code (`USDC = 6`): what a user receives is rounded
+    /// down to them.
+    #[serde(default)]
+    pub asset_precision: BTreeMap<String, u32>,
     pub webhook_allow_private_targets: bool,
     pub log_format: LogFormat,
     pub http: HttpSettings,
@@ -184,8 +201,93 @@ impl Settings {
         if self.http.max_body_bytes == 0 || self.journal.max_batch == 0 {
             return Err("http.max_body_bytes and journal.max_batch must be positive".into());
         }
+        if self.default_asset_precision > MAX_SCALE {
+            return Err(format!("default_asset_precision is {MAX_SCALE} at most"));
+        }
+        for (asset, places) in &self.asset_precision {
+            AssetCode::parse(&asset.to_ascii_uppercase())
+                .map_err(|e| format!("asset_precision.{asset}: {e}"))?;
+            if *places > MAX_SCALE {
+                return Err(format!("asset_precision.{asset} is {MAX_SCALE} at most"));
+            }
+        }
         Ok(())
     }
+
+    /// Decimal places of crypto amounts of `asset`. (Keys set through the environment arrive
+    /// lowercased.)
+    pub fn asset_precision(&self, asset: &str) -> u32 {
+        self.asset_precision
+            .get(asset)
+            .or_else(|| self.asset_precision.get(&asset.to_ascii_lowercase()))
+            .copied()
+            .unwrap_or(self.default_asset_precision)
+    }
+}
+
+/// Most decimal places an amount may carry (as `Amount` allows).
+const MAX_SCALE: u32 = 18;
+
+fn default_asset_precision() -> u32 {
+    8
+}
+
+/// `{percent = "0.5", fixed = {NGN = "100"}}`: decimals as strings (or numbers, as the
+/// environment gives them), `percent` from 0 to below 100, fixed amounts not negative and in
+/// real currencies.
+fn fee_schedule<'de, D: Deserializer<'de>>(d: D) -> Result<FeeSchedule, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Number {
+        Text(String),
+        Unsigned(u64),
+        Signed(i64),
+        Float(f64),
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Raw {
+        #[serde(default)]
+        percent: Option<Number>,
+        #[serde(default)]
+        fixed: BTreeMap<String, Number>,
+    }
+    fn decimal<E: serde::de::Error>(name: &str, value: Number) -> Result<Decimal, E> {
+        let text = match value {
+            Number::Text(text) => text,
+            Number::Unsigned(n) => n.to_string(),
+            Number::Signed(n) => n.to_string(),
+            Number::Float(n) => n.to_string(),
+        };
+        let value = Decimal::from_str(text.trim())
+            .map_err(|_| E::custom(format!("platform_fee.{name}: {text:?} is not a decimal")))?;
+        if value < Decimal::ZERO {
+            return Err(E::custom(format!(
+                "platform_fee.{name} must not be negative"
+            )));
+        }
+        Ok(value)
+    }
+    let raw = Raw::deserialize(d)?;
+    let percent = match raw.percent {
+        Some(p) => decimal("percent", p)?,
+        None => Decimal::ZERO,
+    };
+    if percent >= Decimal::ONE_HUNDRED {
+        return Err(serde::de::Error::custom(
+            "platform_fee.percent must be below 100",
+        ));
+    }
+    let mut fixed = BTreeMap::new();
+    for (currency, amount) in raw.fixed {
+        let code = FiatCurrency::parse(&currency.to_ascii_uppercase())
+            .map_err(|e| serde::de::Error::custom(format!("platform_fee.fixed.{currency}: {e}")))?;
+        fixed.insert(
+            code.code().to_owned(),
+            decimal(&format!("fixed.{currency}"), amount)?,
+        );
+    }
+    Ok(FeeSchedule { percent, fixed })
 }
 
 /// `"0s,5s,5m"` → durations. Also accepts a TOML array of strings.
@@ -223,6 +325,8 @@ mod tests {
         assert_eq!(s.webhook_retry_schedule[7], Duration::from_secs(36_000));
         assert_eq!(s.webhook_timeout, Duration::from_secs(15));
         assert_eq!(s.quote_ttl, Duration::from_secs(60));
+        assert!(s.platform_fee.is_zero());
+        assert_eq!(s.asset_precision("USDC"), 8);
         assert!(!s.webhook_allow_private_targets);
         assert_eq!(s.log_format, LogFormat::Pretty);
         assert!(s.admin_token.is_none());
@@ -240,6 +344,9 @@ mod tests {
             jail.set_env("RAMPFLOW_WEBHOOK_RETRY_SCHEDULE", "1s,2s");
             jail.set_env("RAMPFLOW_JOURNAL__MAX_BATCH", "7");
             jail.set_env("RAMPFLOW_WEBHOOK_ALLOW_PRIVATE_TARGETS", "true");
+            jail.set_env("RAMPFLOW_PLATFORM_FEE__PERCENT", "0.25");
+            jail.set_env("RAMPFLOW_PLATFORM_FEE__FIXED__NGN", "10");
+            jail.set_env("RAMPFLOW_ASSET_PRECISION__BTC", "8");
             let s = Settings::load(Some(Path::new("over.toml"))).expect("loads");
             assert_eq!(s.accept_timeout, Duration::from_secs(120));
             assert_eq!(s.bind, "127.0.0.1:9999");
@@ -250,6 +357,9 @@ mod tests {
             );
             assert_eq!(s.journal.max_batch, 7);
             assert!(s.webhook_allow_private_targets);
+            assert_eq!(s.platform_fee.percent.to_string(), "0.25");
+            assert_eq!(s.platform_fee.fixed["NGN"].to_string(), "10");
+            assert_eq!(s.asset_precision("BTC"), 8);
             Ok(())
         });
     }

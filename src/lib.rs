@@ -14,6 +14,7 @@
 pub mod config;
 pub mod http;
 pub mod kyc;
+pub mod pricing;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

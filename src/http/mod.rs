@@ -14,6 +14,7 @@ pub mod openapi;
 pub mod ops;
 pub mod orders;
 pub mod pagination;
+pub mod pricing;
 pub mod rate_limit;
 pub mod request_log;
 pub mod ssrf;
@@ -85,6 +86,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .post(orders::create)
                         .get(orders::list),
                 )
+                .service(
+                    web::resource("/partner/pricing")
+                        .put(pricing::put_pricing)
+                        .get(pricing::get_pricing),
+                )
+                .service(
+                    web::resource("/wallet/fee")
+                        .put(pricing::put_wallet_fee)
+                        .get(pricing::get_wallet_fee),
+                )
+                .service(web::resource("/quotes").post(pricing::create_quote))
+                .service(web::resource("/quotes/compare").get(pricing::compare))
                 .service(web::resource("/orders/{id}").get(orders::get))
                 .service(web::resource("/orders/{id}/user").get(users::read_for_order))
                 .service(web::resource("/orders/{id}/accept").post(orders::accept))

@@ -31,7 +31,7 @@ use utoipa::openapi::{Ref, RefOr};
 use utoipa::{Modify, OpenApi, ToResponse, ToSchema};
 
 use super::error::ApiError;
-use super::{admin, events, health, metrics, ops, orders, users, webhooks};
+use super::{admin, events, health, metrics, ops, orders, pricing, users, webhooks};
 use crate::kyc::UserData;
 
 const DESCRIPTION: &str = r#"Order server for crypto on-ramp and off-ramp: wallets create orders for their users, partners (ramp providers) move them through their lifecycle, and both are told of every change by signed webhooks.
@@ -44,7 +44,7 @@ const DESCRIPTION: &str = r#"Order server for crypto on-ramp and off-ramp: walle
 - **Rate limits**: wallet and partner keys are rate limited per key (a token bucket); past the limit, 429 `rate_limited` with `Retry-After` in seconds. The operator is not limited.
 - **Back-pressure**: when an order's mailbox or the write queue is full, commands answer 503 `overloaded` at once with `Retry-After`; nothing was done, so retrying is safe.
 - **Pagination**: lists take `?limit=1..100` (default 20) and `&cursor=<opaque>`, and answer `{"data": [...], "next_cursor": "..." | null}`. Pass `next_cursor` back as `cursor` for the next page; `null` means this was the last one. Cursors are opaque and only valid for the list that issued them (a cursor this API did not issue is 422).
-- **Idempotency**: `POST /v1/orders`, `POST /v1/admin/wallets`, `POST /v1/admin/partners` and `POST /v1/webhook-endpoints` take an optional `Idempotency-Key` header (1 to 255 visible ASCII characters). The same key with the same request (method, path and body bytes) replays the first response, with the same status and body, for at least 24 hours, and adds the header `Idempotent-Replayed: true`. The same key with a different request is 409 `idempotency_conflict`, and so is a duplicate that arrives while the first is still being processed. Keys are scoped to the caller. Lifecycle commands need no key: repeating a command with the same body on an order already in its target state answers 200 with the order.
+- **Idempotency**: `POST /v1/orders`, `POST /v1/quotes`, `POST /v1/admin/wallets`, `POST /v1/admin/partners` and `POST /v1/webhook-endpoints` take an optional `Idempotency-Key` header (1 to 255 visible ASCII characters). The same key with the same request (method, path and body bytes) replays the first response, with the same status and body, for at least 24 hours, and adds the header `Idempotent-Replayed: true`. The same key with a different request is 409 `idempotency_conflict`, and so is a duplicate that arrives while the first is still being processed. Keys are scoped to the caller. Lifecycle commands need no key: repeating a command with the same body on an order already in its target state answers 200 with the order.
 - **Errors**: every non-2xx response, including 404 for unknown paths and 405, has the body `{"error": {"code", "message", "details"}}` (schema `ErrorBody`). `details` is an object or `null`.
 - **Methods**: a known path called with a method it does not support is 405 `method_not_allowed` with an `Allow` header listing the methods it supports. An unknown path is 404 `not_found`.
 - **Operations**: `GET /healthz`, `GET /readyz`, `GET /metrics`, `GET /openapi.json` and `GET /docs` need no key.
@@ -71,6 +71,12 @@ const DESCRIPTION: &str = r#"Order server for crypto on-ramp and off-ramp: walle
         users::grant,
         users::revoke,
         users::access_log,
+        pricing::put_pricing,
+        pricing::get_pricing,
+        pricing::put_wallet_fee,
+        pricing::get_wallet_fee,
+        pricing::create_quote,
+        pricing::compare,
         orders::create,
         orders::list,
         orders::get,
@@ -113,6 +119,7 @@ const DESCRIPTION: &str = r#"Order server for crypto on-ramp and off-ramp: walle
         (name = "operator", description = "Wallets and partners and their API keys (operator only)."),
         (name = "users", description = "A wallet's users, their KYC data, and the access they grant partners."),
         (name = "orders", description = "Orders and their lifecycle commands. Each command goes to the order's actor, and the answer is sent once the change is committed."),
+        (name = "pricing", description = "Partners' price lists, wallets' fees and quotes. Amounts are exact decimals: fees are taken in fiat and rounded half-up to the currency's minor units; what the user receives is rounded down to the asset's precision (configured per asset, 8 places by default) or the currency's minor units. A quote is used once, as `quote_id` of `POST /v1/orders`, before it expires."),
         (name = "webhooks", description = "Webhook endpoints of wallets and partners. Deliveries follow the Standard Webhooks spec: headers `webhook-id` (the event id, the same on every retry), `webhook-timestamp` (unix seconds) and `webhook-signature` (`v1,<base64 HMAC-SHA256 of \"{id}.{timestamp}.{body}\">`, space-separated while two secrets are live); the body is a `WebhookPayload`. Any 2xx is success; 410 disables the endpoint; 429 and 503 honour `Retry-After`; anything else is retried on the configured schedule."),
         (name = "events", description = "Order events (the webhook outbox) and their deliveries to the caller's endpoints."),
         (name = "operations", description = "Health, readiness, metrics and the operator's live figures."),

@@ -27,15 +27,32 @@ use crate::store::orders::{OrderFilter, OrderScope};
 use crate::store::parties::PartyKind;
 
 /// A new order. The user must have granted the partner access to their data.
+///
+/// Either `crypto` and `fiat` with `direction` and `partner_id`, or a `quote_id` (from
+/// `POST /v1/quotes` or `GET /v1/quotes/compare`): the order then takes the quote's partner,
+/// amounts, rate and fees, and `direction` and `partner_id`, when sent, must match it.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CreateOrder {
-    direction: Direction,
-    partner_id: PartnerId,
+    /// Required unless `quote_id` is given.
+    #[serde(default)]
+    direction: Option<Direction>,
+    /// Required unless `quote_id` is given.
+    #[serde(default)]
+    partner_id: Option<PartnerId>,
     user_ref: UserRef,
-    crypto: Crypto,
-    /// The fiat side; the amount may not be finer than the currency's minor units.
-    fiat: Fiat,
+    /// Required unless `quote_id` is given, and left out with it.
+    #[serde(default)]
+    crypto: Option<Crypto>,
+    /// The fiat side; the amount may not be finer than the currency's minor units. Required
+    /// unless `quote_id` is given, and left out with it.
+    #[serde(default)]
+    fiat: Option<Fiat>,
+    /// A quote of this wallet, unused and unexpired. It is used up by this request, even if
+    /// creating the order then fails (ask for a new quote then).
+    #[serde(default)]
+    #[schema(format = "uuid", example = "01936f11-4a5b-7c6d-8e9f-0a1b2c3d4e5f")]
+    quote_id: Option<String>,
     /// On-ramp: the address that receives the crypto. Off-ramp: the refund address.
     user_wallet_address: Address,
     payment_method: PaymentMethod,
@@ -75,7 +92,7 @@ fn check_fiat_scale(field: &str, fiat: &Fiat, amount: &Amount) -> Result<(), Api
     tag = "orders",
     operation_id = "create_order",
     summary = "Create an order (wallet)",
-    description = "Creates an order in `created` and routes it to the partner, who has the configured acceptance timeout to accept or reject it (else it expires with `partner_timeout`). The user must have granted the partner access to their data. Takes an `Idempotency-Key`: a replay answers the same 201, body and `Location`.",
+    description = "Creates an order in `created` and routes it to the partner (with `quote_id`, the quote's partner, amounts, rate and fees; the quote is then used up), who has the configured acceptance timeout to accept or reject it (else it expires with `partner_timeout`). The user must have granted the partner access to their data. Takes an `Idempotency-Key`: a replay answers the same 201, body and `Location`.",
     security(("bearer" = ["wallet"])),
     params(("Idempotency-Key" = Option<String>, Header, max_length = 255, description = "Makes the request safe to retry: the same key with the same body replays the first response for at least 24 h; with another body it is 409 `idempotency_conflict`.")),
     request_body(content = CreateOrder, example = json!({
@@ -105,7 +122,7 @@ fn check_fiat_scale(field: &str, fiat: &Fiat, amount: &Amount) -> Result<(), Api
         (status = 409, description = "`idempotency_conflict`: the Idempotency-Key was used with another body, or is in use right now.", body = doc::ErrorBody,
             example = json!(doc::error_example("idempotency_conflict", "this Idempotency-Key was used with a different request", serde_json::Value::Null))),
         (status = 413, response = doc::PayloadTooLarge),
-        (status = 422, description = "`validation_failed`: a field is missing or invalid, an unknown field, no such partner, or an invalid Idempotency-Key (`details.field`, `details.reason`).", body = doc::ErrorBody,
+        (status = 422, description = "`validation_failed`: a field is missing or invalid, an unknown field, no such partner, an invalid Idempotency-Key, or a `quote_id` that is unknown, another wallet's, expired or already used, or that `direction` or `partner_id` do not match (`details.field`, `details.reason`).", body = doc::ErrorBody,
             example = json!(doc::validation_example("crypto.amount", "is required"))),
         (status = 429, response = doc::RateLimited),
         (status = 500, response = doc::Internal),
@@ -120,7 +137,30 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let wallet = principal.wallet()?;
     let input: CreateOrder = body.json()?;
-    check_fiat_scale("fiat.amount", &input.fiat, &input.fiat.amount)?;
+    let required = |field: &str| ApiError::validation(field, "is required");
+    if input.quote_id.is_some() {
+        for (field, given) in [
+            ("crypto", input.crypto.is_some()),
+            ("fiat", input.fiat.is_some()),
+        ] {
+            if given {
+                return Err(ApiError::validation(
+                    field,
+                    "must be left out when quote_id is given (the quote sets the amounts)",
+                ));
+            }
+        }
+    } else {
+        input.direction.ok_or_else(|| required("direction"))?;
+        input.partner_id.ok_or_else(|| required("partner_id"))?;
+        let crypto_given = input.crypto.is_some();
+        let fiat = input
+            .fiat
+            .as_ref()
+            .ok_or_else(|| required(if crypto_given { "fiat" } else { "crypto" }))?;
+        input.crypto.as_ref().ok_or_else(|| required("crypto"))?;
+        check_fiat_scale("fiat.amount", fiat, &fiat.amount)?;
+    }
     let claim = match idempotency::start(&state, &principal, &req, body.bytes()).await? {
         Start::Replay { status, body } => {
             let mut response = idempotency::replay_response(status, body.clone());
@@ -138,9 +178,41 @@ pub async fn create(
         }
         Start::Proceed(claim) => claim,
     };
+    let order_id = OrderId::new();
+    let (direction, partner_id, crypto, fiat, rate, fees) = match &input.quote_id {
+        Some(quote_id) => {
+            let quote = super::pricing::usable_quote(&state, wallet, quote_id).await?;
+            if input.direction.is_some_and(|d| d != quote.direction) {
+                return Err(ApiError::validation(
+                    "direction",
+                    "does not match the quote",
+                ));
+            }
+            if input.partner_id.is_some_and(|p| p != quote.partner_id) {
+                return Err(ApiError::validation(
+                    "partner_id",
+                    "does not match the quote",
+                ));
+            }
+            (
+                quote.direction,
+                quote.partner_id,
+                quote.crypto,
+                quote.fiat,
+                Some(quote.rate),
+                quote.fees,
+            )
+        }
+        None => match (input.direction, input.partner_id, input.crypto, input.fiat) {
+            (Some(direction), Some(partner_id), Some(crypto), Some(fiat)) => {
+                (direction, partner_id, crypto, fiat, None, Vec::new())
+            }
+            _ => return Err(ApiError::internal("checked above")),
+        },
+    };
     if state
         .store
-        .find_party(PartyKind::Partner, &input.partner_id.to_string())
+        .find_party(PartyKind::Partner, &partner_id.to_string())
         .await?
         .is_none()
     {
@@ -148,22 +220,27 @@ pub async fn create(
     }
     if !state
         .store
-        .has_grant(wallet, &input.user_ref, input.partner_id)
+        .has_grant(wallet, &input.user_ref, partner_id)
         .await?
     {
         return Err(ApiError::access_not_granted());
     }
+    // The quote is used up before the order exists: of two concurrent orders on one quote,
+    // exactly one gets past this. If creating the order fails after it, the quote stays used.
+    if let Some(quote_id) = &input.quote_id {
+        super::pricing::take_quote(&state, wallet, quote_id, order_id).await?;
+    }
     let new = NewOrder {
-        id: OrderId::new(),
-        direction: input.direction,
+        id: order_id,
+        direction,
         wallet_id: wallet,
-        partner_id: input.partner_id,
+        partner_id,
         user_ref: input.user_ref,
         external_ref: input.external_ref,
-        crypto: input.crypto,
-        fiat: input.fiat,
-        rate: None,
-        fees: Vec::new(),
+        crypto,
+        fiat,
+        rate,
+        fees,
         user_wallet_address: input.user_wallet_address,
         payment_method: input.payment_method,
     };

@@ -14,6 +14,7 @@ pub mod deliveries;
 pub mod idempotency;
 pub mod orders;
 pub mod parties;
+pub mod pricing;
 pub mod users;
 pub mod webhooks;
 

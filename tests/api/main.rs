@@ -17,6 +17,7 @@ mod openapi;
 mod ops;
 mod overload;
 mod postgres;
+mod quotes;
 mod rate_limit;
 mod receiver;
 mod recovery;
