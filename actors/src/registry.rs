@@ -131,7 +131,31 @@ impl Registry {
 
     /// Creates an order: commits it (with the create's idempotency record, if any), then starts
     /// its actor. The order id is new, so nobody else can be writing it.
+    ///
+    /// The work runs as a task of its own, so it finishes even if the caller goes away (a
+    /// client that disconnects drops its request): a committed order always gets its actor,
+    /// and with it its acceptance timer.
     pub async fn create(
+        &self,
+        new: NewOrder,
+        accept_timeout: Duration,
+        idempotency: Option<IdempotencyClaim>,
+    ) -> Result<OrderReply, ReplyError> {
+        let registry = self.clone();
+        actix::spawn(async move {
+            registry
+                .commit_and_start(new, accept_timeout, idempotency)
+                .await
+        })
+        .await
+        .unwrap_or_else(|error| {
+            Err(ReplyError::Internal(format!(
+                "the create task failed: {error}"
+            )))
+        })
+    }
+
+    async fn commit_and_start(
         &self,
         new: NewOrder,
         accept_timeout: Duration,
