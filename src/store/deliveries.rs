@@ -46,7 +46,6 @@ impl DeliveryStore for Store {
         lease_until: Timestamp,
         limit: u32,
     ) -> Result<Vec<DueDelivery>, StoreError> {
-        self.fail_orphaned_deliveries(now).await?;
         // The head of each (endpoint, order) queue only: no earlier version still pending.
         let rows = sqlx::query(
             "SELECT d.event_id, d.endpoint_id, d.order_id, d.order_version, d.attempts,
@@ -122,18 +121,6 @@ impl DeliveryStore for Store {
         tx.commit().await.map_err(store_error)
     }
 
-    async fn release_leases(&self) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE webhook_deliveries SET leased_until = NULL WHERE leased_until IS NOT NULL",
-        )
-        .execute(self.pool())
-        .await
-        .map(|_| ())
-        .map_err(store_error)
-    }
-}
-
-impl Store {
     /// Fails pending deliveries whose endpoint was disabled or deleted. Disabling and deleting
     /// fail what is pending at that moment, but under PostgreSQL's read committed an order
     /// event committing at the same time can still fan out to the endpoint; nothing would ever
@@ -160,6 +147,16 @@ impl Store {
                  WHERE disabled_at IS NOT NULL OR deleted_at IS NOT NULL)",
         )
         .bind(now.as_millis())
+        .execute(self.pool())
+        .await
+        .map(|_| ())
+        .map_err(store_error)
+    }
+
+    async fn release_leases(&self) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE webhook_deliveries SET leased_until = NULL WHERE leased_until IS NOT NULL",
+        )
         .execute(self.pool())
         .await
         .map(|_| ())

@@ -133,7 +133,10 @@ impl Actor for Dispatcher {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Self::Context) {
-        ctx.run_interval(self.settings.poll_interval, |act, ctx| act.claim(ctx));
+        ctx.run_interval(self.settings.poll_interval, |act, ctx| {
+            act.sweep(ctx);
+            act.claim(ctx);
+        });
         self.listen(ctx);
         self.claim(ctx);
     }
@@ -151,6 +154,20 @@ impl Dispatcher {
                     act.claim(ctx);
                     act.listen(ctx);
                 }),
+        );
+    }
+
+    /// Fails deliveries orphaned by a disable or delete that raced their fan-out. On the poll
+    /// tick only: a nudge comes with every journal commit and should cost one query, not two.
+    fn sweep(&mut self, ctx: &mut Context<Self>) {
+        let store = self.store.clone();
+        ctx.spawn(
+            async move {
+                if let Err(error) = store.fail_orphaned_deliveries(Timestamp::now()).await {
+                    tracing::warn!(%error, "could not sweep orphaned webhook deliveries");
+                }
+            }
+            .into_actor(self),
         );
     }
 

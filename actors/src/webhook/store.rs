@@ -63,4 +63,8 @@ pub trait DeliveryStore: Send + Sync + 'static {
 
     /// Drops every lease: at boot, nothing is in flight any more.
     async fn release_leases(&self) -> Result<(), StoreError>;
+
+    /// Fails pending deliveries whose endpoint was disabled or deleted meanwhile (nothing
+    /// would ever send them). A sweep, run on the poll tick rather than on every claim.
+    async fn fail_orphaned_deliveries(&self, now: Timestamp) -> Result<(), StoreError>;
 }
