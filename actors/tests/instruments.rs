@@ -2,88 +2,22 @@
 //! test, so the process-wide recorder sees nothing but what this test does, and every figure
 //! can be compared with the atomics `/v1/ops/stats` reads.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
+mod common;
+
+use common::{new_order, MemoryStore};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use rampflow_actors::instruments;
 use rampflow_actors::journal::{Journal, JournalSettings};
-use rampflow_actors::model::{
-    Address, AssetCode, FiatCurrency, Network, OrderId, PartnerId, PaymentMethod, Reference,
-    UserRef, WalletId,
-};
-use rampflow_actors::order::{
-    amount, Accept, Command, Crypto, DepositInstructions, Direction, Fiat, NewOrder, OrderState,
-    Party, ReplyError, Status,
-};
+use rampflow_actors::model::{Address, PartnerId, Reference, WalletId};
+use rampflow_actors::order::{Accept, Command, DepositInstructions, Party, ReplyError, Status};
 use rampflow_actors::registry::{Registry, RegistrySettings};
-use rampflow_actors::store::{OrderStore, OrderWrite, StoreError, WriteOutcome};
+use rampflow_actors::store::OrderStore;
 use rampflow_actors::webhook::Nudge;
-
-/// Orders in a map, with the SQL store's compare-and-set rule.
-#[derive(Default)]
-struct MemoryStore {
-    orders: Mutex<HashMap<OrderId, OrderState>>,
-}
-
-#[async_trait]
-impl OrderStore for MemoryStore {
-    async fn commit(&self, writes: &[OrderWrite]) -> Result<Vec<WriteOutcome>, StoreError> {
-        let mut orders = self.orders.lock().unwrap();
-        Ok(writes
-            .iter()
-            .map(|write| {
-                let stored = orders
-                    .get(&write.state.order.id)
-                    .map_or(0, |s| s.order.version);
-                if stored != write.expected_version {
-                    return WriteOutcome::VersionConflict;
-                }
-                orders.insert(write.state.order.id, (*write.state).clone());
-                WriteOutcome::Committed
-            })
-            .collect())
-    }
-
-    async fn load(&self, id: OrderId) -> Result<Option<OrderState>, StoreError> {
-        Ok(self.orders.lock().unwrap().get(&id).cloned())
-    }
-
-    async fn live_orders(
-        &self,
-        _after: Option<OrderId>,
-        _limit: u32,
-    ) -> Result<Vec<OrderState>, StoreError> {
-        Ok(Vec::new())
-    }
-}
-
-fn new_order(wallet: WalletId, partner: PartnerId) -> NewOrder {
-    NewOrder {
-        id: OrderId::new(),
-        direction: Direction::Offramp,
-        wallet_id: wallet,
-        partner_id: partner,
-        user_ref: UserRef::parse("u-1").unwrap(),
-        external_ref: None,
-        crypto: Crypto {
-            asset: AssetCode::parse("USDC").unwrap(),
-            network: Network::parse("solana").unwrap(),
-            amount: amount("10"),
-        },
-        fiat: Fiat {
-            currency: FiatCurrency::parse("NGN").unwrap(),
-            amount: amount("15000"),
-        },
-        rate: None,
-        fees: Vec::new(),
-        user_wallet_address: Address::parse("UserAddr").unwrap(),
-        payment_method: PaymentMethod::parse("bank_transfer").unwrap(),
-    }
-}
 
 fn accept() -> Command {
     Command::Accept(Accept {

@@ -1,87 +1,21 @@
 //! The actors against an in-memory store: compare-and-set conflicts, timers, passivation and
 //! rehydration, without HTTP or SQL in the way.
 
-use std::collections::HashMap;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
+mod common;
+
+use common::{new_order, MemoryStore};
 use rampflow_actors::journal::{Journal, JournalSettings};
-use rampflow_actors::model::{
-    Address, AssetCode, FiatCurrency, Network, OrderId, PartnerId, PaymentMethod, UserRef, WalletId,
-};
+use rampflow_actors::model::{Address, PartnerId, WalletId};
 use rampflow_actors::order::{
-    amount, Accept, Command, Crypto, DepositInstructions, Direction, Fiat, NewOrder, OrderState,
-    Party, Rejection, ReplyError, Status,
+    Accept, Command, DepositInstructions, Party, Rejection, ReplyError, Status,
 };
 use rampflow_actors::registry::{Registry, RegistrySettings};
-use rampflow_actors::store::{OrderStore, OrderWrite, StoreError, WriteOutcome};
+use rampflow_actors::store::OrderStore;
 use rampflow_actors::webhook::Nudge;
-
-/// Orders in a map, with the same compare-and-set rule as the SQL store.
-#[derive(Default)]
-struct MemoryStore {
-    orders: Mutex<HashMap<OrderId, OrderState>>,
-    events: Mutex<Vec<(OrderId, u64, &'static str)>>,
-}
-
-impl MemoryStore {
-    /// A second writer changes the order behind its actor's back.
-    fn bump_behind_the_actor(&self, id: OrderId) {
-        let mut orders = self.orders.lock().unwrap();
-        let state = orders.get_mut(&id).unwrap();
-        state.order.version += 1;
-        state.order.external_ref = None;
-    }
-}
-
-#[async_trait]
-impl OrderStore for MemoryStore {
-    async fn commit(&self, writes: &[OrderWrite]) -> Result<Vec<WriteOutcome>, StoreError> {
-        let mut orders = self.orders.lock().unwrap();
-        let mut events = self.events.lock().unwrap();
-        Ok(writes
-            .iter()
-            .map(|write| {
-                let stored = orders
-                    .get(&write.state.order.id)
-                    .map(|s| s.order.version)
-                    .unwrap_or(0);
-                if stored != write.expected_version {
-                    return WriteOutcome::VersionConflict;
-                }
-                orders.insert(write.state.order.id, (*write.state).clone());
-                events.push((
-                    write.event.order_id,
-                    write.event.version,
-                    write.event.event_type.as_str(),
-                ));
-                WriteOutcome::Committed
-            })
-            .collect())
-    }
-
-    async fn load(&self, id: OrderId) -> Result<Option<OrderState>, StoreError> {
-        Ok(self.orders.lock().unwrap().get(&id).cloned())
-    }
-
-    async fn live_orders(
-        &self,
-        after: Option<OrderId>,
-        limit: u32,
-    ) -> Result<Vec<OrderState>, StoreError> {
-        let orders = self.orders.lock().unwrap();
-        let mut live: Vec<OrderState> = orders
-            .values()
-            .filter(|s| s.order.status.is_live() && Some(s.order.id) > after)
-            .cloned()
-            .collect();
-        live.sort_by_key(|s| s.order.id);
-        live.truncate(limit as usize);
-        Ok(live)
-    }
-}
 
 fn start(store: Arc<MemoryStore>, passivate_after: Duration) -> Registry {
     let journal = Journal::start(store.clone(), JournalSettings::default(), Nudge::default());
@@ -94,30 +28,6 @@ fn start(store: Arc<MemoryStore>, passivate_after: Duration) -> Registry {
             ..RegistrySettings::default()
         },
     )
-}
-
-fn new_order(wallet: WalletId, partner: PartnerId) -> NewOrder {
-    NewOrder {
-        id: OrderId::new(),
-        direction: Direction::Offramp,
-        wallet_id: wallet,
-        partner_id: partner,
-        user_ref: UserRef::parse("u-1").unwrap(),
-        external_ref: None,
-        crypto: Crypto {
-            asset: AssetCode::parse("USDC").unwrap(),
-            network: Network::parse("solana").unwrap(),
-            amount: amount("10"),
-        },
-        fiat: Fiat {
-            currency: FiatCurrency::parse("NGN").unwrap(),
-            amount: amount("15000"),
-        },
-        rate: None,
-        fees: Vec::new(),
-        user_wallet_address: Address::parse("UserAddr").unwrap(),
-        payment_method: PaymentMethod::parse("bank_transfer").unwrap(),
-    }
 }
 
 fn accept(window: Duration) -> Command {
