@@ -24,7 +24,6 @@ use super::openapi as doc;
 use super::pagination::{encode_cursor, Query};
 use super::AppState;
 use crate::store::orders::{OrderFilter, OrderScope};
-use crate::store::parties::PartyKind;
 
 /// A new order. The user must have granted the partner access to their data.
 ///
@@ -210,12 +209,7 @@ pub async fn create(
             _ => return Err(ApiError::internal("checked above")),
         },
     };
-    if state
-        .store
-        .find_party(PartyKind::Partner, &partner_id.to_string())
-        .await?
-        .is_none()
-    {
+    if !state.store.partner_exists(partner_id).await? {
         return Err(ApiError::validation("partner_id", "no such partner"));
     }
     if !state

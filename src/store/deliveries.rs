@@ -3,40 +3,11 @@
 
 use async_trait::async_trait;
 use rampflow_actors::model::Timestamp;
-use rampflow_actors::order::Order;
-use rampflow_actors::store::{OrderWrite, StoreError};
+use rampflow_actors::store::StoreError;
 use rampflow_actors::webhook::store::{AttemptOutcome, DeliveryStore, DueDelivery, NextStep};
 use sqlx::{Any, Row, Transaction};
 
 use super::{store_error, Store};
-
-/// One delivery per live endpoint of the order's wallet and partner that wants this event
-/// type. Runs in the transaction that writes the event, so no event is ever without its
-/// deliveries.
-pub(crate) async fn fan_out(
-    tx: &mut Transaction<'_, Any>,
-    write: &OrderWrite,
-    order: &Order,
-) -> Result<(), sqlx::Error> {
-    let event = &write.event;
-    sqlx::query(
-        "INSERT INTO webhook_deliveries (event_id, endpoint_id, order_id, order_version, state,
-             attempts, next_attempt_at, updated_at)
-         SELECT $1, id, $2, $3, 'pending', 0, $4, $4 FROM webhook_endpoints
-         WHERE owner IN ($5, $6) AND deleted_at IS NULL AND disabled_at IS NULL
-           AND (event_types IS NULL OR event_types LIKE $7)",
-    )
-    .bind(event.id.to_string())
-    .bind(event.order_id.to_string())
-    .bind(event.version as i64)
-    .bind(event.at.as_millis())
-    .bind(format!("wallet:{}", order.wallet_id))
-    .bind(format!("partner:{}", order.partner_id))
-    .bind(format!("%\"{}\"%", event.event_type.as_str()))
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
 
 #[async_trait]
 impl DeliveryStore for Store {

@@ -10,8 +10,10 @@
 //!
 //! [`OrderStore`]: rampflow_actors::store::OrderStore
 
+mod access_cache;
 pub mod deliveries;
 pub mod idempotency;
+mod order_writes;
 pub mod orders;
 pub mod parties;
 pub mod pricing;
@@ -39,6 +41,7 @@ pub enum Engine {
 pub struct Store {
     pool: AnyPool,
     engine: Engine,
+    access: std::sync::Arc<access_cache::AccessCache>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -93,7 +96,11 @@ impl Store {
             bail!("unsupported database URL {url:?}: use sqlite://PATH or postgres://…");
         };
         let pool = pool.with_context(|| format!("cannot open the database at {}", redact(url)))?;
-        Ok(Store { pool, engine })
+        Ok(Store {
+            pool,
+            engine,
+            access: Default::default(),
+        })
     }
 
     pub fn engine(&self) -> Engine {

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use rampflow_actors::model::{OrderId, PartnerId, Timestamp, WalletId};
 use rampflow_actors::order::{Direction, OrderState, Status, Timers};
 use rampflow_actors::store::{OrderStore, OrderWrite, StoreError, WriteOutcome};
-use sqlx::{Any, Row, Transaction};
+use sqlx::Row;
 
 use super::{store_error, Store};
 
@@ -37,13 +37,7 @@ pub struct OrderFilter {
 #[async_trait]
 impl OrderStore for Store {
     async fn commit(&self, writes: &[OrderWrite]) -> Result<Vec<WriteOutcome>, StoreError> {
-        let mut tx = self.pool().begin().await.map_err(store_error)?;
-        let mut outcomes = Vec::with_capacity(writes.len());
-        for write in writes {
-            outcomes.push(apply(&mut tx, write).await.map_err(store_error)?);
-        }
-        tx.commit().await.map_err(store_error)?;
-        Ok(outcomes)
+        super::order_writes::commit(self, writes).await
     }
 
     async fn load(&self, id: OrderId) -> Result<Option<OrderState>, StoreError> {
@@ -74,116 +68,6 @@ impl OrderStore for Store {
         .map_err(store_error)?;
         rows.iter().map(state_from_row).collect()
     }
-}
-
-/// One write of a batch. Row counts tell whether the compare-and-set held; a write that did
-/// not land leaves nothing behind.
-async fn apply(
-    tx: &mut Transaction<'_, Any>,
-    write: &OrderWrite,
-) -> Result<WriteOutcome, sqlx::Error> {
-    if let Some(record) = &write.idempotency {
-        let inserted = sqlx::query(
-            "INSERT INTO idempotency_keys (owner, key, request_hash, status, body, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (owner, key) DO NOTHING",
-        )
-        .bind(&record.owner)
-        .bind(&record.key)
-        .bind(&record.request_hash)
-        .bind(i64::from(record.status))
-        .bind(&record.body)
-        .bind(record.created_at.as_millis())
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
-        if inserted == 0 {
-            return Ok(WriteOutcome::IdempotencyKeyTaken);
-        }
-    }
-    let state = &write.state;
-    let order = &state.order;
-    let last_command = state
-        .last_command
-        .as_ref()
-        .map(|c| serde_json::to_string(c).expect("commands serialize"));
-    let timers = state.timers;
-    let due = |t: Option<Timestamp>| t.map(|t| t.as_millis());
-    let affected = if write.expected_version == 0 {
-        sqlx::query(
-            "INSERT INTO orders (id, wallet_id, partner_id, user_ref, direction, status, version,
-                external_ref, external_id, created_at, updated_at, live, acceptance_due,
-                reminder_due, expiry_due, last_command, document)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
-             ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(order.id.to_string())
-        .bind(order.wallet_id.to_string())
-        .bind(order.partner_id.to_string())
-        .bind(order.user_ref.as_str())
-        .bind(order.direction.as_str())
-        .bind(order.status.as_str())
-        .bind(order.version as i64)
-        .bind(order.external_ref.as_ref().map(|r| r.as_str()))
-        .bind(order.external_id.as_ref().map(|r| r.as_str()))
-        .bind(order.created_at.as_millis())
-        .bind(order.updated_at.as_millis())
-        .bind(i64::from(order.status.is_live()))
-        .bind(due(timers.acceptance))
-        .bind(due(timers.reminder))
-        .bind(due(timers.expiry))
-        .bind(last_command)
-        .bind(&*write.document)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected()
-    } else {
-        sqlx::query(
-            "UPDATE orders SET status = $1, version = $2, external_id = $3, updated_at = $4,
-                live = $5, acceptance_due = $6, reminder_due = $7, expiry_due = $8,
-                last_command = $9, document = $10
-             WHERE id = $11 AND version = $12",
-        )
-        .bind(order.status.as_str())
-        .bind(order.version as i64)
-        .bind(order.external_id.as_ref().map(|r| r.as_str()))
-        .bind(order.updated_at.as_millis())
-        .bind(i64::from(order.status.is_live()))
-        .bind(due(timers.acceptance))
-        .bind(due(timers.reminder))
-        .bind(due(timers.expiry))
-        .bind(last_command)
-        .bind(&*write.document)
-        .bind(order.id.to_string())
-        .bind(write.expected_version as i64)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected()
-    };
-    if affected == 0 {
-        if let Some(record) = &write.idempotency {
-            sqlx::query("DELETE FROM idempotency_keys WHERE owner = $1 AND key = $2")
-                .bind(&record.owner)
-                .bind(&record.key)
-                .execute(&mut **tx)
-                .await?;
-        }
-        return Ok(WriteOutcome::VersionConflict);
-    }
-    let event = &write.event;
-    sqlx::query(
-        "INSERT INTO order_events (id, order_id, version, type, created_at, payload)
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(event.id.to_string())
-    .bind(event.order_id.to_string())
-    .bind(event.version as i64)
-    .bind(event.event_type.as_str())
-    .bind(event.at.as_millis())
-    .bind(&write.event_payload)
-    .execute(&mut **tx)
-    .await?;
-    super::deliveries::fan_out(tx, write, order).await?;
-    Ok(WriteOutcome::Committed)
 }
 
 fn state_from_row(row: &super::DbRow) -> Result<OrderState, StoreError> {

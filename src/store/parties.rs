@@ -98,6 +98,22 @@ impl Store {
             .collect()
     }
 
+    /// Whether a partner exists; a known partner is answered from memory (partners are never
+    /// deleted).
+    pub async fn partner_exists(&self, partner: PartnerId) -> Result<bool, StoreError> {
+        if self.access.knows_partner(partner) {
+            return Ok(true);
+        }
+        let exists = self
+            .find_party(PartyKind::Partner, &partner.to_string())
+            .await?
+            .is_some();
+        if exists {
+            self.access.remember_partner(partner);
+        }
+        Ok(exists)
+    }
+
     pub async fn find_party(
         &self,
         kind: PartyKind,

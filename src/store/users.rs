@@ -129,6 +129,7 @@ impl Store {
             .map_err(store_error)?
             .rows_affected();
         tx.commit().await.map_err(store_error)?;
+        self.access.forget_grants(wallet, user, None);
         Ok(affected == 1)
     }
 
@@ -174,6 +175,7 @@ impl Store {
         .await
         .map_err(store_error)?
         .rows_affected();
+        self.access.forget_grants(wallet, user, Some(partner));
         Ok(affected == 1)
     }
 
@@ -183,6 +185,10 @@ impl Store {
         user: &UserRef,
         partner: PartnerId,
     ) -> Result<bool, StoreError> {
+        if self.access.knows_grant(wallet, user, partner) {
+            return Ok(true);
+        }
+        let generation = self.access.grant_generation();
         let row = sqlx::query(
             "SELECT 1 FROM grants WHERE wallet_id = $1 AND user_ref = $2 AND partner_id = $3",
         )
@@ -192,6 +198,10 @@ impl Store {
         .fetch_optional(self.pool())
         .await
         .map_err(store_error)?;
+        if row.is_some() {
+            self.access
+                .remember_grant(generation, wallet, user, partner);
+        }
         Ok(row.is_some())
     }
 

@@ -10,6 +10,7 @@ mod errors;
 mod events_api;
 mod idempotency;
 mod isolation;
+mod journal_batch;
 mod lifecycle;
 mod logs;
 mod metrics;

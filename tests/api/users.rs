@@ -557,6 +557,11 @@ async fn the_partner_reads_the_user_while_the_grant_stands_and_every_read_is_log
     let response = read_user(&app, &fixture.partner, id).await;
     assert_error(response, StatusCode::FORBIDDEN, "access_not_granted").await;
     assert_eq!(access_log(&app, &fixture).await.len(), 2);
+    // Nor can the wallet route a new order for the user to that partner any more.
+    let response = app
+        .create_order(&fixture.wallet, &order_body("offramp", &fixture))
+        .await;
+    assert_error(response, StatusCode::FORBIDDEN, "access_not_granted").await;
     // The order itself is still the partner's to see.
     assert_eq!(app.get_order(&fixture.partner.key, id).await, order);
 

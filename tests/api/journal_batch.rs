@@ -1,0 +1,299 @@
+//! One journal batch against the real store, on SQLite and on PostgreSQL: every way a write
+//! can fail inside a batch, and the webhook fan-out, in the multi-row statements the batch
+//! commit uses. A write that does not land must leave nothing behind.
+
+use std::time::Duration;
+
+use rampflow::config::Settings;
+use rampflow::store::Store;
+use rampflow_actors::model::{
+    Address, AssetCode, FiatCurrency, Network, OrderId, PartnerId, PaymentMethod, Reason,
+    Timestamp, UserRef, WalletId,
+};
+use rampflow_actors::order::{
+    amount, decide, open, Command, Crypto, Direction, Fiat, NewOrder, OrderState, Outcome,
+};
+use rampflow_actors::store::{IdempotencyRecord, OrderStore, OrderWrite, WriteOutcome};
+use rampflow_actors::write_for;
+use sqlx::Row;
+
+use crate::helpers::{create_postgres_database, drop_postgres_database, postgres_server};
+
+struct Database {
+    url: String,
+    store: Store,
+    raw: sqlx::AnyPool,
+    _dir: tempfile::TempDir,
+    postgres_name: Option<String>,
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        if let Some(name) = self.postgres_name.take() {
+            drop_postgres_database(name);
+        }
+    }
+}
+
+async fn database(on_postgres: bool) -> Database {
+    let dir = tempfile::tempdir().unwrap();
+    let postgres_name = match on_postgres {
+        true => Some(create_postgres_database().await),
+        false => None,
+    };
+    let url = match &postgres_name {
+        Some(name) => format!("{}/{name}", postgres_server()),
+        None => format!("sqlite://{}/batch.db", dir.path().display()),
+    };
+    let mut settings = Settings::defaults();
+    settings.data_dir = dir.path().to_path_buf();
+    settings.database_url = url.clone();
+    let store = Store::connect(&settings).await.unwrap();
+    store.migrate().await.unwrap();
+    let raw = sqlx::AnyPool::connect(&url).await.unwrap();
+    Database {
+        url,
+        store,
+        raw,
+        _dir: dir,
+        postgres_name,
+    }
+}
+
+fn new_order(wallet: WalletId, partner: PartnerId) -> NewOrder {
+    NewOrder {
+        id: OrderId::new(),
+        direction: Direction::Offramp,
+        wallet_id: wallet,
+        partner_id: partner,
+        user_ref: UserRef::parse("u-1").unwrap(),
+        external_ref: None,
+        crypto: Crypto {
+            asset: AssetCode::parse("USDC").unwrap(),
+            network: Network::parse("solana").unwrap(),
+            amount: amount("10.00"),
+        },
+        fiat: Fiat {
+            currency: FiatCurrency::parse("NGN").unwrap(),
+            amount: amount("15000.00"),
+        },
+        rate: None,
+        fees: Vec::new(),
+        user_wallet_address: Address::parse("F2etcaJ1userWallet").unwrap(),
+        payment_method: PaymentMethod::parse("bank_transfer").unwrap(),
+    }
+}
+
+fn create(new: NewOrder, key: Option<(&str, &str)>) -> OrderWrite {
+    let mut write = write_for(
+        open(new, Timestamp::now(), Duration::from_secs(600)),
+        0,
+        None,
+    );
+    write.idempotency = key.map(|(owner, key)| IdempotencyRecord {
+        owner: owner.to_owned(),
+        key: key.to_owned(),
+        request_hash: "hash".to_owned(),
+        status: 201,
+        body: write.document.to_string(),
+        created_at: Timestamp::now(),
+    });
+    write
+}
+
+fn change(state: &OrderState, command: Command, expected_version: u64) -> OrderWrite {
+    match decide(state, &command, Timestamp::now()).unwrap() {
+        Outcome::Changed(change) => write_for(change, expected_version, None),
+        Outcome::Unchanged => panic!("the command changes the order"),
+    }
+}
+
+async fn count(db: &Database, sql: &str) -> i64 {
+    sqlx::query(sql)
+        .fetch_one(&db.raw)
+        .await
+        .unwrap()
+        .try_get::<i64, _>(0)
+        .unwrap()
+}
+
+async fn insert_endpoint(db: &Database, id: &str, owner: &str, types: Option<&str>, deleted: bool) {
+    sqlx::query(
+        "INSERT INTO webhook_endpoints (id, owner, url, event_types, secret, created_at, deleted_at)
+         VALUES ($1, $2, 'https://example.com/hook', $3, 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 1, $4)",
+    )
+    .bind(id)
+    .bind(owner)
+    .bind(types)
+    .bind(deleted.then_some(1i64))
+    .execute(&db.raw)
+    .await
+    .unwrap();
+}
+
+async fn every_failure_in_one_batch_leaves_nothing_behind(on_postgres: bool) {
+    let db = database(on_postgres).await;
+    let (wallet, partner) = (WalletId::new(), PartnerId::new());
+    let owner = format!("wallet:{wallet}");
+
+    // Stored before the batch: an order (to change) and a key another request holds.
+    let existing = create(new_order(wallet, partner), None);
+    let held = create(new_order(wallet, partner), Some((&owner, "held")));
+    let before = db.store.commit(&[existing.clone(), held]).await.unwrap();
+    assert_eq!(before, vec![WriteOutcome::Committed; 2]);
+
+    let fresh = create(new_order(wallet, partner), Some((&owner, "k1")));
+    let same_key_in_batch = create(new_order(wallet, partner), Some((&owner, "k1")));
+    let stored_key = create(new_order(wallet, partner), Some((&owner, "held")));
+    let mut duplicate_id = create(new_order(wallet, partner), Some((&owner, "k2")));
+    duplicate_id.state = existing.state.clone();
+    let reason = Reason::parse("no liquidity").unwrap();
+    let rejected = change(&existing.state, Command::Reject { reason }, 1);
+    let stale = change(&existing.state, Command::Cancel, 1);
+    let outcomes = db
+        .store
+        .commit(&[
+            fresh.clone(),
+            same_key_in_batch,
+            stored_key,
+            duplicate_id,
+            rejected.clone(),
+            stale,
+        ])
+        .await
+        .unwrap();
+    assert_eq!(
+        outcomes,
+        vec![
+            WriteOutcome::Committed,
+            WriteOutcome::IdempotencyKeyTaken,
+            WriteOutcome::IdempotencyKeyTaken,
+            WriteOutcome::VersionConflict,
+            WriteOutcome::Committed,
+            WriteOutcome::VersionConflict,
+        ],
+        "on {}",
+        db.url
+    );
+
+    // Three orders: the two stored first and `fresh`; the existing one is rejected, not cancelled.
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM orders").await, 3);
+    let status: String = sqlx::query("SELECT status FROM orders WHERE id = $1")
+        .bind(existing.state.order.id.to_string())
+        .fetch_one(&db.raw)
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(status, "rejected");
+    // One event per landed write: 2 before, `fresh` and `rejected` now.
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM order_events").await, 4);
+    // The keys of the writes that lost were released: "k2" is free again.
+    let keys: Vec<String> = sqlx::query("SELECT key FROM idempotency_keys ORDER BY key")
+        .fetch_all(&db.raw)
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(keys, vec!["held".to_owned(), "k1".to_owned()]);
+    let body: String = sqlx::query("SELECT body FROM idempotency_keys WHERE key = 'k1'")
+        .fetch_one(&db.raw)
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        body, *fresh.document,
+        "the key keeps the first request's response"
+    );
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM webhook_deliveries").await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn every_failure_in_one_batch_leaves_nothing_behind_on_sqlite() {
+    every_failure_in_one_batch_leaves_nothing_behind(false).await;
+}
+
+#[tokio::test]
+async fn every_failure_in_one_batch_leaves_nothing_behind_on_postgres() {
+    every_failure_in_one_batch_leaves_nothing_behind(true).await;
+}
+
+async fn fan_out_follows_owners_types_and_deletions(on_postgres: bool) {
+    let db = database(on_postgres).await;
+    let (wallet, partner, stranger) = (WalletId::new(), PartnerId::new(), WalletId::new());
+    insert_endpoint(&db, "we_all", &format!("wallet:{wallet}"), None, false).await;
+    insert_endpoint(
+        &db,
+        "we_rejected_only",
+        &format!("partner:{partner}"),
+        Some(r#"["order.rejected"]"#),
+        false,
+    )
+    .await;
+    insert_endpoint(&db, "we_deleted", &format!("wallet:{wallet}"), None, true).await;
+    insert_endpoint(
+        &db,
+        "we_stranger",
+        &format!("wallet:{stranger}"),
+        None,
+        false,
+    )
+    .await;
+
+    // 300 creates (more than one statement's worth) and, in a second batch, one rejection.
+    let creates: Vec<OrderWrite> = (0..300)
+        .map(|_| create(new_order(wallet, partner), None))
+        .collect();
+    let outcomes = db.store.commit(&creates).await.unwrap();
+    assert!(outcomes.iter().all(|o| *o == WriteOutcome::Committed));
+    let reason = Reason::parse("no liquidity").unwrap();
+    let rejected = change(&creates[7].state, Command::Reject { reason }, 1);
+    db.store.commit(&[rejected.clone()]).await.unwrap();
+
+    let per_endpoint: Vec<(String, i64)> = sqlx::query(
+        "SELECT endpoint_id, COUNT(*) FROM webhook_deliveries GROUP BY endpoint_id ORDER BY endpoint_id",
+    )
+    .fetch_all(&db.raw)
+    .await
+    .unwrap()
+    .iter()
+    .map(|row| (row.get(0), row.get(1)))
+    .collect();
+    assert_eq!(
+        per_endpoint,
+        vec![
+            ("we_all".to_owned(), 301),
+            ("we_rejected_only".to_owned(), 1)
+        ],
+        "on {}",
+        db.url
+    );
+    let delivery = sqlx::query(
+        "SELECT event_id, order_id, order_version, state, attempts FROM webhook_deliveries
+         WHERE endpoint_id = 'we_rejected_only'",
+    )
+    .fetch_one(&db.raw)
+    .await
+    .unwrap();
+    assert_eq!(delivery.get::<String, _>(0), rejected.event.id.to_string());
+    assert_eq!(
+        delivery.get::<String, _>(1),
+        creates[7].state.order.id.to_string()
+    );
+    assert_eq!(delivery.get::<i64, _>(2), 2);
+    assert_eq!(delivery.get::<String, _>(3), "pending");
+    assert_eq!(delivery.get::<i64, _>(4), 0);
+}
+
+#[tokio::test]
+async fn fan_out_follows_owners_types_and_deletions_on_sqlite() {
+    fan_out_follows_owners_types_and_deletions(false).await;
+}
+
+#[tokio::test]
+async fn fan_out_follows_owners_types_and_deletions_on_postgres() {
+    fan_out_follows_owners_types_and_deletions(true).await;
+}
