@@ -17,7 +17,7 @@ use rampflow_actors::model::Timestamp;
 use rampflow_actors::store::{OrderWrite, StoreError, WriteOutcome};
 use sqlx::{Any, Row, Transaction};
 
-use super::{store_error, Store};
+use super::{store_error, Engine, Store};
 
 /// Rows in one statement, at most. Statements are cut into power-of-two sizes up to this, so
 /// a batch of any size uses at most a handful of distinct statement texts and every one of
@@ -30,11 +30,12 @@ pub(crate) async fn commit(
     writes: &[OrderWrite],
 ) -> Result<Vec<WriteOutcome>, StoreError> {
     let mut outcomes = vec![WriteOutcome::Committed; writes.len()];
+    let style = Placeholders::for_engine(store.engine());
     let mut tx = store.pool().begin().await.map_err(store_error)?;
-    claim_idempotency_keys(&mut tx, writes, &mut outcomes)
+    claim_idempotency_keys(&mut tx, style, writes, &mut outcomes)
         .await
         .map_err(store_error)?;
-    insert_new_orders(&mut tx, writes, &mut outcomes)
+    insert_new_orders(&mut tx, style, writes, &mut outcomes)
         .await
         .map_err(store_error)?;
     update_orders(&mut tx, writes, &mut outcomes)
@@ -49,8 +50,12 @@ pub(crate) async fn commit(
         .filter(|(_, outcome)| **outcome == WriteOutcome::Committed)
         .map(|(write, _)| write)
         .collect();
-    insert_events(&mut tx, &landed).await.map_err(store_error)?;
-    fan_out(&mut tx, &landed).await.map_err(store_error)?;
+    insert_events(&mut tx, style, &landed)
+        .await
+        .map_err(store_error)?;
+    fan_out(&mut tx, style, &landed)
+        .await
+        .map_err(store_error)?;
     tx.commit().await.map_err(store_error)?;
     Ok(outcomes)
 }
@@ -59,6 +64,7 @@ pub(crate) async fn commit(
 /// earlier in this batch) fails its write.
 async fn claim_idempotency_keys(
     tx: &mut Transaction<'_, Any>,
+    style: Placeholders,
     writes: &[OrderWrite],
     outcomes: &mut [WriteOutcome],
 ) -> Result<(), sqlx::Error> {
@@ -77,7 +83,7 @@ async fn claim_idempotency_keys(
         let sql = format!(
             "INSERT INTO idempotency_keys (owner, key, request_hash, status, body, created_at)
              VALUES {} ON CONFLICT (owner, key) DO NOTHING RETURNING owner, key",
-            placeholders(chunk.len(), 6)
+            style.rows(chunk.len(), 6)
         );
         let mut query = sqlx::query(&sql);
         for &index in chunk {
@@ -109,6 +115,7 @@ async fn claim_idempotency_keys(
 /// New orders (expected version 0). An id that already exists is a lost compare-and-set.
 async fn insert_new_orders(
     tx: &mut Transaction<'_, Any>,
+    style: Placeholders,
     writes: &[OrderWrite],
     outcomes: &mut [WriteOutcome],
 ) -> Result<(), sqlx::Error> {
@@ -121,7 +128,7 @@ async fn insert_new_orders(
                 external_ref, external_id, created_at, updated_at, live, acceptance_due,
                 reminder_due, expiry_due, last_command, document)
              VALUES {} ON CONFLICT (id) DO NOTHING RETURNING id",
-            placeholders(chunk.len(), 17)
+            style.rows(chunk.len(), 17)
         );
         let columns: Vec<OrderColumns> = chunk
             .iter()
@@ -227,13 +234,14 @@ async fn release_idempotency_keys(
 /// The outbox: one event per landed write.
 async fn insert_events(
     tx: &mut Transaction<'_, Any>,
+    style: Placeholders,
     landed: &[&OrderWrite],
 ) -> Result<(), sqlx::Error> {
     for chunk in statement_chunks(landed) {
         let sql = format!(
             "INSERT INTO order_events (id, order_id, version, type, created_at, payload)
              VALUES {}",
-            placeholders(chunk.len(), 6)
+            style.rows(chunk.len(), 6)
         );
         let mut query = sqlx::query(&sql);
         for write in chunk {
@@ -255,7 +263,11 @@ async fn insert_events(
 /// type. The endpoints are read inside this transaction, so an endpoint registered before the
 /// batch commits gets the batch's events, as the webhook contract promises. A batch whose
 /// parties have no endpoints writes nothing more.
-async fn fan_out(tx: &mut Transaction<'_, Any>, landed: &[&OrderWrite]) -> Result<(), sqlx::Error> {
+async fn fan_out(
+    tx: &mut Transaction<'_, Any>,
+    style: Placeholders,
+    landed: &[&OrderWrite],
+) -> Result<(), sqlx::Error> {
     let owners: Vec<String> = landed
         .iter()
         .flat_map(|write| {
@@ -268,7 +280,7 @@ async fn fan_out(tx: &mut Transaction<'_, Any>, landed: &[&OrderWrite]) -> Resul
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let endpoints = live_endpoints(tx, &owners).await?;
+    let endpoints = live_endpoints(tx, style, &owners).await?;
     if endpoints.is_empty() {
         return Ok(());
     }
@@ -297,7 +309,7 @@ async fn fan_out(tx: &mut Transaction<'_, Any>, landed: &[&OrderWrite]) -> Resul
             "INSERT INTO webhook_deliveries (event_id, endpoint_id, order_id, order_version,
                  next_attempt_at, updated_at, state, attempts)
              VALUES {}",
-            placeholders_with(chunk.len(), 6, "'pending', 0")
+            style.rows_with(chunk.len(), 6, "'pending', 0")
         );
         let mut query = sqlx::query(&sql);
         for (write, endpoint_id) in chunk {
@@ -323,14 +335,12 @@ struct LiveEndpoint {
 /// The live (neither deleted nor disabled) endpoints of `owners`, by owner.
 async fn live_endpoints(
     tx: &mut Transaction<'_, Any>,
+    style: Placeholders,
     owners: &[String],
 ) -> Result<HashMap<String, Vec<LiveEndpoint>>, sqlx::Error> {
     let mut endpoints: HashMap<String, Vec<LiveEndpoint>> = HashMap::new();
     for chunk in statement_chunks(owners) {
-        let list = (1..=chunk.len())
-            .map(|n| format!("${n}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = style.list(chunk.len());
         let sql = format!(
             "SELECT id, owner, event_types FROM webhook_endpoints
              WHERE owner IN ({list}) AND deleted_at IS NULL AND disabled_at IS NULL"
@@ -396,33 +406,72 @@ fn statement_chunks<T>(mut items: &[T]) -> impl Iterator<Item = &[T]> {
     })
 }
 
-/// `($1, $2), ($3, $4)` for `rows` rows of `columns` parameters.
-fn placeholders(rows: usize, columns: usize) -> String {
-    placeholders_with(rows, columns, "")
+/// How parameters are written. PostgreSQL needs `$n`. SQLite takes `$n` too, but sqlx looks
+/// up every parameter's name to bind it, and SQLite finds a name by a linear scan, so a
+/// 2 000-parameter statement costs millions of steps; plain `?` is bound by position.
+#[derive(Debug, Clone, Copy)]
+enum Placeholders {
+    Numbered,
+    Positional,
 }
 
-/// As [`placeholders`], with `constants` (SQL literals) appended to every row.
-fn placeholders_with(rows: usize, columns: usize, constants: &str) -> String {
-    let mut sql = String::with_capacity(rows * columns * 5);
-    for row in 0..rows {
-        if row > 0 {
-            sql.push_str(", ");
+impl Placeholders {
+    fn for_engine(engine: Engine) -> Placeholders {
+        match engine {
+            Engine::Postgres => Placeholders::Numbered,
+            Engine::Sqlite => Placeholders::Positional,
         }
-        sql.push('(');
-        for column in 0..columns {
-            if column > 0 {
+    }
+
+    fn parameter(self, sql: &mut String, number: usize) {
+        match self {
+            Placeholders::Numbered => {
+                sql.push('$');
+                sql.push_str(&number.to_string());
+            }
+            Placeholders::Positional => sql.push('?'),
+        }
+    }
+
+    /// `$1, $2, $3` (or `?, ?, ?`): a list of `count` parameters.
+    fn list(self, count: usize) -> String {
+        let mut sql = String::with_capacity(count * 4);
+        for number in 1..=count {
+            if number > 1 {
                 sql.push_str(", ");
             }
-            sql.push('$');
-            sql.push_str(&(row * columns + column + 1).to_string());
+            self.parameter(&mut sql, number);
         }
-        if !constants.is_empty() {
-            sql.push_str(", ");
-            sql.push_str(constants);
-        }
-        sql.push(')');
+        sql
     }
-    sql
+
+    /// `($1, $2), ($3, $4)` for `rows` rows of `columns` parameters.
+    fn rows(self, rows: usize, columns: usize) -> String {
+        self.rows_with(rows, columns, "")
+    }
+
+    /// As [`Placeholders::rows`], with `constants` (SQL literals) appended to every row.
+    fn rows_with(self, rows: usize, columns: usize, constants: &str) -> String {
+        let mut sql = String::with_capacity(rows * (columns * 5 + constants.len() + 4));
+        for row in 0..rows {
+            if row > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('(');
+            for column in 0..columns {
+                if column > 0 {
+                    sql.push_str(", ");
+                }
+                self.parameter(&mut sql, row * columns + column + 1);
+            }
+            if !constants.is_empty() {
+                sql.push_str(", ");
+                sql.push_str(constants);
+            }
+            sql.push(')');
+        }
+        sql
+    }
 }
 
 #[cfg(test)]
@@ -447,10 +496,15 @@ mod tests {
 
     #[test]
     fn placeholders_number_every_parameter_once() {
-        assert_eq!(placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        let numbered = Placeholders::Numbered;
+        assert_eq!(numbered.rows(2, 3), "($1, $2, $3), ($4, $5, $6)");
         assert_eq!(
-            placeholders_with(2, 1, "'pending', 0"),
+            numbered.rows_with(2, 1, "'pending', 0"),
             "($1, 'pending', 0), ($2, 'pending', 0)"
         );
+        assert_eq!(numbered.list(3), "$1, $2, $3");
+        let positional = Placeholders::Positional;
+        assert_eq!(positional.rows(2, 2), "(?, ?), (?, ?)");
+        assert_eq!(positional.list(2), "?, ?");
     }
 }
