@@ -61,6 +61,28 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/metrics").get(metrics::render))
         .service(
             web::scope("/v1")
+                // Orders first, in scopes of their own: actix tries routes in order and matches
+                // every `{param}` pattern with a regex, so the hot paths should not queue
+                // behind a dozen others.
+                .service(
+                    web::scope("/orders")
+                        .service(web::resource("").post(orders::create).get(orders::list))
+                        .service(
+                            web::scope("/{id}")
+                                .service(web::resource("").get(orders::get))
+                                .service(web::resource("/user").get(users::read_for_order))
+                                .service(web::resource("/accept").post(orders::accept))
+                                .service(web::resource("/reject").post(orders::reject))
+                                .service(web::resource("/cancel").post(orders::cancel))
+                                .service(web::resource("/funds-sent").post(orders::funds_sent))
+                                .service(
+                                    web::resource("/funds-received").post(orders::funds_received),
+                                )
+                                .service(web::resource("/complete").post(orders::complete))
+                                .service(web::resource("/fail").post(orders::fail))
+                                .service(web::resource("/refund").post(orders::refund)),
+                        ),
+                )
                 .service(
                     web::resource("/admin/{kind}")
                         .post(admin::create)
@@ -82,11 +104,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 )
                 .service(web::resource("/users/{user_ref}/access-log").get(users::access_log))
                 .service(
-                    web::resource("/orders")
-                        .post(orders::create)
-                        .get(orders::list),
-                )
-                .service(
                     web::resource("/partner/pricing")
                         .put(pricing::put_pricing)
                         .get(pricing::get_pricing),
@@ -98,16 +115,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 )
                 .service(web::resource("/quotes").post(pricing::create_quote))
                 .service(web::resource("/quotes/compare").get(pricing::compare))
-                .service(web::resource("/orders/{id}").get(orders::get))
-                .service(web::resource("/orders/{id}/user").get(users::read_for_order))
-                .service(web::resource("/orders/{id}/accept").post(orders::accept))
-                .service(web::resource("/orders/{id}/reject").post(orders::reject))
-                .service(web::resource("/orders/{id}/cancel").post(orders::cancel))
-                .service(web::resource("/orders/{id}/funds-sent").post(orders::funds_sent))
-                .service(web::resource("/orders/{id}/funds-received").post(orders::funds_received))
-                .service(web::resource("/orders/{id}/complete").post(orders::complete))
-                .service(web::resource("/orders/{id}/fail").post(orders::fail))
-                .service(web::resource("/orders/{id}/refund").post(orders::refund))
                 .service(
                     web::resource("/webhook-endpoints")
                         .post(webhooks::create)
