@@ -8,10 +8,12 @@
 //!   bodies, pagination and idempotency.
 //! - [`store`]: sqlx queries per aggregate; implements the actors' `OrderStore`.
 //! - [`telemetry`]: the tracing subscriber.
+//! - [`demo`]: `rampflow demo`, the server with a simulated wallet and partner, narrated.
 //!
 //! The order model, the pure state machine and the actors live in the `rampflow-actors` crate.
 
 pub mod config;
+pub mod demo;
 pub mod http;
 pub mod kyc;
 pub mod pricing;

@@ -4,10 +4,18 @@ use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
 
-/// Installs the global subscriber. `RUST_LOG` refines the default filter.
+/// The default filter of `serve` and `migrate`.
+pub const DEFAULT_FILTER: &str = "info,sqlx=warn,actix_server=warn";
+
+/// Installs the global subscriber with [`DEFAULT_FILTER`]. `RUST_LOG` refines it.
 pub fn init(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,actix_server=warn"));
+    init_with(format, DEFAULT_FILTER)
+}
+
+/// Installs the global subscriber with `default_filter` unless `RUST_LOG` is set.
+pub fn init_with(format: LogFormat, default_filter: &str) {
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

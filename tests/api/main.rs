@@ -6,6 +6,7 @@ mod helpers;
 mod admin;
 mod concurrency;
 mod dashboard;
+mod demo;
 mod errors;
 mod events_api;
 mod idempotency;
