@@ -8,12 +8,16 @@
 //!   bodies, pagination and idempotency.
 //! - [`store`]: sqlx queries per aggregate; implements the actors' `OrderStore`.
 //! - [`telemetry`]: the tracing subscriber.
+//! - [`loadgen`]: `rampflow loadgen`, the load generator; [`floor`]: `rampflow floor`, the bare
+//!   HTTP floor its figures are compared with.
 //!
 //! The order model, the pure state machine and the actors live in the `rampflow-actors` crate.
 
 pub mod config;
+pub mod floor;
 pub mod http;
 pub mod kyc;
+pub mod loadgen;
 pub mod pricing;
 pub mod startup;
 pub mod store;
