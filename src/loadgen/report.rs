@@ -84,6 +84,9 @@ pub struct Report {
     pub duration_secs: f64,
     /// Successful requests that completed inside the window, every kind together.
     pub requests: u64,
+    /// Every 2xx of the run, warmup and the requests finishing after the window included
+    /// (so it matches what the server stored).
+    pub ok_total: u64,
     pub throughput: f64,
     /// Every kind together.
     pub latency: Latency,

@@ -257,6 +257,7 @@ impl Prepared {
             warmup_secs: plan.warmup.as_secs_f64(),
             duration_secs: seconds,
             requests,
+            ok_total: stats.live.ok.load(std::sync::atomic::Ordering::Relaxed),
             throughput: requests as f64 / seconds,
             latency: Latency::of(&all),
             ops: op_reports,

@@ -230,7 +230,9 @@ impl Workload for Mixed {
                 self.stats.record(Op::Read, intended, outcome);
             }
             Pick::Command => {
-                let picked = self.moving.lock().expect("mixed lock").pop_front();
+                // The newest first: an order just moved is moved on next, so commands go through
+                // every step rather than accepting ever more new orders.
+                let picked = self.moving.lock().expect("mixed lock").pop_back();
                 let Some(order) = picked else {
                     return self.create(conn, intended).await;
                 };

@@ -11,6 +11,7 @@ mod events_api;
 mod idempotency;
 mod isolation;
 mod lifecycle;
+mod loadgen;
 mod logs;
 mod metrics;
 mod openapi;
