@@ -224,7 +224,14 @@ async fn run(
         runs.push(report);
     }
     if let Some(path) = &args.json {
-        let json = serde_json::to_string_pretty(&JsonReport { runs, comparison })?;
+        let report = JsonReport {
+            command: std::env::args().collect(),
+            cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            written_at: chrono::Utc::now().to_rfc3339(),
+            runs,
+            comparison,
+        };
+        let json = serde_json::to_string_pretty(&report)?;
         std::fs::write(path, json).with_context(|| format!("cannot write {}", path.display()))?;
         eprintln!("report written to {}", path.display());
     }

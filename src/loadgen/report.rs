@@ -143,6 +143,12 @@ impl Comparison {
 /// What `--json` writes.
 #[derive(Debug, Clone, Serialize)]
 pub struct JsonReport {
+    /// The command line that produced it, so the figure can be reproduced.
+    pub command: Vec<String>,
+    /// Cores this process could use (the server and the load generator share them).
+    pub cores: usize,
+    /// RFC 3339, when the report was written.
+    pub written_at: String,
     pub runs: Vec<Report>,
     pub comparison: Option<Comparison>,
 }
