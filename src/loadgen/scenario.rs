@@ -153,7 +153,9 @@ pub struct Mixed {
     pub requests: Arc<Requests>,
     pub stats: Arc<Stats>,
     pub mix: Mix,
-    moving: Mutex<VecDeque<Moving>>,
+    /// Orders waiting for their next command, one queue per step (accept, funds-sent,
+    /// funds-received, complete).
+    moving: [Mutex<VecDeque<Moving>>; 4],
     recent: Mutex<VecDeque<(String, usize)>>,
 }
 
@@ -163,7 +165,7 @@ impl Mixed {
             requests,
             stats,
             mix,
-            moving: Mutex::new(VecDeque::new()),
+            moving: Default::default(),
             recent: Mutex::new(VecDeque::new()),
         }
     }
@@ -191,14 +193,34 @@ impl Mixed {
             return;
         };
         keep(&self.recent, (id.clone(), order.template));
-        keep(
-            &self.moving,
-            Moving {
-                id,
-                template: order.template,
-                next: Op::Accept,
-            },
-        );
+        self.keep_moving(Moving {
+            id,
+            template: order.template,
+            next: Op::Accept,
+        });
+    }
+
+    fn step(op: Op) -> usize {
+        match op {
+            Op::Accept => 0,
+            Op::FundsSent => 1,
+            Op::FundsReceived => 2,
+            _ => 3,
+        }
+    }
+
+    fn keep_moving(&self, order: Moving) {
+        keep(&self.moving[Self::step(order.next)], order);
+    }
+
+    /// The most advanced order waiting, newest first: each order is carried all the way to
+    /// `completed` before the next is accepted, so commands cover every step rather than
+    /// accepting ever more new orders.
+    fn next_to_move(&self) -> Option<Moving> {
+        self.moving
+            .iter()
+            .rev()
+            .find_map(|queue| queue.lock().expect("mixed lock").pop_back())
     }
 }
 
@@ -230,10 +252,7 @@ impl Workload for Mixed {
                 self.stats.record(Op::Read, intended, outcome);
             }
             Pick::Command => {
-                // The newest first: an order just moved is moved on next, so commands go through
-                // every step rather than accepting ever more new orders.
-                let picked = self.moving.lock().expect("mixed lock").pop_back();
-                let Some(order) = picked else {
+                let Some(order) = self.next_to_move() else {
                     return self.create(conn, intended).await;
                 };
                 let call = self
@@ -242,7 +261,7 @@ impl Workload for Mixed {
                 let outcome = conn.send(call).await;
                 if self.stats.record(order.next, intended, outcome).is_some() {
                     if let Some(next) = next_step(order.next) {
-                        keep(&self.moving, Moving { next, ..order });
+                        self.keep_moving(Moving { next, ..order });
                     }
                 }
             }
