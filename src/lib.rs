@@ -9,13 +9,17 @@
 //! - [`store`]: sqlx queries per aggregate; implements the actors' `OrderStore`.
 //! - [`telemetry`]: the tracing subscriber.
 //! - [`demo`]: `rampflow demo`, the server with a simulated wallet and partner, narrated.
+//! - [`loadgen`]: `rampflow loadgen`, the load generator; [`floor`]: `rampflow floor`, the bare
+//!   HTTP floor its figures are compared with.
 //!
 //! The order model, the pure state machine and the actors live in the `rampflow-actors` crate.
 
 pub mod config;
 pub mod demo;
+pub mod floor;
 pub mod http;
 pub mod kyc;
+pub mod loadgen;
 pub mod pricing;
 pub mod startup;
 pub mod store;

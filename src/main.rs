@@ -4,6 +4,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use rampflow::config::Settings;
+use rampflow::floor;
 use rampflow::startup::Application;
 use rampflow::store::Store;
 use rampflow::telemetry;
@@ -28,6 +29,20 @@ enum Command {
     /// Start the server with a simulated wallet and partner, and narrate one on-ramp and one
     /// off-ramp order through their whole lives, webhooks included.
     Demo(DemoArgs),
+    /// Load a rampflow server (or spawn one) and report throughput and latency.
+    Loadgen(Box<rampflow::loadgen::cli::LoadgenArgs>),
+    /// Serve the bare HTTP floor: `POST /v1/orders` parsed into a map, nothing else.
+    Floor(FloorArgs),
+}
+
+#[derive(Args)]
+struct FloorArgs {
+    /// Listen address.
+    #[arg(long, default_value = "127.0.0.1:8090")]
+    bind: String,
+    /// HTTP worker threads; 0 means one per core (as the server's default).
+    #[arg(long, default_value_t = 0)]
+    workers: usize,
 }
 
 #[derive(Args)]
@@ -52,13 +67,22 @@ struct DemoArgs {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let settings = Settings::load(cli.config.as_deref())?;
-    match &cli.command {
+    let command = cli.command.unwrap_or(Command::Serve);
+    match &command {
         // The narration is the demo's output; only warnings and errors should join it.
-        Some(Command::Demo(_)) => telemetry::init_with(settings.log_format, "warn"),
+        Command::Demo(_) => telemetry::init_with(settings.log_format, "warn"),
         _ => telemetry::init(settings.log_format),
     }
+    // The load generator runs on its own small tokio runtime, not in an actix System.
+    if let Command::Loadgen(args) = command {
+        let workers = match settings.http.workers {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        };
+        return rampflow::loadgen::cli::main(*args, cli.config.as_deref(), workers);
+    }
     actix_web::rt::System::new().block_on(async move {
-        match cli.command.unwrap_or(Command::Serve) {
+        match command {
             Command::Serve => {
                 Application::build(settings)
                     .await?
@@ -85,6 +109,14 @@ fn main() -> anyhow::Result<()> {
                     .map(drop)
                     .context("the demo failed")
             }
+            Command::Floor(args) => {
+                let listener = std::net::TcpListener::bind(&args.bind)
+                    .with_context(|| format!("cannot listen on {}", args.bind))?;
+                tracing::info!(bind = %args.bind, "the floor is listening");
+                floor::serve(listener, args.workers, Default::default())?.await?;
+                Ok(())
+            }
+            Command::Loadgen(_) => unreachable!("handled before the actix System starts"),
         }
     })
 }

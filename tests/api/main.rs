@@ -13,6 +13,7 @@ mod idempotency;
 mod isolation;
 mod journal_batch;
 mod lifecycle;
+mod loadgen;
 mod logs;
 mod metrics;
 mod openapi;

@@ -1,0 +1,33 @@
+//! `rampflow loadgen`: a load generator for rampflow (and for its bare floor), in the library
+//! so the tests drive it too.
+//!
+//! # Layout
+//! - [`cli`]: the `loadgen` command's arguments and what it prints; [`child`] starts
+//!   `rampflow serve` / `rampflow floor` as child processes for `--spawn` and `--floor`.
+//! - [`run`]: one run, [`run::prepare`] then [`run::Prepared::execute`].
+//! - [`setup`]: wallets, partners, users, grants and webhook endpoints, through the API.
+//! - [`scenario`]: `create`, `lifecycle`, `mixed`, built on the prebuilt requests of
+//!   [`orders`].
+//! - [`driver`]: open loop (fixed arrival rate, latency from the intended send time) and
+//!   closed loop (fixed concurrency).
+//! - [`receiver`]: the simulated wallets' and partners' webhook receivers, which verify every
+//!   signature and carry lifecycle orders on; [`tracker`] follows those orders to `completed`.
+//! - [`client`]: one hyper HTTP/1.1 connection per slot; [`stats`]: what is recorded;
+//!   [`report`]: the table and the JSON.
+
+pub mod child;
+pub mod cli;
+pub mod client;
+pub mod driver;
+pub mod orders;
+pub mod receiver;
+pub mod report;
+pub mod run;
+pub mod scenario;
+pub mod setup;
+pub mod stats;
+pub mod tracker;
+
+pub use run::{prepare, Load, LoadgenError, Plan, Prepared, Server};
+pub use scenario::{Mix, Scenario};
+pub use setup::Population;

@@ -1,0 +1,270 @@
+//! The end of a run: its figures as data (written with `--json`) and as a table.
+
+use std::collections::BTreeMap;
+use std::fmt::{self, Write as _};
+
+use hdrhistogram::Histogram;
+use serde::Serialize;
+
+/// Percentiles of a latency histogram, in milliseconds.
+#[derive(Debug, Clone, Serialize)]
+pub struct Latency {
+    pub count: u64,
+    pub mean_ms: f64,
+    pub p50_ms: f64,
+    pub p90_ms: f64,
+    pub p99_ms: f64,
+    pub p999_ms: f64,
+    pub max_ms: f64,
+}
+
+impl Latency {
+    /// From a histogram of microseconds.
+    pub fn of(histogram: &Histogram<u64>) -> Latency {
+        let ms = |micros: u64| micros as f64 / 1000.0;
+        Latency {
+            count: histogram.len(),
+            mean_ms: histogram.mean() / 1000.0,
+            p50_ms: ms(histogram.value_at_quantile(0.50)),
+            p90_ms: ms(histogram.value_at_quantile(0.90)),
+            p99_ms: ms(histogram.value_at_quantile(0.99)),
+            p999_ms: ms(histogram.value_at_quantile(0.999)),
+            max_ms: ms(histogram.max()),
+        }
+    }
+}
+
+/// One kind of request.
+#[derive(Debug, Clone, Serialize)]
+pub struct OpReport {
+    /// Successes that completed inside the window.
+    pub completed: u64,
+    pub per_second: f64,
+    /// Of the successes meant to start inside the window.
+    pub latency: Latency,
+}
+
+/// The lifecycle's own figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct LifecycleReport {
+    pub orders_created: u64,
+    pub orders_completed: u64,
+    pub orders_completed_in_window: u64,
+    pub orders_per_second: f64,
+    /// Created but not completed when the drain ended.
+    pub orders_incomplete: u64,
+    pub deliveries: u64,
+    pub deliveries_in_window: u64,
+    pub duplicate_deliveries: u64,
+    pub bad_signatures: u64,
+    /// Requests answered plus webhook deliveries received, inside the window.
+    pub exchanges_in_window: u64,
+    pub exchanges_per_second: f64,
+    /// Receive time minus the event's `timestamp` (the order change's time on the server,
+    /// same machine clock, millisecond resolution): it covers the commit, the queueing and
+    /// the delivery itself.
+    pub webhook_lag: Latency,
+    /// From the create's intended send time to the wallet hearing `order.completed`.
+    pub order_latency: Latency,
+}
+
+/// One run against one server.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// `rampflow` or `floor`.
+    pub server: String,
+    pub target: String,
+    pub scenario: String,
+    /// `open` or `closed`.
+    pub mode: String,
+    pub rate: Option<f64>,
+    /// Connections (slots) the driver used.
+    pub connections: usize,
+    pub warmup_secs: f64,
+    pub duration_secs: f64,
+    /// Successful requests that completed inside the window, every kind together.
+    pub requests: u64,
+    /// Every 2xx of the run, warmup and the requests finishing after the window included
+    /// (so it matches what the server stored).
+    pub ok_total: u64,
+    pub throughput: f64,
+    /// Every kind together.
+    pub latency: Latency,
+    pub ops: BTreeMap<String, OpReport>,
+    /// By `"<request kind> <status> <error code>"`, or `"<kind> io <what>"` for transport
+    /// errors, counted for requests meant inside the window.
+    pub errors: BTreeMap<String, u64>,
+    /// Open loop: requests of the schedule never sent (the server fell too far behind).
+    pub not_sent: u64,
+    pub lifecycle: Option<LifecycleReport>,
+}
+
+impl Report {
+    /// The throughput to compare with the floor: HTTP exchanges/s for `lifecycle`, requests/s
+    /// otherwise.
+    pub fn headline(&self) -> f64 {
+        self.lifecycle
+            .as_ref()
+            .map_or(self.throughput, |l| l.exchanges_per_second)
+    }
+
+    pub fn error_count(&self) -> u64 {
+        self.errors.values().sum()
+    }
+}
+
+/// rampflow beside the floor from the same run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparison {
+    /// rampflow's headline throughput / the floor's requests/s.
+    pub throughput_ratio: f64,
+    /// rampflow's p99 / the floor's p99 (of all requests).
+    pub p99_ratio: f64,
+    /// What the ratio compares.
+    pub basis: String,
+}
+
+impl Comparison {
+    pub fn of(rampflow: &Report, floor: &Report) -> Comparison {
+        let basis = match rampflow.lifecycle {
+            Some(_) => {
+                "rampflow HTTP exchanges/s (requests + webhook deliveries) / floor create req/s"
+            }
+            None => "rampflow req/s / floor req/s",
+        };
+        Comparison {
+            throughput_ratio: rampflow.headline() / floor.throughput,
+            p99_ratio: rampflow.latency.p99_ms / floor.latency.p99_ms,
+            basis: basis.into(),
+        }
+    }
+}
+
+/// What `--json` writes.
+#[derive(Debug, Clone, Serialize)]
+pub struct JsonReport {
+    /// The command line that produced it, so the figure can be reproduced.
+    pub command: Vec<String>,
+    /// Cores this process could use (the server and the load generator share them).
+    pub cores: usize,
+    /// RFC 3339, when the report was written.
+    pub written_at: String,
+    pub runs: Vec<Report>,
+    pub comparison: Option<Comparison>,
+}
+
+fn row(out: &mut String, name: &str, count: u64, per_second: Option<f64>, latency: &Latency) {
+    let per_second = per_second.map_or(String::new(), |r| format!("{r:.1}"));
+    let _ = writeln!(
+        out,
+        "  {name:<16} {count:>9} {per_second:>10} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2}",
+        latency.p50_ms, latency.p90_ms, latency.p99_ms, latency.p999_ms, latency.max_ms
+    );
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = String::new();
+        let load = match self.rate {
+            Some(rate) => format!(
+                "open loop at {rate} req/s on {} connections",
+                self.connections
+            ),
+            None => format!("closed loop on {} connections", self.connections),
+        };
+        let _ = writeln!(
+            out,
+            "{} at {} · {} · {load} · {:.1} s measured after {:.1} s warmup",
+            self.server, self.target, self.scenario, self.duration_secs, self.warmup_secs
+        );
+        let _ = writeln!(
+            out,
+            "  {:<16} {:>9} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9}",
+            "request", "ok", "per s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms"
+        );
+        if self.ops.len() > 1 {
+            for (name, op) in &self.ops {
+                row(
+                    &mut out,
+                    name,
+                    op.completed,
+                    Some(op.per_second),
+                    &op.latency,
+                );
+            }
+        }
+        row(
+            &mut out,
+            "all",
+            self.requests,
+            Some(self.throughput),
+            &self.latency,
+        );
+        if self.errors.is_empty() {
+            let _ = writeln!(out, "  errors: none");
+        } else {
+            let _ = writeln!(out, "  errors: {}", self.error_count());
+            for (key, count) in &self.errors {
+                let _ = writeln!(out, "    {key}: {count}");
+            }
+        }
+        if self.not_sent > 0 {
+            let _ = writeln!(
+                out,
+                "  not sent: {} requests of the schedule (the server fell behind)",
+                self.not_sent
+            );
+        }
+        if let Some(l) = &self.lifecycle {
+            let _ = writeln!(
+                out,
+                "  orders: {} created, {} completed ({} in the window, {:.1}/s), {} incomplete after the drain",
+                l.orders_created, l.orders_completed, l.orders_completed_in_window, l.orders_per_second, l.orders_incomplete
+            );
+            let _ = writeln!(
+                out,
+                "  webhooks: {} deliveries ({} in the window), {} duplicates, {} bad signatures",
+                l.deliveries, l.deliveries_in_window, l.duplicate_deliveries, l.bad_signatures
+            );
+            let _ = writeln!(
+                out,
+                "  HTTP exchanges (requests + deliveries) in the window: {} = {:.1}/s",
+                l.exchanges_in_window, l.exchanges_per_second
+            );
+            let _ = writeln!(
+                out,
+                "  {:<16} {:>9} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9}",
+                "", "count", "", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms"
+            );
+            row(
+                &mut out,
+                "webhook lag",
+                l.webhook_lag.count,
+                None,
+                &l.webhook_lag,
+            );
+            row(
+                &mut out,
+                "order lifetime",
+                l.order_latency.count,
+                None,
+                &l.order_latency,
+            );
+            let _ = writeln!(
+                out,
+                "  (webhook lag: receive time − the event's timestamp, i.e. the order change's time on the server; order: create's intended send time → wallet hears order.completed)"
+            );
+        }
+        f.write_str(&out)
+    }
+}
+
+impl fmt::Display for Comparison {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "rampflow / floor: throughput {:.2}×, p99 {:.2}×  ({})",
+            self.throughput_ratio, self.p99_ratio, self.basis
+        )
+    }
+}

@@ -1,0 +1,269 @@
+//! One run: [`prepare`] makes the world (not timed), [`Prepared::execute`] drives the load
+//! for the warmup and the window, lets what is in flight finish, and reports.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use tokio::time::{Duration, Instant};
+
+use super::client::{ClientError, Conn, Target};
+use super::driver::{closed_loop, open_loop, Pace, Workload};
+use super::orders::Requests;
+use super::receiver::{Receivers, Routes};
+use super::report::{Latency, LifecycleReport, OpReport, Report};
+use super::scenario::{Creates, Mixed, Scenario};
+use super::setup::{setup, Population, SetupError, World};
+use super::stats::{histogram, Stats, Window};
+use super::tracker::Tracker;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadgenError {
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error("setup failed: {0}")]
+    Setup(#[from] SetupError),
+    #[error("cannot start the webhook receivers: {0}")]
+    Receivers(#[source] std::io::Error),
+    #[error("a webhook secret is not a valid whsec_ secret: {0}")]
+    Secret(String),
+    #[error("the floor serves only POST /v1/orders: run it with the create scenario")]
+    FloorScenario,
+}
+
+/// Open loop at a rate, or closed loop at a concurrency.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Load {
+    Open { rate: f64, connections: usize },
+    Closed { concurrency: usize },
+}
+
+impl Load {
+    pub fn connections(&self) -> usize {
+        match *self {
+            Load::Open { connections, .. } => connections,
+            Load::Closed { concurrency } => concurrency,
+        }
+    }
+}
+
+/// Everything that defines a run.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub scenario: Scenario,
+    pub load: Load,
+    pub duration: Duration,
+    pub warmup: Duration,
+    /// How long requests and lifecycle orders still in flight at the end may take to finish;
+    /// in closed-loop `lifecycle`, also how long a slot waits for its order to complete.
+    pub drain: Duration,
+    pub population: Population,
+}
+
+/// Which kind of server is at the target.
+#[derive(Debug, Clone)]
+pub enum Server {
+    /// rampflow, set up through the operator's API with this token.
+    Rampflow { admin_token: String },
+    /// `rampflow floor`: no setup, the same requests.
+    Floor,
+}
+
+/// A run whose world exists, ready to go.
+pub struct Prepared {
+    target: Arc<Target>,
+    server: &'static str,
+    plan: Plan,
+    world: World,
+    requests: Arc<Requests>,
+    receivers: Option<Receivers>,
+}
+
+/// Makes the world the run needs on the server at `target_url`.
+pub async fn prepare(
+    target_url: &str,
+    server: Server,
+    plan: Plan,
+) -> Result<Prepared, LoadgenError> {
+    let target = Arc::new(Target::parse(target_url).await?);
+    let (name, world, receivers) = match server {
+        Server::Floor => {
+            if plan.scenario != Scenario::Create {
+                return Err(LoadgenError::FloorScenario);
+            }
+            ("floor", World::synthetic(&plan.population), None)
+        }
+        Server::Rampflow { admin_token } => {
+            let receivers = match plan.scenario {
+                Scenario::Lifecycle => {
+                    Some(Receivers::start().await.map_err(LoadgenError::Receivers)?)
+                }
+                _ => None,
+            };
+            let url = receivers.as_ref().map(Receivers::url);
+            let world = setup(
+                target.clone(),
+                &admin_token,
+                &plan.population,
+                url.as_deref(),
+            )
+            .await?;
+            ("rampflow", world, receivers)
+        }
+    };
+    Ok(Prepared {
+        requests: Arc::new(Requests::new(&world)),
+        target,
+        server: name,
+        plan,
+        world,
+        receivers,
+    })
+}
+
+impl Prepared {
+    pub fn world(&self) -> &World {
+        &self.world
+    }
+
+    pub fn receivers(&self) -> Option<&Receivers> {
+        self.receivers.as_ref()
+    }
+
+    /// Runs the load. `on_start` gets the live statistics as the clock starts (the CLI's
+    /// progress bar reads them).
+    pub async fn execute(
+        &self,
+        on_start: impl FnOnce(&Arc<Stats>),
+    ) -> Result<Report, LoadgenError> {
+        let plan = &self.plan;
+        let start = Instant::now();
+        let window = Window::new(start, plan.warmup, plan.duration);
+        let stats = Arc::new(Stats::new(window));
+        let tracker = Arc::new(Tracker::new(window));
+        on_start(&stats);
+        if let Some(receivers) = &self.receivers {
+            let routes = Routes::new(
+                &self.world,
+                self.requests.clone(),
+                stats.clone(),
+                tracker.clone(),
+                self.target.clone(),
+            )
+            .map_err(|e| LoadgenError::Secret(e.to_string()))?;
+            receivers.install(routes);
+        }
+        let requests = self.requests.clone();
+        let not_sent = match &plan.scenario {
+            Scenario::Create => {
+                let creates = Creates {
+                    requests,
+                    stats: stats.clone(),
+                    lifecycle: None,
+                };
+                self.drive(creates, window).await
+            }
+            Scenario::Lifecycle => {
+                let wait = matches!(plan.load, Load::Closed { .. }).then_some(plan.drain);
+                let creates = Creates {
+                    requests,
+                    stats: stats.clone(),
+                    lifecycle: Some((tracker.clone(), wait)),
+                };
+                let not_sent = self.drive(creates, window).await;
+                tracker.drain(Instant::now() + plan.drain).await;
+                not_sent
+            }
+            Scenario::Mixed(mix) => {
+                self.drive(Mixed::new(requests, stats.clone(), *mix), window)
+                    .await
+            }
+        };
+        Ok(self.report(&stats, &tracker, not_sent))
+    }
+
+    /// Drives `workload` with the plan's load; returns how many requests were not sent.
+    async fn drive<W: Workload<Slot = Conn>>(&self, workload: W, window: Window) -> u64 {
+        let slots = (0..self.plan.load.connections())
+            .map(|_| Conn::new(self.target.clone()))
+            .collect();
+        match self.plan.load {
+            Load::Open { rate, .. } => {
+                let pace = Pace {
+                    start: window.start,
+                    rate,
+                    stop: window.to,
+                    give_up: window.to + self.plan.drain,
+                };
+                open_loop(Arc::new(workload), slots, pace).await.not_sent
+            }
+            Load::Closed { .. } => {
+                closed_loop(Arc::new(workload), slots, window.to).await;
+                0
+            }
+        }
+    }
+
+    fn report(&self, stats: &Stats, tracker: &Tracker, not_sent: u64) -> Report {
+        let plan = &self.plan;
+        let seconds = stats.window.length().as_secs_f64();
+        let (ops, errors) = stats.take();
+        let mut all = histogram();
+        let mut requests = 0;
+        let mut op_reports = BTreeMap::new();
+        for (op, numbers) in &ops {
+            all.add(&numbers.latency).expect("same bounds");
+            requests += numbers.completed;
+            op_reports.insert(
+                op.name().to_owned(),
+                OpReport {
+                    completed: numbers.completed,
+                    per_second: numbers.completed as f64 / seconds,
+                    latency: Latency::of(&numbers.latency),
+                },
+            );
+        }
+        let lifecycle = self.receivers.as_ref().map(|receivers| {
+            let counts = receivers.counts();
+            let load =
+                |n: &std::sync::atomic::AtomicU64| n.load(std::sync::atomic::Ordering::Relaxed);
+            let exchanges = stats.responses_in_window() + load(&counts.deliveries_in_window);
+            LifecycleReport {
+                orders_created: tracker.created_count(),
+                orders_completed: tracker.completed_count(),
+                orders_completed_in_window: tracker.completed_in_window(),
+                orders_per_second: tracker.completed_in_window() as f64 / seconds,
+                orders_incomplete: tracker.pending() as u64,
+                deliveries: load(&counts.deliveries),
+                deliveries_in_window: load(&counts.deliveries_in_window),
+                duplicate_deliveries: load(&counts.duplicates),
+                bad_signatures: load(&counts.bad_signatures),
+                exchanges_in_window: exchanges,
+                exchanges_per_second: exchanges as f64 / seconds,
+                webhook_lag: Latency::of(&receivers.lag()),
+                order_latency: Latency::of(&tracker.latency()),
+            }
+        });
+        let (mode, rate) = match plan.load {
+            Load::Open { rate, .. } => ("open", Some(rate)),
+            Load::Closed { .. } => ("closed", None),
+        };
+        Report {
+            server: self.server.into(),
+            target: self.target.base().into(),
+            scenario: plan.scenario.name(),
+            mode: mode.into(),
+            rate,
+            connections: plan.load.connections(),
+            warmup_secs: plan.warmup.as_secs_f64(),
+            duration_secs: seconds,
+            requests,
+            ok_total: stats.live.ok.load(std::sync::atomic::Ordering::Relaxed),
+            throughput: requests as f64 / seconds,
+            latency: Latency::of(&all),
+            ops: op_reports,
+            errors,
+            not_sent,
+            lifecycle,
+        }
+    }
+}
