@@ -73,25 +73,25 @@ pub enum Start {
     Replay { status: StatusCode, body: String },
 }
 
+impl Start {
+    fn replay((status, body): (StatusCode, String)) -> Start {
+        Start::Replay { status, body }
+    }
+}
+
 pub async fn start(
     state: &AppState,
     principal: &Principal,
     req: &HttpRequest,
     body: &[u8],
 ) -> Result<Start, ApiError> {
-    let Some(key) = req.headers().get(HEADER) else {
+    let Some(key) = key_of(req)? else {
         return Ok(Start::Proceed(None));
     };
-    let key = key
-        .to_str()
-        .ok()
-        .filter(|k| !k.is_empty() && k.len() <= MAX_KEY_LEN)
-        .ok_or_else(|| ApiError::validation(HEADER, "must be 1 to 255 visible ASCII characters"))?
-        .to_owned();
     let owner = principal.owner_key();
     let request_hash = fingerprint(req, body);
     if let Some(record) = state.store.find_idempotency_record(&owner, &key).await? {
-        return replay(state, record, &request_hash);
+        return replay(state, record, &request_hash).map(Start::replay);
     }
     let slot = (owner.clone(), key.clone());
     if state.in_flight.insert(slot, ()).is_some() {
@@ -111,16 +111,80 @@ pub async fn start(
         .find_idempotency_record(&claim.owner, &claim.key)
         .await?
     {
-        return replay(state, record, &claim.request_hash);
+        return replay(state, record, &claim.request_hash).map(Start::replay);
     }
     Ok(Start::Proceed(Some(claim)))
+}
+
+/// Like [`start`], but without asking the database first, for creates whose own write claims
+/// the key (the record is inserted in the order's transaction, and a taken key fails that
+/// write). A fresh key, the usual case, then costs no read. The caller must pass every error
+/// it is about to return through [`recorded_response`]: a key that was already used gets its
+/// first response, exactly as if [`start`] had found it.
+pub async fn start_optimistic(
+    state: &AppState,
+    principal: &Principal,
+    req: &HttpRequest,
+    body: &[u8],
+) -> Result<Start, ApiError> {
+    let Some(key) = key_of(req)? else {
+        return Ok(Start::Proceed(None));
+    };
+    let owner = principal.owner_key();
+    let request_hash = fingerprint(req, body);
+    if state
+        .in_flight
+        .insert((owner.clone(), key.clone()), ())
+        .is_some()
+    {
+        // Busy right now, or just finished: a stored record answers the latter.
+        return match state.store.find_idempotency_record(&owner, &key).await? {
+            Some(record) => replay(state, record, &request_hash).map(Start::replay),
+            None => Err(ApiError::idempotency_conflict(
+                "a request with this Idempotency-Key is still being processed",
+            )),
+        };
+    }
+    Ok(Start::Proceed(Some(Claim {
+        owner,
+        key,
+        request_hash,
+        in_flight: state.in_flight.clone(),
+    })))
+}
+
+/// The first response to `claim`'s key, if one is stored: what a request that failed after
+/// [`start_optimistic`] answers instead of its error.
+pub async fn recorded_response(
+    state: &AppState,
+    claim: &Claim,
+) -> Result<Option<(StatusCode, String)>, ApiError> {
+    match state
+        .store
+        .find_idempotency_record(&claim.owner, &claim.key)
+        .await?
+    {
+        None => Ok(None),
+        Some(record) => replay(state, record, &claim.request_hash).map(Some),
+    }
+}
+
+fn key_of(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(key) = req.headers().get(HEADER) else {
+        return Ok(None);
+    };
+    key.to_str()
+        .ok()
+        .filter(|k| !k.is_empty() && k.len() <= MAX_KEY_LEN)
+        .map(|k| Some(k.to_owned()))
+        .ok_or_else(|| ApiError::validation(HEADER, "must be 1 to 255 visible ASCII characters"))
 }
 
 fn replay(
     state: &AppState,
     record: IdempotencyRecord,
     request_hash: &str,
-) -> Result<Start, ApiError> {
+) -> Result<(StatusCode, String), ApiError> {
     if record.request_hash != request_hash {
         return Err(ApiError::idempotency_conflict(
             "this Idempotency-Key was used with a different request",
@@ -128,7 +192,7 @@ fn replay(
     }
     let body = state.sealer.open(&record.body)?;
     let status = StatusCode::from_u16(record.status).map_err(ApiError::internal)?;
-    Ok(Start::Replay { status, body })
+    Ok((status, body))
 }
 
 /// A replayed response, marked so clients can tell.

@@ -160,27 +160,52 @@ pub async fn create(
         input.crypto.as_ref().ok_or_else(|| required("crypto"))?;
         check_fiat_scale("fiat.amount", fiat, &fiat.amount)?;
     }
-    let claim = match idempotency::start(&state, &principal, &req, body.bytes()).await? {
-        Start::Replay { status, body } => {
-            let mut response = idempotency::replay_response(status, body.clone());
-            if let Some(id) = serde_json::from_str::<serde_json::Value>(&body)
-                .ok()
-                .and_then(|v| v["id"].as_str().map(str::to_owned))
-            {
-                response.headers_mut().insert(
-                    header::LOCATION,
-                    header::HeaderValue::from_str(&format!("/v1/orders/{id}"))
-                        .map_err(ApiError::internal)?,
-                );
-            }
-            return Ok(response);
-        }
+    let claim = match idempotency::start_optimistic(&state, &principal, &req, body.bytes()).await? {
+        Start::Replay { status, body } => return replayed(status, body),
         Start::Proceed(claim) => claim,
     };
+    match create_order(wallet, input, claim.as_ref(), &state).await {
+        Ok(response) => Ok(response),
+        // The key may have been used before: then the first response is the answer, whatever
+        // this attempt ran into (the key taken in the order's own write, a quote the first
+        // request used, a grant revoked since).
+        Err(error) => match &claim {
+            Some(claim) => match idempotency::recorded_response(&state, claim).await? {
+                Some((status, body)) => replayed(status, body),
+                None => Err(error),
+            },
+            None => Err(error),
+        },
+    }
+}
+
+/// A replayed create, with the `Location` of the order it created.
+fn replayed(status: actix_web::http::StatusCode, body: String) -> Result<HttpResponse, ApiError> {
+    let mut response = idempotency::replay_response(status, body.clone());
+    if let Some(id) = serde_json::from_str::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v["id"].as_str().map(str::to_owned))
+    {
+        response.headers_mut().insert(
+            header::LOCATION,
+            header::HeaderValue::from_str(&format!("/v1/orders/{id}"))
+                .map_err(ApiError::internal)?,
+        );
+    }
+    Ok(response)
+}
+
+/// The create itself, once the request is valid and its key (if any) is claimed.
+async fn create_order(
+    wallet: rampflow_actors::model::WalletId,
+    input: CreateOrder,
+    claim: Option<&idempotency::Claim>,
+    state: &AppState,
+) -> Result<HttpResponse, ApiError> {
     let order_id = OrderId::new();
     let (direction, partner_id, crypto, fiat, rate, fees) = match &input.quote_id {
         Some(quote_id) => {
-            let quote = super::pricing::usable_quote(&state, wallet, quote_id).await?;
+            let quote = super::pricing::usable_quote(state, wallet, quote_id).await?;
             if input.direction.is_some_and(|d| d != quote.direction) {
                 return Err(ApiError::validation(
                     "direction",
@@ -222,7 +247,7 @@ pub async fn create(
     // The quote is used up before the order exists: of two concurrent orders on one quote,
     // exactly one gets past this. If creating the order fails after it, the quote stays used.
     if let Some(quote_id) = &input.quote_id {
-        super::pricing::take_quote(&state, wallet, quote_id, order_id).await?;
+        super::pricing::take_quote(state, wallet, quote_id, order_id).await?;
     }
     let new = NewOrder {
         id: order_id,
@@ -243,7 +268,7 @@ pub async fn create(
         .create(
             new,
             state.settings.accept_timeout,
-            claim.as_ref().map(|c| c.for_registry()),
+            claim.map(|c| c.for_registry()),
         )
         .await?;
     super::request_log::record_order_id(reply.state.order.id);

@@ -205,6 +205,40 @@ async fn a_replay_is_the_first_response_even_after_the_order_moved_on() {
 }
 
 #[tokio::test]
+async fn a_replay_is_the_first_response_even_when_the_create_would_now_fail() {
+    let app = spawn_app().await;
+    let fixture = app.fixture().await;
+    let body = order_body("offramp", &fixture);
+    let first = create_with_key(&app, &fixture.wallet, "order-revoked", &body).await;
+    assert_first(&first);
+    // The user withdraws the partner's access: a new create is refused...
+    let revoked = app
+        .delete(
+            &format!(
+                "/v1/users/{}/grants/{}",
+                fixture.user_ref, fixture.partner.id
+            ),
+            &fixture.wallet.key,
+        )
+        .await;
+    assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
+    let fresh = create_with_key(&app, &fixture.wallet, "order-fresh", &body).await;
+    assert_eq!(fresh.status, StatusCode::FORBIDDEN, "{}", fresh.body);
+    // ...but the request that already succeeded still gets its first response.
+    let again = create_with_key(&app, &fixture.wallet, "order-revoked", &body).await;
+    assert_replay_of(&again, &first);
+    // And the refused key was not used up: it is free once access is granted again.
+    assert_eq!(
+        app.grant(&fixture.wallet, &fixture.user_ref, &fixture.partner)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let retried = create_with_key(&app, &fixture.wallet, "order-fresh", &body).await;
+    assert_first(&retried);
+}
+
+#[tokio::test]
 async fn the_same_key_with_a_different_body_is_a_conflict() {
     let app = spawn_app().await;
     let fixture = app.fixture().await;
