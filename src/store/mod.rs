@@ -76,10 +76,14 @@ impl Store {
                 format!("{url}?mode=rwc")
             };
             // WAL lets readers run beside the one writer; FULL makes every commit durable
-            // before it is acknowledged (the promise behind every 2xx).
+            // before it is acknowledged (the promise behind every 2xx). Statement journals
+            // (SQLite keeps one for each multi-row `INSERT … ON CONFLICT` of a batch, to undo
+            // just that statement) live in memory rather than in temp files written with a
+            // syscall per page; they only matter while their transaction is open.
             let pragmas = format!(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {busy_timeout_ms};"
+                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {busy_timeout_ms}; \
+                 PRAGMA temp_store = MEMORY;"
             );
             let pool = options
                 .after_connect(move |connection, _| {
