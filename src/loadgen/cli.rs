@@ -21,6 +21,9 @@ pub enum ScenarioName {
     /// Every order carried to `completed` by a simulated partner and wallet reacting to their
     /// (verified) webhooks.
     Lifecycle,
+    /// Creates only, to webhook endpoints on the load generator's receivers, which verify
+    /// every delivery and do not react: the server's webhook delivery rate.
+    Webhooks,
     /// Creates, reads and commands by the weights of `--mix`.
     Mixed,
 }
@@ -75,6 +78,10 @@ pub struct LoadgenArgs {
     /// Users per wallet, each granting every partner.
     #[arg(long, default_value_t = 4)]
     pub users: usize,
+    /// Webhook endpoints each wallet and partner registers (lifecycle, webhooks): each order
+    /// event is delivered to every one of them, the first of each party's reacting.
+    #[arg(long, default_value_t = 1)]
+    pub endpoints: usize,
     /// Also run the same load against `rampflow floor` (started as a child) right after, and
     /// print the ratio.
     #[arg(long)]
@@ -108,6 +115,7 @@ impl LoadgenArgs {
             scenario: match self.scenario {
                 ScenarioName::Create => Scenario::Create,
                 ScenarioName::Lifecycle => Scenario::Lifecycle,
+                ScenarioName::Webhooks => Scenario::Webhooks,
                 ScenarioName::Mixed => Scenario::Mixed(self.mix),
             },
             load: self.load(),
@@ -118,6 +126,7 @@ impl LoadgenArgs {
                 wallets: self.wallets,
                 partners: self.partners,
                 users_per_wallet: self.users,
+                endpoints_per_party: self.endpoints,
             },
         }
     }
@@ -131,8 +140,8 @@ impl LoadgenArgs {
         if self.concurrency == Some(0) || self.connections == 0 || self.threads == 0 {
             bail!("--concurrency, --connections and --threads must be at least 1");
         }
-        if self.wallets == 0 || self.partners == 0 || self.users == 0 {
-            bail!("--wallets, --partners and --users must be at least 1");
+        if self.wallets == 0 || self.partners == 0 || self.users == 0 || self.endpoints == 0 {
+            bail!("--wallets, --partners, --users and --endpoints must be at least 1");
         }
         if self.duration.is_zero() {
             bail!("--duration must be above zero");
@@ -143,12 +152,12 @@ impl LoadgenArgs {
         Ok(())
     }
 
-    /// The floor's plan: the same creates and settings. For `lifecycle` the floor serves
-    /// creates in closed loop on as many connections, and its req/s is what the lifecycle's
-    /// exchanges/s are compared with.
+    /// The floor's plan: the same creates and settings. For `lifecycle` and `webhooks` the
+    /// floor serves creates in closed loop on as many connections, and its req/s is what the
+    /// lifecycle's exchanges/s and the deliveries/s are compared with.
     fn floor_plan(&self) -> Plan {
         let mut plan = self.plan();
-        if plan.scenario == Scenario::Lifecycle {
+        if matches!(plan.scenario, Scenario::Lifecycle | Scenario::Webhooks) {
             plan.load = Load::Closed {
                 concurrency: plan.load.connections(),
             };

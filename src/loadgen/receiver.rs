@@ -1,5 +1,7 @@
 //! The simulated wallets' and partners' webhook receivers: one local HTTP server, with
-//! `/wallet/{i}` and `/partner/{i}` as the endpoints setup registered.
+//! `/wallet/{n}` and `/partner/{n}` as the endpoints setup registered (`n` counts endpoints;
+//! with several per party, the first of each party's is the one that reacts, the others only
+//! verify and count).
 //!
 //! Every delivery is verified with the `standardwebhooks` crate (never with rampflow's own
 //! signing code), deduplicated by order and event type (delivery is at least once), timed,
@@ -50,6 +52,9 @@ pub struct WebhookCounts {
     pub deliveries: AtomicU64,
     pub deliveries_in_window: AtomicU64,
     pub duplicates: AtomicU64,
+    /// Verified and heard for the first time (per endpoint and event).
+    pub verified: AtomicU64,
+    pub verified_in_window: AtomicU64,
     pub bad_signatures: AtomicU64,
     /// Verified, but not an event body the simulation understands.
     pub bad_bodies: AtomicU64,
@@ -63,6 +68,10 @@ pub struct Routes {
     pub stats: Arc<Stats>,
     pub tracker: Arc<Tracker>,
     pub target: Arc<Target>,
+    /// Endpoints per party, as setup registered them.
+    pub per_party: usize,
+    /// Send the commands the events call for (`lifecycle`); otherwise only verify and count.
+    pub react: bool,
 }
 
 impl Routes {
@@ -87,6 +96,8 @@ impl Routes {
             stats,
             tracker,
             target,
+            per_party: world.endpoints_per_party.max(1),
+            react: true,
         })
     }
 }
@@ -97,9 +108,9 @@ struct Shared {
     /// Receive time minus the event's `timestamp` (the order change's time on the server's
     /// clock, which is this machine's clock), in µs.
     lag: Mutex<Histogram<u64>>,
-    /// Per order, a bit per (side, event type) already handled: duplicates are answered 2xx
-    /// and otherwise ignored.
-    seen: DashMap<String, u32>,
+    /// Per order and per endpoint of a party (0 for the first), a bit per (side, event type)
+    /// already handled: duplicates are answered 2xx and otherwise ignored.
+    seen: DashMap<(String, usize), u32>,
     /// Idle connections for the reactions; a reaction takes one or opens a new one.
     idle: Mutex<Vec<Conn>>,
 }
@@ -278,6 +289,8 @@ async fn handle(
         return answer(StatusCode::BAD_REQUEST);
     };
     let (event, direction) = event;
+    // Which party's endpoint this is, and which of that party's endpoints.
+    let (owner, copy) = (index / routes.per_party, index % routes.per_party);
     if routes.stats.window.measures(now) {
         let lag = chrono::Utc::now() - event.timestamp;
         let micros = lag.num_microseconds().unwrap_or(i64::MAX).max(1) as u64;
@@ -287,8 +300,15 @@ async fn handle(
             .expect("lag lock")
             .saturating_record(micros);
     }
-    if !first_time(&shared, side, &event) {
+    if !first_time(&shared, side, copy, &event) {
         counts.duplicates.fetch_add(1, Ordering::Relaxed);
+        return answer(StatusCode::NO_CONTENT);
+    }
+    counts.verified.fetch_add(1, Ordering::Relaxed);
+    if routes.stats.window.counts(now) {
+        counts.verified_in_window.fetch_add(1, Ordering::Relaxed);
+    }
+    if !routes.react || copy != 0 {
         return answer(StatusCode::NO_CONTENT);
     }
     let reaction = match (side, event.event_type.as_str()) {
@@ -308,21 +328,23 @@ async fn handle(
         _ => None,
     };
     if let Some(op) = reaction {
-        tokio::spawn(react(shared.clone(), op, event.data.id, index, direction));
+        tokio::spawn(react(shared.clone(), op, event.data.id, owner, direction));
     }
     answer(StatusCode::NO_CONTENT)
 }
 
-/// Marks (side, type) seen for the event's order; false if it was already.
-fn first_time(shared: &Shared, side: Side, event: &Event) -> bool {
+/// Marks (side, type) seen for the event's order at the `copy`-th endpoint of its party;
+/// false if it was already.
+fn first_time(shared: &Shared, side: Side, copy: usize, event: &Event) -> bool {
     let bit = seen_bit(side, &event.event_type);
-    let mut entry = shared.seen.entry(event.data.id.clone()).or_insert(0);
+    let key = (event.data.id.clone(), copy);
+    let mut entry = shared.seen.entry(key.clone()).or_insert(0);
     let first = *entry & bit == 0;
     *entry |= bit;
     let done = finished(*entry);
     drop(entry);
     if done {
-        shared.seen.remove(&event.data.id);
+        shared.seen.remove(&key);
     }
     first
 }

@@ -68,6 +68,28 @@ pub struct LifecycleReport {
     pub order_latency: Latency,
 }
 
+/// The `webhooks` scenario's figures: deliveries of `order.created` to receivers that only
+/// verify and answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct WebhooksReport {
+    /// Endpoints each wallet and each partner registered.
+    pub endpoints_per_party: usize,
+    /// Orders the server created (every 2xx create of the run, warmup included).
+    pub orders_created: u64,
+    /// `orders_created × 2 × endpoints_per_party`: one delivery per order per endpoint.
+    pub deliveries_expected: u64,
+    /// Verified, first-time deliveries, in the whole run (after the drain) and in the window.
+    pub deliveries_verified: u64,
+    pub deliveries_in_window: u64,
+    pub deliveries_per_second: f64,
+    pub duplicate_deliveries: u64,
+    pub bad_signatures: u64,
+    /// Expected but not heard when the drain ended.
+    pub undelivered: u64,
+    /// Receive time minus the event's `timestamp`, as for `lifecycle`.
+    pub webhook_lag: Latency,
+}
+
 /// One run against one server.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -97,15 +119,18 @@ pub struct Report {
     /// Open loop: requests of the schedule never sent (the server fell too far behind).
     pub not_sent: u64,
     pub lifecycle: Option<LifecycleReport>,
+    pub webhooks: Option<WebhooksReport>,
 }
 
 impl Report {
-    /// The throughput to compare with the floor: HTTP exchanges/s for `lifecycle`, requests/s
-    /// otherwise.
+    /// The throughput to compare with the floor: HTTP exchanges/s for `lifecycle`, webhook
+    /// deliveries/s for `webhooks`, requests/s otherwise.
     pub fn headline(&self) -> f64 {
-        self.lifecycle
-            .as_ref()
-            .map_or(self.throughput, |l| l.exchanges_per_second)
+        match (&self.lifecycle, &self.webhooks) {
+            (Some(l), _) => l.exchanges_per_second,
+            (None, Some(w)) => w.deliveries_per_second,
+            (None, None) => self.throughput,
+        }
     }
 
     pub fn error_count(&self) -> u64 {
@@ -126,11 +151,12 @@ pub struct Comparison {
 
 impl Comparison {
     pub fn of(rampflow: &Report, floor: &Report) -> Comparison {
-        let basis = match rampflow.lifecycle {
-            Some(_) => {
+        let basis = match (&rampflow.lifecycle, &rampflow.webhooks) {
+            (Some(_), _) => {
                 "rampflow HTTP exchanges/s (requests + webhook deliveries) / floor create req/s"
             }
-            None => "rampflow req/s / floor req/s",
+            (None, Some(_)) => "rampflow verified webhook deliveries/s / floor create req/s",
+            (None, None) => "rampflow req/s / floor req/s",
         };
         Comparison {
             throughput_ratio: rampflow.headline() / floor.throughput,
@@ -223,8 +249,12 @@ impl fmt::Display for Report {
             );
             let _ = writeln!(
                 out,
-                "  webhooks: {} deliveries ({} in the window), {} duplicates, {} bad signatures",
-                l.deliveries, l.deliveries_in_window, l.duplicate_deliveries, l.bad_signatures
+                "  webhooks: {} deliveries ({} in the window = {:.1}/s), {} duplicates, {} bad signatures",
+                l.deliveries,
+                l.deliveries_in_window,
+                l.deliveries_in_window as f64 / self.duration_secs,
+                l.duplicate_deliveries,
+                l.bad_signatures
             );
             let _ = writeln!(
                 out,
@@ -253,6 +283,40 @@ impl fmt::Display for Report {
             let _ = writeln!(
                 out,
                 "  (webhook lag: receive time − the event's timestamp, i.e. the order change's time on the server; order: create's intended send time → wallet hears order.completed)"
+            );
+        }
+        if let Some(w) = &self.webhooks {
+            let _ = writeln!(
+                out,
+                "  webhooks: {} orders × 2 parties × {} endpoints = {} deliveries expected; {} verified, {} undelivered after the drain, {} duplicates, {} bad signatures",
+                w.orders_created,
+                w.endpoints_per_party,
+                w.deliveries_expected,
+                w.deliveries_verified,
+                w.undelivered,
+                w.duplicate_deliveries,
+                w.bad_signatures
+            );
+            let _ = writeln!(
+                out,
+                "  verified deliveries in the window: {} = {:.1}/s",
+                w.deliveries_in_window, w.deliveries_per_second
+            );
+            let _ = writeln!(
+                out,
+                "  {:<16} {:>9} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9}",
+                "", "count", "", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms"
+            );
+            row(
+                &mut out,
+                "webhook lag",
+                w.webhook_lag.count,
+                None,
+                &w.webhook_lag,
+            );
+            let _ = writeln!(
+                out,
+                "  (webhook lag: receive time − the event's timestamp, i.e. the order change's time on the server)"
             );
         }
         f.write_str(&out)

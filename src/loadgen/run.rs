@@ -10,7 +10,7 @@ use super::client::{ClientError, Conn, Target};
 use super::driver::{closed_loop, open_loop, Pace, Workload};
 use super::orders::Requests;
 use super::receiver::{Receivers, Routes};
-use super::report::{Latency, LifecycleReport, OpReport, Report};
+use super::report::{Latency, LifecycleReport, OpReport, Report, WebhooksReport};
 use super::scenario::{Creates, Mixed, Scenario};
 use super::setup::{setup, Population, SetupError, World};
 use super::stats::{histogram, Stats, Window};
@@ -94,7 +94,7 @@ pub async fn prepare(
         }
         Server::Rampflow { admin_token } => {
             let receivers = match plan.scenario {
-                Scenario::Lifecycle => {
+                Scenario::Lifecycle | Scenario::Webhooks => {
                     Some(Receivers::start().await.map_err(LoadgenError::Receivers)?)
                 }
                 _ => None,
@@ -142,7 +142,7 @@ impl Prepared {
         let tracker = Arc::new(Tracker::new(window));
         on_start(&stats);
         if let Some(receivers) = &self.receivers {
-            let routes = Routes::new(
+            let mut routes = Routes::new(
                 &self.world,
                 self.requests.clone(),
                 stats.clone(),
@@ -150,6 +150,7 @@ impl Prepared {
                 self.target.clone(),
             )
             .map_err(|e| LoadgenError::Secret(e.to_string()))?;
+            routes.react = plan.scenario == Scenario::Lifecycle;
             receivers.install(routes);
         }
         let requests = self.requests.clone();
@@ -170,7 +171,26 @@ impl Prepared {
                     lifecycle: Some((tracker.clone(), wait)),
                 };
                 let not_sent = self.drive(creates, window).await;
-                tracker.drain(Instant::now() + plan.drain).await;
+                let deadline = Instant::now() + plan.drain;
+                tracker.drain(deadline).await;
+                // The wallet hearing order.completed ends an order; the partner's copy may
+                // still be on its way. A completed order is 5 events to each endpoint.
+                let per_order = 10 * self.world.endpoints_per_party as u64;
+                self.drain_deliveries(deadline, || tracker.completed_count() * per_order)
+                    .await;
+                not_sent
+            }
+            Scenario::Webhooks => {
+                let creates = Creates {
+                    requests,
+                    stats: stats.clone(),
+                    lifecycle: None,
+                };
+                let not_sent = self.drive(creates, window).await;
+                self.drain_deliveries(Instant::now() + plan.drain, || {
+                    self.deliveries_expected(&stats)
+                })
+                .await;
                 not_sent
             }
             Scenario::Mixed(mix) => {
@@ -179,6 +199,26 @@ impl Prepared {
             }
         };
         Ok(self.report(&stats, &tracker, not_sent))
+    }
+
+    /// Deliveries `webhooks` expects: one per created order per endpoint of its wallet and of
+    /// its partner.
+    fn deliveries_expected(&self, stats: &Stats) -> u64 {
+        let created = stats.live.ok.load(std::sync::atomic::Ordering::Relaxed);
+        created * 2 * self.world.endpoints_per_party as u64
+    }
+
+    /// Waits until the `expected` deliveries were heard, or until `deadline`.
+    async fn drain_deliveries(&self, deadline: Instant, expected: impl Fn() -> u64) {
+        let Some(receivers) = &self.receivers else {
+            return;
+        };
+        let verified = &receivers.counts().verified;
+        while verified.load(std::sync::atomic::Ordering::Relaxed) < expected()
+            && Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Drives `workload` with the plan's load; returns how many requests were not sent.
@@ -222,27 +262,51 @@ impl Prepared {
                 },
             );
         }
-        let lifecycle = self.receivers.as_ref().map(|receivers| {
-            let counts = receivers.counts();
-            let load =
-                |n: &std::sync::atomic::AtomicU64| n.load(std::sync::atomic::Ordering::Relaxed);
-            let exchanges = stats.responses_in_window() + load(&counts.deliveries_in_window);
-            LifecycleReport {
-                orders_created: tracker.created_count(),
-                orders_completed: tracker.completed_count(),
-                orders_completed_in_window: tracker.completed_in_window(),
-                orders_per_second: tracker.completed_in_window() as f64 / seconds,
-                orders_incomplete: tracker.pending() as u64,
-                deliveries: load(&counts.deliveries),
-                deliveries_in_window: load(&counts.deliveries_in_window),
-                duplicate_deliveries: load(&counts.duplicates),
-                bad_signatures: load(&counts.bad_signatures),
-                exchanges_in_window: exchanges,
-                exchanges_per_second: exchanges as f64 / seconds,
-                webhook_lag: Latency::of(&receivers.lag()),
-                order_latency: Latency::of(&tracker.latency()),
-            }
-        });
+        let load = |n: &std::sync::atomic::AtomicU64| n.load(std::sync::atomic::Ordering::Relaxed);
+        let webhooks = self
+            .receivers
+            .as_ref()
+            .filter(|_| plan.scenario == Scenario::Webhooks)
+            .map(|receivers| {
+                let counts = receivers.counts();
+                let expected = self.deliveries_expected(stats);
+                let verified = load(&counts.verified);
+                WebhooksReport {
+                    endpoints_per_party: self.world.endpoints_per_party,
+                    orders_created: load(&stats.live.ok),
+                    deliveries_expected: expected,
+                    deliveries_verified: verified,
+                    deliveries_in_window: load(&counts.verified_in_window),
+                    deliveries_per_second: load(&counts.verified_in_window) as f64 / seconds,
+                    duplicate_deliveries: load(&counts.duplicates),
+                    bad_signatures: load(&counts.bad_signatures),
+                    undelivered: expected.saturating_sub(verified),
+                    webhook_lag: Latency::of(&receivers.lag()),
+                }
+            });
+        let lifecycle = self
+            .receivers
+            .as_ref()
+            .filter(|_| plan.scenario == Scenario::Lifecycle)
+            .map(|receivers| {
+                let counts = receivers.counts();
+                let exchanges = stats.responses_in_window() + load(&counts.deliveries_in_window);
+                LifecycleReport {
+                    orders_created: tracker.created_count(),
+                    orders_completed: tracker.completed_count(),
+                    orders_completed_in_window: tracker.completed_in_window(),
+                    orders_per_second: tracker.completed_in_window() as f64 / seconds,
+                    orders_incomplete: tracker.pending() as u64,
+                    deliveries: load(&counts.deliveries),
+                    deliveries_in_window: load(&counts.deliveries_in_window),
+                    duplicate_deliveries: load(&counts.duplicates),
+                    bad_signatures: load(&counts.bad_signatures),
+                    exchanges_in_window: exchanges,
+                    exchanges_per_second: exchanges as f64 / seconds,
+                    webhook_lag: Latency::of(&receivers.lag()),
+                    order_latency: Latency::of(&tracker.latency()),
+                }
+            });
         let (mode, rate) = match plan.load {
             Load::Open { rate, .. } => ("open", Some(rate)),
             Load::Closed { .. } => ("closed", None),
@@ -264,6 +328,7 @@ impl Prepared {
             errors,
             not_sent,
             lifecycle,
+            webhooks,
         }
     }
 }

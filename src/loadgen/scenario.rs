@@ -4,6 +4,8 @@
 //! - `lifecycle`: creates; the simulated partner and wallet (the receivers) carry each order
 //!   to `completed`. In closed loop a slot waits for its order to complete before the next
 //!   create, so `--concurrency` is the number of orders alive at once.
+//! - `webhooks`: creates only, with the receivers registered as webhook endpoints but not
+//!   reacting: what is measured is how fast the server delivers the `order.created` events.
 //! - `mixed`: creates, reads of recent orders and happy-path commands, by weight.
 
 use std::collections::VecDeque;
@@ -24,6 +26,7 @@ use super::tracker::Tracker;
 pub enum Scenario {
     Create,
     Lifecycle,
+    Webhooks,
     Mixed(Mix),
 }
 
@@ -32,6 +35,7 @@ impl Scenario {
         match self {
             Scenario::Create => "create".into(),
             Scenario::Lifecycle => "lifecycle".into(),
+            Scenario::Webhooks => "webhooks".into(),
             Scenario::Mixed(mix) => format!("mixed {mix}"),
         }
     }
@@ -96,7 +100,7 @@ impl FromStr for Mix {
     }
 }
 
-/// `create` and `lifecycle`: one create per turn.
+/// `create`, `lifecycle` and `webhooks`: one create per turn.
 pub struct Creates {
     pub requests: Arc<Requests>,
     pub stats: Arc<Stats>,

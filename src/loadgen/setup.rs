@@ -35,6 +35,10 @@ pub struct Population {
     pub partners: usize,
     /// Users per wallet; each grants every partner access.
     pub users_per_wallet: usize,
+    /// Webhook endpoints each wallet and each partner registers on the receivers (when the
+    /// scenario has receivers): every order event goes to each of them, so an order's event
+    /// fans out to `2 × endpoints_per_party` deliveries.
+    pub endpoints_per_party: usize,
 }
 
 /// A wallet or partner: its id and its key, ready to go in a header.
@@ -65,9 +69,11 @@ pub struct World {
     pub wallets: Vec<Party>,
     pub partners: Vec<Party>,
     pub users: Vec<User>,
-    /// Per wallet, per partner (same order as the parties), when webhooks were registered.
+    /// When webhooks were registered: `endpoints_per_party` per wallet, per partner, party
+    /// by party (the endpoints of party `i` are `i * endpoints_per_party ..`).
     pub wallet_endpoints: Vec<Endpoint>,
     pub partner_endpoints: Vec<Endpoint>,
+    pub endpoints_per_party: usize,
 }
 
 impl World {
@@ -89,6 +95,7 @@ impl World {
             wallets,
             wallet_endpoints: Vec::new(),
             partner_endpoints: Vec::new(),
+            endpoints_per_party: 1,
         }
     }
 }
@@ -120,7 +127,8 @@ fn kyc(user: &User) -> Value {
 
 /// Makes the world on the server at `target` with the operator's `admin_token`. With
 /// `receiver` (the base URL of the load generator's receivers), every wallet and partner also
-/// registers one webhook endpoint there: `{receiver}/wallet/{i}` and `{receiver}/partner/{i}`.
+/// registers `endpoints_per_party` webhook endpoints there: `{receiver}/wallet/{n}` and
+/// `{receiver}/partner/{n}`, `n` counting endpoints across parties.
 pub async fn setup(
     target: Arc<Target>,
     admin_token: &str,
@@ -164,14 +172,19 @@ pub async fn setup(
         }
     }
     let (mut wallet_endpoints, mut partner_endpoints) = (Vec::new(), Vec::new());
+    let per_party = population.endpoints_per_party.max(1);
     if let Some(receiver) = receiver {
-        for (i, wallet) in wallets.iter().enumerate() {
-            let url = format!("{receiver}/wallet/{i}");
-            wallet_endpoints.push(endpoint(&mut conn, wallet, &url).await?);
+        for wallet in &wallets {
+            for _ in 0..per_party {
+                let url = format!("{receiver}/wallet/{}", wallet_endpoints.len());
+                wallet_endpoints.push(endpoint(&mut conn, wallet, &url).await?);
+            }
         }
-        for (i, partner) in partners.iter().enumerate() {
-            let url = format!("{receiver}/partner/{i}");
-            partner_endpoints.push(endpoint(&mut conn, partner, &url).await?);
+        for partner in &partners {
+            for _ in 0..per_party {
+                let url = format!("{receiver}/partner/{}", partner_endpoints.len());
+                partner_endpoints.push(endpoint(&mut conn, partner, &url).await?);
+            }
         }
     }
     Ok(World {
@@ -180,6 +193,7 @@ pub async fn setup(
         users,
         wallet_endpoints,
         partner_endpoints,
+        endpoints_per_party: per_party,
     })
 }
 

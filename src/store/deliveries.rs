@@ -1,12 +1,15 @@
 //! Webhook deliveries: the fan-out written with each order event, claiming due deliveries,
 //! and recording attempts.
 
+use std::collections::HashSet;
+
 use async_trait::async_trait;
 use rampflow_actors::model::Timestamp;
 use rampflow_actors::store::StoreError;
 use rampflow_actors::webhook::store::{AttemptOutcome, DeliveryStore, DueDelivery, NextStep};
 use sqlx::{Any, Row, Transaction};
 
+use super::batch::{statement_chunks, Placeholders};
 use super::{store_error, Store};
 
 #[async_trait]
@@ -65,30 +68,37 @@ impl DeliveryStore for Store {
         if due.is_empty() {
             return Ok(due);
         }
-        // One transaction leases the whole batch; it starts with a write, so SQLite takes its
-        // write lock up front instead of failing to upgrade a read.
+        // One transaction leases the whole batch, a statement per up to 128 deliveries (one per
+        // delivery made the lease cost more than the claim query). It starts with a write, so
+        // SQLite takes its write lock up front instead of failing to upgrade a read.
+        let style = Placeholders::for_engine(self.engine());
         let mut tx = self.pool().begin().await.map_err(store_error)?;
-        for delivery in &due {
-            sqlx::query(
-                "UPDATE webhook_deliveries SET leased_until = $1
-                 WHERE event_id = $2 AND endpoint_id = $3",
-            )
-            .bind(lease_until.as_millis())
-            .bind(&delivery.event_id)
-            .bind(&delivery.endpoint_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(store_error)?;
+        for chunk in statement_chunks(&due) {
+            let sql = format!(
+                "UPDATE webhook_deliveries SET leased_until = {}
+                 WHERE (event_id, endpoint_id) IN (VALUES {})",
+                style.list(1),
+                style.rows_after(1, chunk.len(), 2, "")
+            );
+            let mut query = sqlx::query(&sql).bind(lease_until.as_millis());
+            for delivery in chunk {
+                query = query.bind(&delivery.event_id).bind(&delivery.endpoint_id);
+            }
+            query.execute(&mut *tx).await.map_err(store_error)?;
         }
         tx.commit().await.map_err(store_error)?;
         Ok(due)
     }
 
     async fn record_attempts(&self, outcomes: &[AttemptOutcome]) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await.map_err(store_error)?;
-        for outcome in outcomes {
-            record(&mut tx, outcome).await.map_err(store_error)?;
+        if outcomes.is_empty() {
+            return Ok(());
         }
+        let style = Placeholders::for_engine(self.engine());
+        let mut tx = self.pool().begin().await.map_err(store_error)?;
+        record(&mut tx, style, outcomes, Timestamp::now())
+            .await
+            .map_err(store_error)?;
         tx.commit().await.map_err(store_error)
     }
 
@@ -135,36 +145,71 @@ impl DeliveryStore for Store {
     }
 }
 
+/// Records a batch of attempts, in as few statements as the batch allows: the claimed
+/// deliveries settle in multi-row `UPDATE … FROM (VALUES …)` statements and the attempts go in
+/// multi-row `INSERT`s. What is rare (an outcome whose claim was lost meanwhile, a 410 Gone)
+/// keeps a statement of its own. The end state is the one recording the outcomes one by one,
+/// in order, would leave.
 async fn record(
     tx: &mut Transaction<'_, Any>,
-    outcome: &AttemptOutcome,
+    style: Placeholders,
+    outcomes: &[AttemptOutcome],
+    now: Timestamp,
 ) -> Result<(), sqlx::Error> {
-    let now = Timestamp::now().as_millis();
-    let (state, next_attempt_at) = match &outcome.next {
+    let now = now.as_millis();
+    let state_of = |outcome: &AttemptOutcome| match &outcome.next {
         NextStep::Delivered => ("delivered", now),
         NextStep::RetryAt(at) => ("pending", at.as_millis()),
         NextStep::Failed => ("failed", now),
     };
+    // A second outcome for the same delivery in one batch finds it no longer leased (the
+    // first cleared the lease), so it takes the unclaimed path below, as it would one by one.
+    let mut keys = HashSet::with_capacity(outcomes.len());
+    let (mut first, mut repeats) = (Vec::with_capacity(outcomes.len()), Vec::new());
+    for outcome in outcomes {
+        if keys.insert((outcome.event_id.as_str(), outcome.endpoint_id.as_str())) {
+            first.push(outcome);
+        } else {
+            repeats.push(outcome);
+        }
+    }
     // The outcome decides the delivery only while the delivery is still this attempt's claim.
     // A delete, another attempt's 410 or a redelivery may have settled or reset it meanwhile
-    // (each clears the lease).
-    let claimed = sqlx::query(
-        "UPDATE webhook_deliveries SET state = $1, attempts = $2, next_attempt_at = $3,
-             leased_until = NULL, last_status = $4, last_error = $5, updated_at = $6
-         WHERE event_id = $7 AND endpoint_id = $8 AND leased_until IS NOT NULL",
-    )
-    .bind(state)
-    .bind(i64::from(outcome.attempts))
-    .bind(next_attempt_at)
-    .bind(outcome.status_code.map(i64::from))
-    .bind(outcome.error.as_deref())
-    .bind(now)
-    .bind(&outcome.event_id)
-    .bind(&outcome.endpoint_id)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
-    if claimed == 0 {
+    // (each clears the lease). VALUES columns are named column1, column2, … on both engines.
+    let mut claimed: HashSet<(String, String)> = HashSet::with_capacity(first.len());
+    for chunk in statement_chunks(&first) {
+        let sql = format!(
+            "UPDATE webhook_deliveries SET state = v.column3, attempts = v.column4,
+                 next_attempt_at = v.column5, leased_until = NULL, last_status = v.column6,
+                 last_error = v.column7, updated_at = {}
+             FROM (VALUES {}) AS v
+             WHERE event_id = v.column1 AND endpoint_id = v.column2
+               AND leased_until IS NOT NULL
+             RETURNING event_id, endpoint_id",
+            style.list(1),
+            style.rows_after(1, chunk.len(), 7, "")
+        );
+        let mut query = sqlx::query(&sql).bind(now);
+        for outcome in chunk {
+            let (state, next_attempt_at) = state_of(outcome);
+            query = query
+                .bind(outcome.event_id.as_str())
+                .bind(outcome.endpoint_id.as_str())
+                .bind(state)
+                .bind(i64::from(outcome.attempts))
+                .bind(next_attempt_at)
+                .bind(outcome.status_code.map(i64::from))
+                .bind(outcome.error.as_deref());
+        }
+        for row in query.fetch_all(&mut **tx).await? {
+            claimed.insert((row.try_get(0)?, row.try_get(1)?));
+        }
+    }
+    let unclaimed = first
+        .iter()
+        .filter(|o| !claimed.contains(&(o.event_id.clone(), o.endpoint_id.clone())))
+        .chain(&repeats);
+    for outcome in unclaimed {
         // Settled as failed meanwhile: the attempt still counts, and a 2xx still means the
         // receiver has it. A redelivery's reset (pending again) is left to run.
         sqlx::query(
@@ -176,27 +221,39 @@ async fn record(
         .bind(i64::from(outcome.attempts))
         .bind(outcome.status_code.map(i64::from))
         .bind(now)
-        .bind(state)
+        .bind(state_of(outcome).0)
         .bind(&outcome.event_id)
         .bind(&outcome.endpoint_id)
         .execute(&mut **tx)
         .await?;
     }
-    sqlx::query(
-        "INSERT INTO webhook_attempts (event_id, endpoint_id, attempted_at, status_code,
-             duration_ms, error, response_body)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(&outcome.event_id)
-    .bind(&outcome.endpoint_id)
-    .bind(outcome.attempted_at.as_millis())
-    .bind(outcome.status_code.map(i64::from))
-    .bind(outcome.duration_ms as i64)
-    .bind(outcome.error.as_deref())
-    .bind(outcome.response_body.as_deref())
-    .execute(&mut **tx)
-    .await?;
-    if outcome.disable_endpoint {
+    for chunk in statement_chunks(outcomes) {
+        let sql = format!(
+            "INSERT INTO webhook_attempts (event_id, endpoint_id, attempted_at, status_code,
+                 duration_ms, error, response_body)
+             VALUES {}",
+            style.rows(chunk.len(), 7)
+        );
+        let mut query = sqlx::query(&sql);
+        for outcome in chunk {
+            query = query
+                .bind(outcome.event_id.as_str())
+                .bind(outcome.endpoint_id.as_str())
+                .bind(outcome.attempted_at.as_millis())
+                .bind(outcome.status_code.map(i64::from))
+                .bind(outcome.duration_ms as i64)
+                .bind(outcome.error.as_deref())
+                .bind(outcome.response_body.as_deref());
+        }
+        query.execute(&mut **tx).await?;
+    }
+    // After every delivery settled above: a 410 fails what its endpoint still has pending,
+    // including retries scheduled in this same batch, and leaves what was delivered alone.
+    let mut disabled = HashSet::new();
+    for outcome in outcomes.iter().filter(|o| o.disable_endpoint) {
+        if !disabled.insert(outcome.endpoint_id.as_str()) {
+            continue;
+        }
         sqlx::query(
             "UPDATE webhook_endpoints SET disabled_at = $1 WHERE id = $2 AND disabled_at IS NULL",
         )

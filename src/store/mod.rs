@@ -11,6 +11,7 @@
 //! [`OrderStore`]: rampflow_actors::store::OrderStore
 
 mod access_cache;
+mod batch;
 pub mod deliveries;
 pub mod idempotency;
 mod order_writes;

@@ -19,10 +19,10 @@ use sqlx::Row;
 
 use crate::helpers::{create_postgres_database, drop_postgres_database, postgres_server};
 
-struct Database {
+pub(crate) struct Database {
     url: String,
-    store: Store,
-    raw: sqlx::AnyPool,
+    pub(crate) store: Store,
+    pub(crate) raw: sqlx::AnyPool,
     _dir: tempfile::TempDir,
     postgres_name: Option<String>,
 }
@@ -35,7 +35,7 @@ impl Drop for Database {
     }
 }
 
-async fn database(on_postgres: bool) -> Database {
+pub(crate) async fn database(on_postgres: bool) -> Database {
     let dir = tempfile::tempdir().unwrap();
     let postgres_name = match on_postgres {
         true => Some(create_postgres_database().await),

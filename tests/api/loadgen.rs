@@ -31,6 +31,7 @@ fn plan(scenario: Scenario, load: Load) -> Plan {
             wallets: 2,
             partners: 2,
             users_per_wallet: 2,
+            endpoints_per_party: 1,
         },
     }
 }
@@ -165,6 +166,35 @@ async fn open_loop_lifecycle_at_a_low_rate_completes_every_order() {
 }
 
 #[tokio::test]
+async fn webhooks_counts_every_delivery_to_every_endpoint_without_reacting() {
+    let app = spawn_app_with(|s| s.webhook_allow_private_targets = true).await;
+    let mut plan = plan(Scenario::Webhooks, Load::Closed { concurrency: 3 });
+    plan.population.endpoints_per_party = 2;
+    let (report, world) = run(&app, plan).await;
+
+    assert!(report.errors.is_empty(), "errors: {:?}", report.errors);
+    assert!(report.lifecycle.is_none());
+    let webhooks = report.webhooks.as_ref().expect("webhooks figures");
+    assert_eq!(world.wallet_endpoints.len(), 2 * world.wallets.len());
+    assert_eq!(world.partner_endpoints.len(), 2 * world.partners.len());
+    assert!(webhooks.orders_created > 0);
+    assert_eq!(webhooks.orders_created, report.ok_total);
+    // order.created to both endpoints of the wallet and both of the partner.
+    assert_eq!(webhooks.deliveries_expected, 4 * webhooks.orders_created);
+    assert_eq!(webhooks.deliveries_verified, webhooks.deliveries_expected);
+    assert_eq!(webhooks.undelivered, 0);
+    assert_eq!(webhooks.bad_signatures, 0);
+    assert!(webhooks.deliveries_in_window <= webhooks.deliveries_verified);
+    assert!(webhooks.webhook_lag.count > 0);
+    assert_eq!(report.headline(), webhooks.deliveries_per_second);
+
+    // Nobody reacted: every order is still as created.
+    let stored = stored_orders(&app, &world, "").await;
+    assert_eq!(stored.len() as u64, webhooks.orders_created);
+    assert!(stored.iter().all(|o| o["status"] == "created"));
+}
+
+#[tokio::test]
 async fn mixed_sends_creates_reads_and_commands() {
     let app = spawn_app().await;
     let mix: Mix = "create=40,read=30,command=30".parse().unwrap();
@@ -192,6 +222,7 @@ async fn a_delivery_with_a_bad_signature_is_refused_and_counted() {
         wallets: 1,
         partners: 1,
         users_per_wallet: 1,
+        endpoints_per_party: 1,
     });
     world.wallet_endpoints = vec![Endpoint {
         id: "e-1".into(),

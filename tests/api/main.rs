@@ -6,6 +6,7 @@ mod helpers;
 mod admin;
 mod concurrency;
 mod dashboard;
+mod delivery_batch;
 mod demo;
 mod errors;
 mod events_api;
