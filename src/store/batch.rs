@@ -68,6 +68,27 @@ impl Placeholders {
     }
 
     /// `($1, $2), ($3, $4)` for `rows` rows of `columns` parameters.
+    /// `(a = $1 AND b = $2) OR (a = $3 AND b = $4)`: `rows` matches on `columns`.
+    pub(crate) fn any_of(self, rows: usize, columns: &[&str]) -> String {
+        let mut sql = String::new();
+        for row in 0..rows {
+            if row > 0 {
+                sql.push_str(" OR ");
+            }
+            sql.push('(');
+            for (index, column) in columns.iter().enumerate() {
+                if index > 0 {
+                    sql.push_str(" AND ");
+                }
+                sql.push_str(column);
+                sql.push_str(" = ");
+                self.parameter(&mut sql, row * columns.len() + index + 1);
+            }
+            sql.push(')');
+        }
+        sql
+    }
+
     pub(crate) fn rows(self, rows: usize, columns: usize) -> String {
         self.rows_with(rows, columns, "")
     }
@@ -137,6 +158,11 @@ mod tests {
             "($1, 'pending', 0), ($2, 'pending', 0)"
         );
         assert_eq!(numbered.list(3), "$1, $2, $3");
+        assert_eq!(
+            numbered.any_of(2, &["a", "b"]),
+            "(a = $1 AND b = $2) OR (a = $3 AND b = $4)"
+        );
+        assert_eq!(Placeholders::Positional.any_of(1, &["a"]), "(a = ?)");
         assert_eq!(numbered.rows_after(1, 2, 2, ""), "($2, $3), ($4, $5)");
         let positional = Placeholders::Positional;
         assert_eq!(positional.rows(2, 2), "(?, ?), (?, ?)");
