@@ -1,7 +1,7 @@
 -- An independent check of the create figures: wrk sends `POST /v1/orders` with the create
 -- body of API.md (the same body `rampflow loadgen` sends), to rampflow or to `rampflow floor`.
 --
---   WALLET_KEY=... PARTNER_ID=... USER_REF=... wrk -t2 -c64 -d10s -s scripts/wrk-create.lua URL
+--   WALLET_KEY=... PARTNER_ID=... USER_REF=... wrk -t2 -c64 -d10s -s benches/wrk-create.lua URL
 --
 -- rampflow needs a real wallet key, and a partner the user granted access (README § Load
 -- testing shows the setup); the floor checks neither, but PARTNER_ID must still be a UUID.

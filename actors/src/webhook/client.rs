@@ -15,7 +15,11 @@ pub fn build_client(timeout: Duration, allow_private_targets: bool) -> reqwest::
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(10)))
         .redirect(reqwest::redirect::Policy::none())
-        .pool_max_idle_per_host(256)
+        // No cap on idle connections per host: many endpoints can share one host (a partner's
+        // several URLs), each with up to `max_in_flight_per_endpoint` requests in flight, and a
+        // cap below that closes a connection after each request and opens a new one for the
+        // next. Connections are still bounded by what can be in flight, and idle ones close
+        // after the timeout.
         .pool_idle_timeout(Duration::from_secs(90))
         .user_agent(concat!("rampflow-webhooks/", env!("CARGO_PKG_VERSION")));
     if !allow_private_targets {
