@@ -92,7 +92,7 @@ impl Application {
             webhook_health: webhooks.health(),
             rate_limiter: RateLimiter::new(settings_rate.per_key_per_second, settings_rate.burst),
         });
-        spawn_idempotency_purge(state.store.clone(), state.settings.idempotency.retention);
+        spawn_housekeeping(state.store.clone(), state.settings.idempotency.retention);
         let app_state = state.clone();
         let server = HttpServer::new(move || http::app(app_state.clone()))
             .workers(workers)
@@ -140,18 +140,30 @@ impl Application {
     }
 }
 
-/// Forgets idempotency records once they are older than the retention (at least the 24 h the
-/// contract promises), so the table does not grow forever.
-fn spawn_idempotency_purge(store: Store, retention: Duration) {
+/// How long a quote is kept after it expired: long enough for support to see why an order
+/// that named it was refused, short enough that the table does not grow forever.
+const QUOTES_KEPT_AFTER_EXPIRY: Duration = Duration::from_secs(24 * 3600);
+
+/// Every ten minutes, forgets what only grows: idempotency records older than the retention
+/// (at least the 24 h the contract promises) and quotes a day past their expiry.
+fn spawn_housekeeping(store: Store, idempotency_retention: Duration) {
     actix_web::rt::spawn(async move {
         let mut every = actix_web::rt::time::interval(Duration::from_secs(600));
         loop {
             every.tick().await;
-            let before = Timestamp::now().minus(retention);
-            match store.purge_idempotency_records(before).await {
+            let now = Timestamp::now();
+            match store
+                .purge_idempotency_records(now.minus(idempotency_retention))
+                .await
+            {
                 Ok(0) => {}
                 Ok(purged) => tracing::info!(purged, "forgot expired idempotency keys"),
                 Err(error) => tracing::warn!(%error, "could not purge idempotency keys"),
+            }
+            match store.purge_quotes(now.minus(QUOTES_KEPT_AFTER_EXPIRY)).await {
+                Ok(0) => {}
+                Ok(purged) => tracing::info!(purged, "forgot expired quotes"),
+                Err(error) => tracing::warn!(%error, "could not purge quotes"),
             }
         }
     });

@@ -169,6 +169,17 @@ impl Store {
         .transpose()
     }
 
+    /// Forgets quotes that expired before `expired_before`, used or not: an order that used
+    /// one carries its amounts, rate and fees itself. Returns how many.
+    pub async fn purge_quotes(&self, expired_before: Timestamp) -> Result<u64, StoreError> {
+        sqlx::query("DELETE FROM quotes WHERE expires_at < $1")
+            .bind(expired_before.as_millis())
+            .execute(self.pool())
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(store_error)
+    }
+
     /// Marks the quote used by `order`, if it is the wallet's, unused and not expired at `now`.
     /// One conditional UPDATE, so of two concurrent uses exactly one gets `true`.
     pub async fn use_quote(

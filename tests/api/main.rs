@@ -9,6 +9,7 @@ mod dashboard;
 mod delivery_batch;
 mod demo;
 mod errors;
+mod housekeeping;
 mod events_api;
 mod idempotency;
 mod isolation;
