@@ -11,7 +11,7 @@ use common::{new_order, MemoryStore};
 use rampflow_actors::journal::{Journal, JournalSettings};
 use rampflow_actors::model::{Address, PartnerId, WalletId};
 use rampflow_actors::order::{
-    Accept, Command, DepositInstructions, Party, Rejection, ReplyError, Status,
+    Accept, Command, DepositInstructions, Party, Rejection, ReplyError, Status, TimerKind,
 };
 use rampflow_actors::registry::{Registry, RegistrySettings};
 use rampflow_actors::store::OrderStore;
@@ -236,4 +236,34 @@ async fn rehydration_brings_back_live_orders_with_their_timers() {
             >= 1
     );
     second.stop();
+}
+
+#[actix_rt::test]
+async fn a_lateness_observer_sees_each_timer_as_it_fires() {
+    let seen = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = seen.clone();
+    // The only observer of this test binary (other tests' timers may reach it too).
+    assert!(rampflow_actors::instruments::observe_timer_lateness(
+        move |kind, late| {
+            if kind == TimerKind::Acceptance && late < Duration::from_secs(60) {
+                counter.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    ));
+    assert!(
+        !rampflow_actors::instruments::observe_timer_lateness(|_, _| {}),
+        "one observer per process"
+    );
+    let store = Arc::new(MemoryStore::default());
+    let registry = start(store.clone(), Duration::from_secs(60));
+    let (wallet, partner) = (WalletId::new(), PartnerId::new());
+    registry
+        .create(new_order(wallet, partner), Duration::from_millis(50), None)
+        .await
+        .unwrap();
+    eventually("the observer sees the acceptance timer", || {
+        seen.load(Ordering::SeqCst) >= 1
+    })
+    .await;
+    registry.stop();
 }

@@ -95,6 +95,13 @@ fn state_from_row(row: &super::DbRow) -> Result<OrderState, StoreError> {
 }
 
 impl Store {
+    /// Writes new orders straight into the table, without events or webhooks: a fresh database
+    /// of many orders in a few large transactions (`rampflow scale`). Writes must be creates
+    /// (expected version 0). Returns how many rows landed.
+    pub async fn seed_orders(&self, writes: &[OrderWrite]) -> Result<u64, StoreError> {
+        super::order_writes::insert_orders(self, writes).await
+    }
+
     /// Order documents visible in `scope`, newest first, at most `limit`.
     pub async fn list_orders(
         &self,

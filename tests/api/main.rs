@@ -25,6 +25,7 @@ mod quotes;
 mod rate_limit;
 mod receiver;
 mod recovery;
+mod scale;
 mod smoke;
 mod timers;
 mod users;

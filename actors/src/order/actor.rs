@@ -249,7 +249,7 @@ impl OrderActor {
                 // Early (the clock moved back) is not late: `after_timer` re-arms it.
                 let fired = Timestamp::now();
                 if fired >= due {
-                    instruments::timer_late(kind, due.until(fired));
+                    instruments::timer_late(kind, due.elapsed());
                 }
                 ctx.notify(TimerDue(kind));
             });
