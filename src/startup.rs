@@ -143,6 +143,9 @@ pub fn registry_settings(settings: &Settings) -> RegistrySettings {
         mailbox_capacity: settings.actors.mailbox_capacity,
         passivate_after: settings.actors.passivate_after,
         rehydrate_page: settings.actors.rehydrate_page,
+        // Half the pool: a burst of first uses after a restart leaves the other half to the
+        // journal, the webhooks and the reads that go straight to the store.
+        concurrent_loads: (settings.database.max_connections as usize / 2).max(1),
     }
 }
 

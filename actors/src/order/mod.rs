@@ -8,8 +8,8 @@ mod event;
 mod model;
 
 pub use actor::{
-    document_of as actor_document, Execute, OrderActor, OrderReply, Party, ReplyError, ReplySender,
-    Snapshot,
+    document_of as actor_document, Execute, Held, OrderActor, OrderReply, Party, ReplyError,
+    ReplySender, Snapshot,
 };
 pub use command::{Accept, Command, DepositInstructions, Issuer};
 pub use decide::{amount, decide, open, Change, NewOrder, Outcome, Rejection};
