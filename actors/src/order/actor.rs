@@ -112,7 +112,7 @@ impl Message for TimerDue {
 }
 
 /// What an actor holds of its order.
-pub enum Held {
+pub(crate) enum Held {
     /// Rehydrated at boot and not used since: what the timer and the counts need.
     Summary(LiveOrder),
     /// The order and its resource, serialized once.
@@ -123,7 +123,7 @@ pub enum Held {
 }
 
 impl Held {
-    pub fn id(&self) -> OrderId {
+    pub(crate) fn id(&self) -> OrderId {
         match self {
             Held::Summary(live) => live.id,
             Held::Full { state, .. } => state.order.id,

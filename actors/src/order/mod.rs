@@ -7,9 +7,10 @@ mod decide;
 mod event;
 mod model;
 
+pub(crate) use actor::Held;
 pub use actor::{
-    document_of as actor_document, Execute, Held, OrderActor, OrderReply, Party, ReplyError,
-    ReplySender, Snapshot,
+    document_of as actor_document, Execute, OrderActor, OrderReply, Party, ReplyError, ReplySender,
+    Snapshot,
 };
 pub use command::{Accept, Command, DepositInstructions, Issuer};
 pub use decide::{amount, decide, open, Change, NewOrder, Outcome, Rejection};
