@@ -17,7 +17,7 @@ use rampflow_actors::journal::{Journal, JournalSettings};
 use rampflow_actors::model::OrderId;
 use rampflow_actors::order::{OrderState, Party};
 use rampflow_actors::registry::{Registry, RegistrySettings};
-use rampflow_actors::store::{OrderStore, OrderWrite, StoreError, WriteOutcome};
+use rampflow_actors::store::{LiveOrder, OrderStore, OrderWrite, StoreError, WriteOutcome};
 use rampflow_actors::webhook::Nudge;
 use tokio::sync::{mpsc, oneshot};
 
@@ -69,7 +69,7 @@ impl OrderStore for MemoryStore {
         &self,
         _after: Option<OrderId>,
         _limit: u32,
-    ) -> Result<Vec<OrderState>, StoreError> {
+    ) -> Result<Vec<LiveOrder>, StoreError> {
         Ok(Vec::new())
     }
 }

@@ -11,6 +11,8 @@
 //! - [`demo`]: `rampflow demo`, the server with a simulated wallet and partner, narrated.
 //! - [`loadgen`]: `rampflow loadgen`, the load generator; [`floor`]: `rampflow floor`, the bare
 //!   HTTP floor its figures are compared with.
+//! - [`scale`]: `rampflow scale`, the scale figures (memory per idle order, rehydration time,
+//!   timer lateness) on a seeded database of N live orders.
 //!
 //! The order model, the pure state machine and the actors live in the `rampflow-actors` crate.
 
@@ -21,6 +23,7 @@ pub mod http;
 pub mod kyc;
 pub mod loadgen;
 pub mod pricing;
+pub mod scale;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

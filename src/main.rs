@@ -33,6 +33,12 @@ enum Command {
     Loadgen(Box<rampflow::loadgen::cli::LoadgenArgs>),
     /// Serve the bare HTTP floor: `POST /v1/orders` parsed into a map, nothing else.
     Floor(FloorArgs),
+    /// Measure the scale figures (memory per idle live order, rehydration time, timer
+    /// lateness) on a fresh database of N live orders.
+    Scale(rampflow::scale::ScaleArgs),
+    /// The child process `scale` takes its figures in.
+    #[command(hide = true)]
+    ScaleProbe(rampflow::scale::ProbeArgs),
 }
 
 #[derive(Args)]
@@ -71,6 +77,8 @@ fn main() -> anyhow::Result<()> {
     match &command {
         // The narration is the demo's output; only warnings and errors should join it.
         Command::Demo(_) => telemetry::init_with(settings.log_format, "warn"),
+        // The table is the output; the probe's own logs come through at `warn`.
+        Command::Scale(_) => telemetry::init_with(settings.log_format, "warn"),
         _ => telemetry::init(settings.log_format),
     }
     // The load generator runs on its own small tokio runtime, not in an actix System.
@@ -80,6 +88,10 @@ fn main() -> anyhow::Result<()> {
             n => n,
         };
         return rampflow::loadgen::cli::main(*args, cli.config.as_deref(), workers);
+    }
+    // So does the scale command; its probe runs in an actix System like the server.
+    if let Command::Scale(args) = command {
+        return rampflow::scale::main(args, settings, cli.config.as_deref());
     }
     actix_web::rt::System::new().block_on(async move {
         match command {
@@ -116,7 +128,10 @@ fn main() -> anyhow::Result<()> {
                 floor::serve(listener, args.workers, Default::default())?.await?;
                 Ok(())
             }
-            Command::Loadgen(_) => unreachable!("handled before the actix System starts"),
+            Command::ScaleProbe(args) => rampflow::scale::probe::run(args, settings).await,
+            Command::Loadgen(_) | Command::Scale(_) => {
+                unreachable!("handled before the actix System starts")
+            }
         }
     })
 }

@@ -42,10 +42,7 @@ impl Application {
         let deliveries = Nudge::default();
         let journal = Journal::start(
             order_store.clone(),
-            JournalSettings {
-                queue_capacity: settings.journal.queue_capacity,
-                max_batch: settings.journal.max_batch,
-            },
+            journal_settings(&settings),
             deliveries.clone(),
         );
         let webhooks = Webhooks::start(
@@ -61,16 +58,7 @@ impl Application {
             deliveries.clone(),
         )
         .await?;
-        let registry = Registry::start(
-            order_store,
-            journal,
-            RegistrySettings {
-                arbiters: settings.actors.arbiters,
-                mailbox_capacity: settings.actors.mailbox_capacity,
-                passivate_after: settings.actors.passivate_after,
-                rehydrate_page: settings.actors.rehydrate_page,
-            },
-        );
+        let registry = Registry::start(order_store, journal, registry_settings(&settings));
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
@@ -137,6 +125,27 @@ impl Application {
         self.webhooks.stop();
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// The journal as the server runs it (`rampflow scale` starts the same one).
+pub fn journal_settings(settings: &Settings) -> JournalSettings {
+    JournalSettings {
+        queue_capacity: settings.journal.queue_capacity,
+        max_batch: settings.journal.max_batch,
+    }
+}
+
+/// The order actors as the server runs them (`rampflow scale` starts the same ones).
+pub fn registry_settings(settings: &Settings) -> RegistrySettings {
+    RegistrySettings {
+        arbiters: settings.actors.arbiters,
+        mailbox_capacity: settings.actors.mailbox_capacity,
+        passivate_after: settings.actors.passivate_after,
+        rehydrate_page: settings.actors.rehydrate_page,
+        // Half the pool: a burst of first uses after a restart leaves the other half to the
+        // journal, the webhooks and the reads that go straight to the store.
+        concurrent_loads: (settings.database.max_connections as usize / 2).max(1),
     }
 }
 

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use actix::Addr;
 use dashmap::DashMap;
+use tokio::sync::Semaphore;
 
 use crate::journal::Journal;
 use crate::model::OrderId;
@@ -34,4 +35,7 @@ pub struct ActorEnv {
     pub directory: Arc<Directory>,
     pub passivate_after: Duration,
     pub mailbox_capacity: usize,
+    /// Actors loading their order from the store at once, at most (see `OrderActor`): a burst
+    /// of first uses after a restart must leave database connections for everything else.
+    pub loads: Semaphore,
 }

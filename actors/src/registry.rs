@@ -6,7 +6,9 @@
 //! - Actors are spread over one Arbiter per core by a hash of the order id.
 //! - Each actor runs under actix's `Supervisor`, so a failed actor is restarted in place and
 //!   reloads its state from the store (see `OrderActor::restarting`).
-//! - The [`RegistryActor`] rehydrates every live order at boot, timers included.
+//! - The [`RegistryActor`] rehydrates every live order at boot, timers included. A rehydrated
+//!   actor holds only what its timer needs ([`LiveOrder`](crate::store::LiveOrder), read from columns) until the order
+//!   is first used; then it loads the whole order (see `OrderActor`).
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -21,8 +23,8 @@ use crate::instruments;
 use crate::journal::{CommitError, Journal};
 use crate::model::{OrderId, Timestamp};
 use crate::order::{
-    actor_document, open, Command, Execute, NewOrder, OrderActor, OrderReply, OrderState, Party,
-    ReplyError, ReplySender, Snapshot,
+    actor_document, open, Command, Execute, Held, NewOrder, OrderActor, OrderReply, OrderState,
+    Party, ReplyError, ReplySender, Snapshot,
 };
 use crate::stats::ActorStats;
 use crate::store::{IdempotencyRecord, OrderStore, WriteOutcome};
@@ -38,6 +40,9 @@ pub struct RegistrySettings {
     pub passivate_after: Duration,
     /// Orders loaded per query while rehydrating.
     pub rehydrate_page: u32,
+    /// Rehydrated actors loading their whole order at once, at most (the server uses half its
+    /// database connections).
+    pub concurrent_loads: usize,
 }
 
 impl Default for RegistrySettings {
@@ -47,6 +52,7 @@ impl Default for RegistrySettings {
             mailbox_capacity: 64,
             passivate_after: Duration::from_secs(60),
             rehydrate_page: 5_000,
+            concurrent_loads: 4,
         }
     }
 }
@@ -94,6 +100,7 @@ impl Registry {
             directory: Arc::new(Directory::default()),
             passivate_after: settings.passivate_after,
             mailbox_capacity: settings.mailbox_capacity.max(1),
+            loads: tokio::sync::Semaphore::new(settings.concurrent_loads.max(1)),
         });
         let registry = Registry {
             inner: Arc::new(Inner {
@@ -191,7 +198,10 @@ impl Registry {
             .transitions
             .fetch_add(1, Ordering::Relaxed);
         instruments::transition(None, reply.state.order.status);
-        self.ensure_started(reply.state.clone(), reply.document.clone());
+        self.ensure_started(Held::Full {
+            state: reply.state.clone(),
+            document: reply.document.clone(),
+        });
         Ok(reply)
     }
 
@@ -273,7 +283,7 @@ impl Registry {
         }
         let state = Arc::new(self.load(id).await?);
         let document = actor_document(&state);
-        Ok(self.ensure_started(state, document))
+        Ok(self.ensure_started(Held::Full { state, document }))
     }
 
     async fn load(&self, id: OrderId) -> Result<OrderState, ReplyError> {
@@ -286,9 +296,9 @@ impl Registry {
             .ok_or(ReplyError::NotFound)
     }
 
-    /// The order's actor, starting it from `state` unless one is already running.
-    fn ensure_started(&self, state: Arc<OrderState>, document: Arc<str>) -> ActorHandle {
-        let id = state.order.id;
+    /// The order's actor, starting it from `held` unless one is already running.
+    fn ensure_started(&self, held: Held) -> ActorHandle {
+        let id = held.id();
         match self.inner.env.directory.entry(id) {
             Entry::Occupied(entry) if entry.get().addr.connected() => entry.get().clone(),
             entry => {
@@ -297,7 +307,7 @@ impl Registry {
                 let queued = Arc::new(AtomicUsize::new(0));
                 let actor_queued = queued.clone();
                 let addr = actix::Supervisor::start_in_arbiter(arbiter, move |_| {
-                    OrderActor::new(env, actor_queued, state, document)
+                    OrderActor::new(env, actor_queued, held)
                 });
                 let handle = ActorHandle { addr, queued };
                 self.inner
@@ -319,7 +329,8 @@ impl Registry {
         }
     }
 
-    /// Starts an actor for every live order in the store, page by page.
+    /// Starts an actor for every live order in the store, page by page. Each starts from the
+    /// order's [`LiveOrder`](crate::store::LiveOrder) summary and arms its earliest deadline; none loads its order yet.
     pub async fn rehydrate(&self) -> Result<usize, crate::store::StoreError> {
         let mut after = None;
         let mut count = 0;
@@ -331,12 +342,10 @@ impl Registry {
                 .live_orders(after, self.inner.rehydrate_page)
                 .await?;
             let Some(last) = page.last() else { break };
-            after = Some(last.order.id);
+            after = Some(last.id);
             count += page.len();
-            for state in page {
-                let state = Arc::new(state);
-                let document = actor_document(&state);
-                self.ensure_started(state, document);
+            for live in page {
+                self.ensure_started(Held::Summary(live));
             }
         }
         self.inner.rehydrated.store(true, Ordering::Release);

@@ -15,7 +15,10 @@ pub struct ActorStats {
     /// Commands accepted into mailboxes and not yet handled. actix has no API for mailbox
     /// length, so senders count up and the actor counts down.
     pub mailbox_depth: AtomicI64,
+    /// Deadlines the actors in memory wait on, by kind (what ops reads as pending timers).
     pub timers_pending: [AtomicI64; TimerKind::ALL.len()],
+    /// Timers armed now: each actor arms only its earliest deadline, so at most one per actor.
+    pub timers_armed: AtomicI64,
     pub timers_fired: [AtomicU64; TimerKind::ALL.len()],
     pub transitions: AtomicU64,
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::model::{OrderId, Timestamp};
-use crate::order::{OrderEvent, OrderState};
+use crate::order::{OrderEvent, OrderState, Status, Timers};
 
 /// One decided change of one order, as the journal commits it.
 #[derive(Debug, Clone)]
@@ -25,6 +25,28 @@ pub struct OrderWrite {
     pub event_payload: String,
     /// Written in the same transaction, so a replayed create can never create twice.
     pub idempotency: Option<IdempotencyRecord>,
+}
+
+/// What rehydration needs of a live order: enough to count its actor and arm its timer. It is
+/// read from the row's columns rather than its document, so a million load in seconds; an
+/// actor started from it loads the whole order when the order is first used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LiveOrder {
+    pub id: OrderId,
+    pub status: Status,
+    pub version: u64,
+    pub timers: Timers,
+}
+
+impl LiveOrder {
+    pub fn of(state: &OrderState) -> LiveOrder {
+        LiveOrder {
+            id: state.order.id,
+            status: state.order.status,
+            version: state.order.version,
+            timers: state.timers,
+        }
+    }
 }
 
 /// A remembered response to a request that carried an `Idempotency-Key`.
@@ -79,5 +101,5 @@ pub trait OrderStore: Send + Sync + 'static {
         &self,
         after: Option<OrderId>,
         limit: u32,
-    ) -> Result<Vec<OrderState>, StoreError>;
+    ) -> Result<Vec<LiveOrder>, StoreError>;
 }

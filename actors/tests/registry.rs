@@ -9,9 +9,9 @@ mod common;
 
 use common::{new_order, MemoryStore};
 use rampflow_actors::journal::{Journal, JournalSettings};
-use rampflow_actors::model::{Address, PartnerId, WalletId};
+use rampflow_actors::model::{Address, OrderId, PartnerId, WalletId};
 use rampflow_actors::order::{
-    Accept, Command, DepositInstructions, Party, Rejection, ReplyError, Status,
+    Accept, Command, DepositInstructions, Party, Rejection, ReplyError, Status, TimerKind,
 };
 use rampflow_actors::registry::{Registry, RegistrySettings};
 use rampflow_actors::store::OrderStore;
@@ -235,5 +235,240 @@ async fn rehydration_brings_back_live_orders_with_their_timers() {
             .pending_timers(rampflow_actors::order::TimerKind::Acceptance)
             >= 1
     );
+    second.stop();
+}
+
+#[actix_rt::test]
+async fn a_lateness_observer_sees_each_timer_as_it_fires() {
+    let seen = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = seen.clone();
+    // The only observer of this test binary (other tests' timers may reach it too).
+    assert!(rampflow_actors::instruments::observe_timer_lateness(
+        move |kind, late| {
+            if kind == TimerKind::Acceptance && late < Duration::from_secs(60) {
+                counter.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    ));
+    assert!(
+        !rampflow_actors::instruments::observe_timer_lateness(|_, _| {}),
+        "one observer per process"
+    );
+    let store = Arc::new(MemoryStore::default());
+    let registry = start(store.clone(), Duration::from_secs(60));
+    let (wallet, partner) = (WalletId::new(), PartnerId::new());
+    registry
+        .create(new_order(wallet, partner), Duration::from_millis(50), None)
+        .await
+        .unwrap();
+    eventually("the observer sees the acceptance timer", || {
+        seen.load(Ordering::SeqCst) >= 1
+    })
+    .await;
+    registry.stop();
+}
+
+fn accept_with_reminder(window: Duration, remind_before: Duration) -> Command {
+    match accept(window) {
+        Command::Accept(accept) => Command::Accept(Accept {
+            remind_before: Some(remind_before),
+            ..accept
+        }),
+        _ => unreachable!(),
+    }
+}
+
+/// Orders committed by an earlier process that then stopped: the store is all that is left.
+async fn committed_then_stopped(
+    store: &Arc<MemoryStore>,
+    orders: usize,
+    accept_with: Option<Command>,
+) -> (WalletId, PartnerId, Vec<OrderId>) {
+    let (wallet, partner) = (WalletId::new(), PartnerId::new());
+    let first = start(store.clone(), Duration::from_secs(60));
+    let mut ids = Vec::new();
+    for _ in 0..orders {
+        let id = first
+            .create(new_order(wallet, partner), Duration::from_secs(3600), None)
+            .await
+            .unwrap()
+            .state
+            .order
+            .id;
+        if let Some(accept) = &accept_with {
+            first
+                .execute(id, Party::Partner(partner), accept.clone())
+                .await
+                .unwrap();
+        }
+        ids.push(id);
+    }
+    first.stop();
+    (wallet, partner, ids)
+}
+
+async fn rehydrated(registry: &Registry, actors: i64) {
+    eventually("rehydration", || {
+        registry.is_rehydrated() && registry.stats().live_actors() == actors
+    })
+    .await;
+}
+
+#[actix_rt::test]
+async fn a_rehydrated_order_is_loaded_whole_on_first_use_and_answers_as_before() {
+    let store = Arc::new(MemoryStore::default());
+    let hour = Duration::from_secs(3600);
+    let (wallet, partner, ids) =
+        committed_then_stopped(&store, 2, Some(accept_with_reminder(hour, hour / 2))).await;
+    let committed = store.load(ids[0]).await.unwrap().unwrap();
+    let loads = store.loads.load(Ordering::SeqCst);
+
+    let second = start(store.clone(), Duration::from_secs(60));
+    rehydrated(&second, 2).await;
+    assert_eq!(
+        store.loads.load(Ordering::SeqCst),
+        loads,
+        "rehydration loads no whole order"
+    );
+
+    // Reads: another party still sees nothing; the order's parties see all of it, and the
+    // order is loaded once, by its first use.
+    let stranger = second
+        .snapshot(ids[0], Party::Wallet(WalletId::new()))
+        .await;
+    assert!(matches!(stranger, Err(ReplyError::NotFound)));
+    let read = second
+        .snapshot(ids[0], Party::Wallet(wallet))
+        .await
+        .unwrap();
+    assert_eq!(*read.state, committed);
+    assert_eq!(
+        &*read.document,
+        serde_json::to_string(&committed.order).unwrap()
+    );
+    let again = second
+        .snapshot(ids[0], Party::Partner(partner))
+        .await
+        .unwrap();
+    assert_eq!(again.document, read.document);
+    assert_eq!(store.loads.load(Ordering::SeqCst), loads + 1);
+
+    // A command as the first use is decided on the stored order, even one another writer
+    // changed after rehydration, and commits with compare-and-set on its version.
+    store.bump_behind_the_actor(ids[1]);
+    let refused = second
+        .execute(ids[1], Party::Partner(partner), Command::Cancel)
+        .await;
+    assert!(matches!(refused, Err(ReplyError::Forbidden)));
+    let sent = second
+        .execute(
+            ids[1],
+            Party::Wallet(wallet),
+            Command::FundsSent { reference: None },
+        )
+        .await
+        .unwrap();
+    assert_eq!(sent.state.order.status, Status::FundsSent);
+    assert_eq!(
+        sent.state.order.version, 4,
+        "accepted v2, bumped v3, sent v4"
+    );
+    let stored = store.orders.lock().unwrap()[&ids[1]].clone();
+    assert_eq!(stored.order.version, 4);
+    assert_eq!(
+        stored.timers.reminder, None,
+        "funds_sent keeps only the expiry"
+    );
+    assert!(stored.timers.expiry.is_some());
+    assert_eq!(second.stats().pending_timers(TimerKind::Reminder), 1);
+    assert_eq!(second.stats().pending_timers(TimerKind::Expiry), 2);
+    second.stop();
+}
+
+#[actix_rt::test]
+async fn each_actor_arms_one_timer_its_earliest_deadline() {
+    let store = Arc::new(MemoryStore::default());
+    let hour = Duration::from_secs(3600);
+    committed_then_stopped(&store, 3, Some(accept_with_reminder(2 * hour, hour))).await;
+
+    let second = start(store.clone(), Duration::from_secs(60));
+    rehydrated(&second, 3).await;
+    let stats = second.stats();
+    // Two deadlines each wait (ops sees both), one timer each is armed.
+    assert_eq!(stats.pending_timers(TimerKind::Reminder), 3);
+    assert_eq!(stats.pending_timers(TimerKind::Expiry), 3);
+    assert_eq!(stats.timers_armed.load(Ordering::SeqCst), 3);
+    second.stop();
+}
+
+#[actix_rt::test]
+async fn the_armed_timer_fires_the_earliest_deadline_then_the_next() {
+    let store = Arc::new(MemoryStore::default());
+    // Reminder half a second after the accept, expiry a second later.
+    let accept = accept_with_reminder(Duration::from_millis(1500), Duration::from_millis(1000));
+    let (_, _, ids) = committed_then_stopped(&store, 1, Some(accept)).await;
+    let id = ids[0];
+
+    let second = start(store.clone(), Duration::from_secs(60));
+    eventually("the deposit expiry", || {
+        store.orders.lock().unwrap()[&id].order.status == Status::Expired
+    })
+    .await;
+    let state = store.load(id).await.unwrap().unwrap();
+    assert_eq!(state.order.version, 4);
+    assert_eq!(
+        state.order.failure.unwrap().code.as_str(),
+        "deposit_expired"
+    );
+    let events: Vec<(u64, &str)> = store
+        .events
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(order, _, _)| *order == id)
+        .map(|(_, version, kind)| (*version, *kind))
+        .collect();
+    assert_eq!(
+        events,
+        [
+            (1, "order.created"),
+            (2, "order.accepted"),
+            (3, "order.deposit_reminder"),
+            (4, "order.expired"),
+        ]
+    );
+    eventually("nothing armed once expired", || {
+        second.stats().timers_armed.load(Ordering::SeqCst) == 0
+            && second.stats().pending_timers(TimerKind::Expiry) == 0
+    })
+    .await;
+    second.stop();
+}
+
+#[actix_rt::test]
+async fn first_uses_load_a_few_orders_at_a_time() {
+    let store = Arc::new(MemoryStore::default());
+    let (wallet, _, ids) = committed_then_stopped(&store, 12, None).await;
+    store.slow_loads.store(true, Ordering::SeqCst);
+
+    let journal = Journal::start(store.clone(), JournalSettings::default(), Nudge::default());
+    let second = Registry::start(
+        store.clone(),
+        journal,
+        RegistrySettings {
+            arbiters: 2,
+            concurrent_loads: 2,
+            ..RegistrySettings::default()
+        },
+    );
+    rehydrated(&second, 12).await;
+    let reads = ids
+        .iter()
+        .map(|id| second.snapshot(*id, Party::Wallet(wallet)));
+    for read in futures::future::join_all(reads).await {
+        assert_eq!(read.unwrap().state.order.status, Status::Created);
+    }
+    assert_eq!(store.loads.load(Ordering::SeqCst), 12);
+    assert!(store.max_loads_in_flight.load(Ordering::SeqCst) <= 2);
     second.stop();
 }

@@ -58,6 +58,23 @@ pub(crate) async fn commit(
     Ok(outcomes)
 }
 
+/// New orders only, in one transaction: no events, no deliveries, no idempotency records.
+/// For seeding a database with orders whose events went out long ago (`rampflow scale`).
+/// Returns how many rows landed (an id that already exists is skipped).
+pub(crate) async fn insert_orders(store: &Store, writes: &[OrderWrite]) -> Result<u64, StoreError> {
+    let mut outcomes = vec![WriteOutcome::Committed; writes.len()];
+    let style = Placeholders::for_engine(store.engine());
+    let mut tx = store.pool().begin().await.map_err(store_error)?;
+    insert_new_orders(&mut tx, style, writes, &mut outcomes)
+        .await
+        .map_err(store_error)?;
+    tx.commit().await.map_err(store_error)?;
+    Ok(outcomes
+        .iter()
+        .filter(|outcome| **outcome == WriteOutcome::Committed)
+        .count() as u64)
+}
+
 /// Records each write's `Idempotency-Key`. A key another request already holds (stored, or
 /// earlier in this batch) fails its write.
 async fn claim_idempotency_keys(

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use rampflow_actors::model::{OrderId, PartnerId, Timestamp, WalletId};
 use rampflow_actors::order::{Direction, OrderState, Status, Timers};
-use rampflow_actors::store::{OrderStore, OrderWrite, StoreError, WriteOutcome};
+use rampflow_actors::store::{LiveOrder, OrderStore, OrderWrite, StoreError, WriteOutcome};
 use sqlx::Row;
 
 use super::{store_error, Store};
@@ -52,13 +52,14 @@ impl OrderStore for Store {
         row.map(|row| state_from_row(&row)).transpose()
     }
 
+    /// From the columns alone: parsing a million documents was most of a restart's time.
     async fn live_orders(
         &self,
         after: Option<OrderId>,
         limit: u32,
-    ) -> Result<Vec<OrderState>, StoreError> {
+    ) -> Result<Vec<LiveOrder>, StoreError> {
         let rows = sqlx::query(
-            "SELECT document, acceptance_due, reminder_due, expiry_due, last_command
+            "SELECT id, status, version, acceptance_due, reminder_due, expiry_due
              FROM orders WHERE live = 1 AND id > $1 ORDER BY id LIMIT $2",
         )
         .bind(after.map(|id| id.to_string()).unwrap_or_default())
@@ -66,18 +67,40 @@ impl OrderStore for Store {
         .fetch_all(self.pool())
         .await
         .map_err(store_error)?;
-        rows.iter().map(state_from_row).collect()
+        rows.iter().map(live_from_row).collect()
     }
+}
+
+fn live_from_row(row: &super::DbRow) -> Result<LiveOrder, StoreError> {
+    let id: &str = row.try_get("id").map_err(store_error)?;
+    let status: &str = row.try_get("status").map_err(store_error)?;
+    let version: i64 = row.try_get("version").map_err(store_error)?;
+    Ok(LiveOrder {
+        id: OrderId::parse(id).map_err(StoreError::new)?,
+        status: Status::parse(status)
+            .ok_or_else(|| StoreError::new(format!("stored status {status:?} is unknown")))?,
+        version: u64::try_from(version).map_err(StoreError::new)?,
+        timers: timers_from_row(row)?,
+    })
+}
+
+/// The deadline columns.
+fn timers_from_row(row: &super::DbRow) -> Result<Timers, StoreError> {
+    let timestamp = |column: &str| -> Result<Option<Timestamp>, StoreError> {
+        let millis: Option<i64> = row.try_get(column).map_err(store_error)?;
+        Ok(millis.map(Timestamp::from_millis))
+    };
+    Ok(Timers {
+        acceptance: timestamp("acceptance_due")?,
+        reminder: timestamp("reminder_due")?,
+        expiry: timestamp("expiry_due")?,
+    })
 }
 
 fn state_from_row(row: &super::DbRow) -> Result<OrderState, StoreError> {
     let document: &str = row.try_get("document").map_err(store_error)?;
     let order = serde_json::from_str(document)
         .map_err(|e| StoreError::new(format!("stored order does not parse: {e}")))?;
-    let timestamp = |column: &str| -> Result<Option<Timestamp>, StoreError> {
-        let millis: Option<i64> = row.try_get(column).map_err(store_error)?;
-        Ok(millis.map(Timestamp::from_millis))
-    };
     let last_command: Option<&str> = row.try_get("last_command").map_err(store_error)?;
     let last_command = last_command
         .map(serde_json::from_str)
@@ -85,16 +108,19 @@ fn state_from_row(row: &super::DbRow) -> Result<OrderState, StoreError> {
         .map_err(|e| StoreError::new(format!("stored command does not parse: {e}")))?;
     Ok(OrderState {
         order,
-        timers: Timers {
-            acceptance: timestamp("acceptance_due")?,
-            reminder: timestamp("reminder_due")?,
-            expiry: timestamp("expiry_due")?,
-        },
+        timers: timers_from_row(row)?,
         last_command,
     })
 }
 
 impl Store {
+    /// Writes new orders straight into the table, without events or webhooks: a fresh database
+    /// of many orders in a few large transactions (`rampflow scale`). Writes must be creates
+    /// (expected version 0). Returns how many rows landed.
+    pub async fn seed_orders(&self, writes: &[OrderWrite]) -> Result<u64, StoreError> {
+        super::order_writes::insert_orders(self, writes).await
+    }
+
     /// Order documents visible in `scope`, newest first, at most `limit`.
     pub async fn list_orders(
         &self,

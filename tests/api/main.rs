@@ -26,6 +26,7 @@ mod quotes;
 mod rate_limit;
 mod receiver;
 mod recovery;
+mod scale;
 mod smoke;
 mod timers;
 mod users;

@@ -48,6 +48,13 @@ impl Timestamp {
         Duration::from_millis(later.as_millis().saturating_sub(self.as_millis()).max(0) as u64)
     }
 
+    /// How long ago `self` was, to the microsecond (zero if it is still ahead): `self` is a
+    /// whole millisecond, the clock read now is not.
+    pub fn elapsed(&self) -> Duration {
+        let micros = Utc::now().timestamp_micros() - self.as_millis().saturating_mul(1000);
+        Duration::from_micros(micros.max(0) as u64)
+    }
+
     pub fn unix_seconds(&self) -> i64 {
         self.0.timestamp()
     }

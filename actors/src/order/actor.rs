@@ -5,6 +5,13 @@
 //! concurrent requests on one order are serialized and the state machine never sees a race.
 //! Replies go back through a oneshot channel so that senders can use `try_send` on the bounded
 //! mailbox and turn a full one into a 503 instead of waiting.
+//!
+//! A million idle orders must fit in memory, so an actor keeps little while it waits:
+//! - Rehydrated at boot, it holds only a [`LiveOrder`] (id, status, version, deadlines) and
+//!   loads the whole order on first use (a command, a read, a timer), inside that message's
+//!   atomic handling. At most `ActorEnv::loads` actors load at once.
+//! - It arms one timer, for its earliest deadline, and arms the next one after that fires or
+//!   the deadlines change.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -14,12 +21,14 @@ use std::time::{Duration, Instant};
 use actix::prelude::*;
 use tokio::sync::oneshot;
 
-use super::{decide, Command, Issuer, Order, OrderState, Outcome, Rejection, TimerKind};
+use super::{
+    decide, Command, Issuer, Order, OrderState, Outcome, Rejection, Status, TimerKind, Timers,
+};
 use crate::env::ActorEnv;
 use crate::instruments;
 use crate::journal::CommitError;
 use crate::model::{OrderId, PartnerId, Timestamp, WalletId};
-use crate::store::WriteOutcome;
+use crate::store::{LiveOrder, WriteOutcome};
 use crate::write::write_for;
 
 /// Who is asking. Another party's order is reported as not found, never as forbidden.
@@ -102,14 +111,50 @@ impl Message for TimerDue {
     type Result = ();
 }
 
+/// What an actor holds of its order.
+pub(crate) enum Held {
+    /// Rehydrated at boot and not used since: what the timer and the counts need.
+    Summary(LiveOrder),
+    /// The order and its resource, serialized once.
+    Full {
+        state: Arc<OrderState>,
+        document: Arc<str>,
+    },
+}
+
+impl Held {
+    pub(crate) fn id(&self) -> OrderId {
+        match self {
+            Held::Summary(live) => live.id,
+            Held::Full { state, .. } => state.order.id,
+        }
+    }
+
+    fn status(&self) -> Status {
+        match self {
+            Held::Summary(live) => live.status,
+            Held::Full { state, .. } => state.order.status,
+        }
+    }
+
+    fn timers(&self) -> &Timers {
+        match self {
+            Held::Summary(live) => &live.timers,
+            Held::Full { state, .. } => &state.timers,
+        }
+    }
+}
+
 pub struct OrderActor {
     id: OrderId,
     env: Arc<ActorEnv>,
     /// Requests accepted into this actor's mailbox and not yet handled (see `ActorHandle`).
     queued: Arc<AtomicUsize>,
-    state: Arc<OrderState>,
-    document: Arc<str>,
-    armed: [Option<SpawnHandle>; TimerKind::ALL.len()],
+    held: Held,
+    /// The one armed timer: the earliest deadline.
+    armed: Option<(TimerKind, SpawnHandle)>,
+    /// The deadlines counted in `ActorStats::timers_pending`, one bit per `TimerKind`.
+    counted_deadlines: u8,
     idle_check: Option<SpawnHandle>,
     last_activity: Instant,
     /// The status this actor is counted under in `ActorStats::live_by_status`.
@@ -121,19 +166,14 @@ pub struct OrderActor {
 }
 
 impl OrderActor {
-    pub(crate) fn new(
-        env: Arc<ActorEnv>,
-        queued: Arc<AtomicUsize>,
-        state: Arc<OrderState>,
-        document: Arc<str>,
-    ) -> Self {
+    pub(crate) fn new(env: Arc<ActorEnv>, queued: Arc<AtomicUsize>, held: Held) -> Self {
         OrderActor {
-            id: state.order.id,
+            id: held.id(),
             env,
             queued,
-            state,
-            document,
-            armed: Default::default(),
+            held,
+            armed: None,
+            counted_deadlines: 0,
             idle_check: None,
             last_activity: Instant::now(),
             counted_as: None,
@@ -148,10 +188,71 @@ impl OrderActor {
         self.env.stats.mailbox_depth.fetch_sub(1, Ordering::Relaxed);
     }
 
-    fn reply_now(&self) -> OrderReply {
-        OrderReply {
-            state: self.state.clone(),
-            document: self.document.clone(),
+    /// The whole order. Only called where [`OrderActor::with_order`] has loaded it.
+    fn full(&self) -> (&Arc<OrderState>, &Arc<str>) {
+        match &self.held {
+            Held::Full { state, document } => (state, document),
+            Held::Summary(_) => unreachable!("the order is loaded before it is used"),
+        }
+    }
+
+    /// Runs `then` with the whole order in memory: at once if it is, else once it is loaded.
+    /// Either way inside the message being handled, so no other message sees a half-loaded
+    /// actor. Loads wait for one of `ActorEnv::loads`' permits.
+    fn with_order<F>(&mut self, ctx: &mut Context<Self>, then: F) -> ResponseActFuture<Self, ()>
+    where
+        F: FnOnce(
+                &mut Self,
+                &mut Context<Self>,
+                Result<(), ReplyError>,
+            ) -> ResponseActFuture<Self, ()>
+            + 'static,
+    {
+        if matches!(self.held, Held::Full { .. }) {
+            return then(self, ctx, Ok(()));
+        }
+        let (env, id) = (self.env.clone(), self.id);
+        let load = async move {
+            let _permit = env.loads.acquire().await;
+            env.store.load(id).await
+        };
+        Box::pin(load.into_actor(self).then(move |loaded, act, ctx| {
+            let ready = match loaded {
+                Ok(Some(state)) => {
+                    act.take_loaded(state, ctx);
+                    Ok(())
+                }
+                Ok(None) => Err(ReplyError::NotFound),
+                Err(error) => Err(ReplyError::Internal(error.message)),
+            };
+            then(act, ctx, ready)
+        }))
+    }
+
+    /// The whole order, loaded on first use. Its deadlines are normally the ones already armed,
+    /// and then the armed timer stays: re-arming now would fire again the very timer whose
+    /// message may be the one being handled.
+    fn take_loaded(&mut self, state: OrderState, ctx: &mut Context<Self>) {
+        let rearm = *self.held.timers() != state.timers;
+        let state = Arc::new(state);
+        let document = document_of(&state);
+        self.held = Held::Full { state, document };
+        self.recount();
+        if rearm {
+            self.arm_timer(None, ctx);
+        }
+        self.schedule_idle_check(ctx);
+    }
+
+    fn snapshot(&self, party: Party) -> Result<OrderReply, ReplyError> {
+        let (state, document) = self.full();
+        if party.may_see(&state.order) {
+            Ok(OrderReply {
+                state: state.clone(),
+                document: document.clone(),
+            })
+        } else {
+            Err(ReplyError::NotFound)
         }
     }
 
@@ -160,11 +261,12 @@ impl OrderActor {
         party: Party,
         command: Command,
         reply: Option<ReplySender>,
-    ) -> AtomicResponse<Self, ()> {
+    ) -> ResponseActFuture<Self, ()> {
         self.last_activity = Instant::now();
         let taken = self.last_activity;
         let name = command.name();
-        let refusal = if !party.may_see(&self.state.order) {
+        let state = self.full().0.clone();
+        let refusal = if !party.may_see(&state.order) {
             Some(ReplyError::NotFound)
         } else if party != Party::Server && party.issuer() != command.issuer() {
             Some(ReplyError::Forbidden)
@@ -174,45 +276,72 @@ impl OrderActor {
         if let Some(error) = refusal {
             instruments::command_handled(name, taken.elapsed());
             send(reply, Err(error));
-            return AtomicResponse::new(Box::pin(fut::ready(())));
+            return Box::pin(fut::ready(()));
         }
         let timer = match command {
             Command::Timer(kind) => Some(kind),
             _ => None,
         };
-        let run = run_command(self.env.clone(), self.state.clone(), command);
-        AtomicResponse::new(Box::pin(run.into_actor(self).map(
-            move |result, act, ctx| {
-                if let Some((state, document)) = result.latest {
-                    act.adopt(state, document, ctx);
-                }
-                if result.panicked {
-                    // Restarted by actix's supervisor, which reloads the state from the store.
-                    tracing::error!(order_id = %act.id, "order actor failed; restarting it");
-                    ctx.stop();
-                }
-                if let Some(kind) = timer {
-                    act.after_timer(kind, &result.reply, ctx);
-                }
-                instruments::command_handled(name, taken.elapsed());
-                send(reply, result.reply);
-            },
-        )))
+        let run = run_command(self.env.clone(), state, command);
+        Box::pin(run.into_actor(self).map(move |result, act, ctx| {
+            if let Some((state, document)) = result.latest {
+                act.adopt(state, document, ctx);
+            }
+            if result.panicked {
+                // Restarted by actix's supervisor, which reloads the state from the store.
+                tracing::error!(order_id = %act.id, "order actor failed; restarting it");
+                ctx.stop();
+            }
+            if let Some(kind) = timer {
+                act.after_timer(kind, &result.reply, ctx);
+            }
+            instruments::command_handled(name, taken.elapsed());
+            send(reply, result.reply);
+        }))
     }
 
-    /// Takes a newly committed (or reloaded) state and re-arms the timers from it.
+    /// Takes a newly committed (or reloaded) state and arms its earliest deadline.
     fn adopt(&mut self, state: Arc<OrderState>, document: Arc<str>, ctx: &mut Context<Self>) {
-        let status = state.order.status;
+        self.held = Held::Full { state, document };
+        self.settle(ctx);
+    }
+
+    /// After the held order changed (or the actor started): counts it, arms its earliest
+    /// deadline, and lets a settled order passivate.
+    fn settle(&mut self, ctx: &mut Context<Self>) {
+        self.recount();
+        self.arm_timer(None, ctx);
+        self.schedule_idle_check(ctx);
+    }
+
+    /// Moves this actor's counts (status, pending deadlines) to what it holds now.
+    fn recount(&mut self) {
+        let status = self.held.status();
         if self.counted_as != Some(status) {
             if let Some(old) = self.counted_as.replace(status) {
                 self.env.stats.leave(old);
             }
             self.env.stats.enter(status);
         }
-        self.state = state;
-        self.document = document;
-        self.arm_timers(ctx);
-        self.schedule_idle_check(ctx);
+        let deadlines = self
+            .held
+            .timers()
+            .pending()
+            .fold(0u8, |bits, (kind, _)| bits | 1 << kind as u8);
+        self.count_deadlines(deadlines);
+    }
+
+    fn count_deadlines(&mut self, deadlines: u8) {
+        for kind in TimerKind::ALL {
+            let bit = 1 << kind as u8;
+            let delta = match (self.counted_deadlines & bit != 0, deadlines & bit != 0) {
+                (false, true) => 1,
+                (true, false) => -1,
+                _ => continue,
+            };
+            self.env.stats.timers_pending[kind as usize].fetch_add(delta, Ordering::Relaxed);
+        }
+        self.counted_deadlines = deadlines;
     }
 
     fn after_timer(
@@ -222,62 +351,65 @@ impl OrderActor {
         ctx: &mut Context<Self>,
     ) {
         match result {
+            // The change was adopted, which armed the next deadline.
             Ok(_) => {
                 self.env.stats.timers_fired[kind as usize].fetch_add(1, Ordering::Relaxed);
                 instruments::timer_fired(kind);
             }
             // Fired early (clock adjustment): arm it again for the stored deadline.
-            Err(ReplyError::Rejected(Rejection::NotDue { .. })) => self.arm_timers(ctx),
-            // The order moved on before the deadline; nothing to do.
-            Err(ReplyError::Rejected(_)) => {}
+            Err(ReplyError::Rejected(Rejection::NotDue { .. })) => self.arm_timer(None, ctx),
+            // The order moved on before the deadline: this one is gone, arm whatever is next.
+            Err(ReplyError::Rejected(_)) => self.arm_timer(Some(kind), ctx),
             // Not committed: try again shortly, the deadline is still stored.
             Err(error) => {
                 tracing::warn!(order_id = %self.id, timer = kind.as_str(), %error, "timer not committed; retrying");
-                ctx.run_later(Duration::from_secs(1), |act, ctx| act.arm_timers(ctx));
+                ctx.run_later(Duration::from_secs(1), |act, ctx| act.arm_timer(None, ctx));
             }
         }
     }
 
-    fn arm_timers(&mut self, ctx: &mut Context<Self>) {
-        self.disarm_timers(ctx);
-        let now = Timestamp::now();
-        for (kind, due) in self.state.timers.pending() {
-            let handle = ctx.run_later(now.until(due), move |act, ctx| {
-                if act.armed[kind as usize].take().is_some() {
-                    act.env.stats.timers_pending[kind as usize].fetch_sub(1, Ordering::Relaxed);
-                }
-                // Early (the clock moved back) is not late: `after_timer` re-arms it.
-                let fired = Timestamp::now();
-                if fired >= due {
-                    instruments::timer_late(kind, due.until(fired));
-                }
-                ctx.notify(TimerDue(kind));
-            });
-            self.armed[kind as usize] = Some(handle);
-            self.env.stats.timers_pending[kind as usize].fetch_add(1, Ordering::Relaxed);
-        }
+    /// Arms the earliest deadline (other than `except`), in place of whatever was armed.
+    fn arm_timer(&mut self, except: Option<TimerKind>, ctx: &mut Context<Self>) {
+        self.disarm_timer(ctx);
+        let earliest = self
+            .held
+            .timers()
+            .pending()
+            .filter(|(kind, _)| Some(*kind) != except)
+            .min_by_key(|(_, due)| *due);
+        let Some((kind, due)) = earliest else { return };
+        let handle = ctx.run_later(Timestamp::now().until(due), move |act, ctx| {
+            if act.armed.take().is_some() {
+                act.env.stats.timers_armed.fetch_sub(1, Ordering::Relaxed);
+            }
+            // Early (the clock moved back) is not late: `after_timer` re-arms it.
+            if Timestamp::now() >= due {
+                instruments::timer_late(kind, due.elapsed());
+            }
+            ctx.notify(TimerDue(kind));
+        });
+        self.armed = Some((kind, handle));
+        self.env.stats.timers_armed.fetch_add(1, Ordering::Relaxed);
     }
 
-    fn disarm_timers(&mut self, ctx: &mut Context<Self>) {
-        for (index, slot) in self.armed.iter_mut().enumerate() {
-            if let Some(handle) = slot.take() {
-                ctx.cancel_future(handle);
-                self.env.stats.timers_pending[index].fetch_sub(1, Ordering::Relaxed);
-            }
+    fn disarm_timer(&mut self, ctx: &mut Context<Self>) {
+        if let Some((_, handle)) = self.armed.take() {
+            ctx.cancel_future(handle);
+            self.env.stats.timers_armed.fetch_sub(1, Ordering::Relaxed);
         }
     }
 
     /// Settled orders (no timers, not live) leave memory after a quiet period; the registry
     /// activates them again from the store if a command arrives later.
     fn schedule_idle_check(&mut self, ctx: &mut Context<Self>) {
-        if self.state.order.status.is_live() || self.idle_check.is_some() {
+        if self.held.status().is_live() || self.idle_check.is_some() {
             return;
         }
         let after = self.env.passivate_after;
         self.idle_check = Some(ctx.run_later(after, move |act, ctx| {
             act.idle_check = None;
             let settled =
-                !act.state.order.status.is_live() && act.state.timers.pending().next().is_none();
+                !act.held.status().is_live() && act.held.timers().pending().next().is_none();
             if !settled {
                 return;
             }
@@ -428,14 +560,12 @@ impl Actor for OrderActor {
                         Ok(None) => ctx.stop(),
                         Err(error) => {
                             tracing::error!(order_id = %act.id, %error, "could not reload order; keeping the last committed state");
-                            let (state, document) = (act.state.clone(), act.document.clone());
-                            act.adopt(state, document, ctx);
+                            act.settle(ctx);
                         }
                     }),
             );
         } else {
-            let (state, document) = (self.state.clone(), self.document.clone());
-            self.adopt(state, document, ctx);
+            self.settle(ctx);
         }
     }
 
@@ -443,10 +573,9 @@ impl Actor for OrderActor {
         if let Some(status) = self.counted_as.take() {
             self.env.stats.leave(status);
         }
-        for (index, slot) in self.armed.iter_mut().enumerate() {
-            if slot.take().is_some() {
-                self.env.stats.timers_pending[index].fetch_sub(1, Ordering::Relaxed);
-            }
+        self.count_deadlines(0);
+        if self.armed.take().is_some() {
+            self.env.stats.timers_armed.fetch_sub(1, Ordering::Relaxed);
         }
         self.idle_check = None;
     }
@@ -468,30 +597,47 @@ impl actix::Supervised for OrderActor {
 impl Handler<Execute> for OrderActor {
     type Result = AtomicResponse<Self, ()>;
 
-    fn handle(&mut self, msg: Execute, _ctx: &mut Self::Context) -> Self::Result {
+    fn handle(&mut self, msg: Execute, ctx: &mut Self::Context) -> Self::Result {
         self.dequeued();
-        self.execute(msg.party, msg.command, Some(msg.reply))
+        let Execute {
+            party,
+            command,
+            reply,
+        } = msg;
+        AtomicResponse::new(self.with_order(ctx, move |act, _ctx, loaded| match loaded {
+            Ok(()) => act.execute(party, command, Some(reply)),
+            Err(error) => {
+                send(Some(reply), Err(error));
+                Box::pin(fut::ready(()))
+            }
+        }))
     }
 }
 
 impl Handler<TimerDue> for OrderActor {
     type Result = AtomicResponse<Self, ()>;
 
-    fn handle(&mut self, msg: TimerDue, _ctx: &mut Self::Context) -> Self::Result {
-        self.execute(Party::Server, Command::Timer(msg.0), None)
+    fn handle(&mut self, msg: TimerDue, ctx: &mut Self::Context) -> Self::Result {
+        let kind = msg.0;
+        AtomicResponse::new(self.with_order(ctx, move |act, ctx, loaded| match loaded {
+            Ok(()) => act.execute(Party::Server, Command::Timer(kind), None),
+            Err(error) => {
+                act.after_timer(kind, &Err(error), ctx);
+                Box::pin(fut::ready(()))
+            }
+        }))
     }
 }
 
 impl Handler<Snapshot> for OrderActor {
-    type Result = ();
+    type Result = AtomicResponse<Self, ()>;
 
-    fn handle(&mut self, msg: Snapshot, _ctx: &mut Self::Context) {
+    fn handle(&mut self, msg: Snapshot, ctx: &mut Self::Context) -> Self::Result {
         self.dequeued();
-        let reply = if msg.party.may_see(&self.state.order) {
-            Ok(self.reply_now())
-        } else {
-            Err(ReplyError::NotFound)
-        };
-        let _ = msg.reply.send(reply);
+        let Snapshot { party, reply } = msg;
+        AtomicResponse::new(self.with_order(ctx, move |act, _ctx, loaded| {
+            let _ = reply.send(loaded.and_then(|()| act.snapshot(party)));
+            Box::pin(fut::ready(()))
+        }))
     }
 }

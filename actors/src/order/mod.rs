@@ -7,6 +7,7 @@ mod decide;
 mod event;
 mod model;
 
+pub(crate) use actor::Held;
 pub use actor::{
     document_of as actor_document, Execute, OrderActor, OrderReply, Party, ReplyError, ReplySender,
     Snapshot,

@@ -3,20 +3,28 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use rampflow_actors::model::{
     Address, AssetCode, FiatCurrency, Network, OrderId, PartnerId, PaymentMethod, UserRef, WalletId,
 };
 use rampflow_actors::order::{amount, Crypto, Direction, Fiat, NewOrder, OrderState};
-use rampflow_actors::store::{OrderStore, OrderWrite, StoreError, WriteOutcome};
+use rampflow_actors::store::{LiveOrder, OrderStore, OrderWrite, StoreError, WriteOutcome};
 
 /// Orders in a map, with the same compare-and-set rule as the SQL store.
 #[derive(Default)]
 pub struct MemoryStore {
     pub orders: Mutex<HashMap<OrderId, OrderState>>,
     pub events: Mutex<Vec<(OrderId, u64, &'static str)>>,
+    /// Whole orders loaded (`load`), and the most loads ever in flight at once.
+    pub loads: AtomicUsize,
+    pub max_loads_in_flight: AtomicUsize,
+    loads_in_flight: AtomicUsize,
+    /// When set, every load takes a moment, so concurrent loads overlap.
+    pub slow_loads: AtomicBool,
 }
 
 impl MemoryStore {
@@ -56,21 +64,30 @@ impl OrderStore for MemoryStore {
     }
 
     async fn load(&self, id: OrderId) -> Result<Option<OrderState>, StoreError> {
-        Ok(self.orders.lock().unwrap().get(&id).cloned())
+        self.loads.fetch_add(1, Ordering::SeqCst);
+        let in_flight = self.loads_in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max_loads_in_flight
+            .fetch_max(in_flight, Ordering::SeqCst);
+        if self.slow_loads.load(Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let state = self.orders.lock().unwrap().get(&id).cloned();
+        self.loads_in_flight.fetch_sub(1, Ordering::SeqCst);
+        Ok(state)
     }
 
     async fn live_orders(
         &self,
         after: Option<OrderId>,
         limit: u32,
-    ) -> Result<Vec<OrderState>, StoreError> {
+    ) -> Result<Vec<LiveOrder>, StoreError> {
         let orders = self.orders.lock().unwrap();
-        let mut live: Vec<OrderState> = orders
+        let mut live: Vec<LiveOrder> = orders
             .values()
             .filter(|s| s.order.status.is_live() && Some(s.order.id) > after)
-            .cloned()
+            .map(LiveOrder::of)
             .collect();
-        live.sort_by_key(|s| s.order.id);
+        live.sort_by_key(|s| s.id);
         live.truncate(limit as usize);
         Ok(live)
     }
