@@ -169,7 +169,10 @@ fn spawn_housekeeping(store: Store, idempotency_retention: Duration) {
                 Ok(purged) => tracing::info!(purged, "forgot expired idempotency keys"),
                 Err(error) => tracing::warn!(%error, "could not purge idempotency keys"),
             }
-            match store.purge_quotes(now.minus(QUOTES_KEPT_AFTER_EXPIRY)).await {
+            match store
+                .purge_quotes(now.minus(QUOTES_KEPT_AFTER_EXPIRY))
+                .await
+            {
                 Ok(0) => {}
                 Ok(purged) => tracing::info!(purged, "forgot expired quotes"),
                 Err(error) => tracing::warn!(%error, "could not purge quotes"),

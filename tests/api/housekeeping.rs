@@ -78,7 +78,11 @@ async fn expired_quotes_and_old_keys_are_forgotten(on_postgres: bool) {
 
     assert_eq!(purged, 1);
     let owner = "wallet:housekeeping";
-    assert!(store.find_idempotency_record(owner, "old").await.unwrap().is_none());
+    assert!(store
+        .find_idempotency_record(owner, "old")
+        .await
+        .unwrap()
+        .is_none());
     assert_eq!(
         store.find_idempotency_record(owner, "young").await.unwrap(),
         Some(young)
