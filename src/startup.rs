@@ -13,7 +13,7 @@ use anyhow::Context;
 use rampflow_actors::journal::{Journal, JournalSettings};
 use rampflow_actors::model::Timestamp;
 use rampflow_actors::registry::{Registry, RegistrySettings};
-use rampflow_actors::store::OrderStore;
+use rampflow_actors::store::{OrderStore, StoreError};
 use rampflow_actors::webhook::{Nudge, WebhookSettings, Webhooks};
 
 use crate::config::Settings;
@@ -161,24 +161,20 @@ fn spawn_housekeeping(store: Store, idempotency_retention: Duration) {
         loop {
             every.tick().await;
             let now = Timestamp::now();
-            match store
-                .purge_idempotency_records(now.minus(idempotency_retention))
-                .await
-            {
-                Ok(0) => {}
-                Ok(purged) => tracing::info!(purged, "forgot expired idempotency keys"),
-                Err(error) => tracing::warn!(%error, "could not purge idempotency keys"),
-            }
-            match store
-                .purge_quotes(now.minus(QUOTES_KEPT_AFTER_EXPIRY))
-                .await
-            {
-                Ok(0) => {}
-                Ok(purged) => tracing::info!(purged, "forgot expired quotes"),
-                Err(error) => tracing::warn!(%error, "could not purge quotes"),
-            }
+            let keys = store.purge_idempotency_records(now.minus(idempotency_retention));
+            log_purge("idempotency keys", keys.await);
+            let quotes = store.purge_quotes(now.minus(QUOTES_KEPT_AFTER_EXPIRY));
+            log_purge("quotes", quotes.await);
         }
     });
+}
+
+fn log_purge(what: &'static str, purged: Result<u64, StoreError>) {
+    match purged {
+        Ok(0) => {}
+        Ok(purged) => tracing::info!(purged, what, "forgot expired records"),
+        Err(error) => tracing::warn!(%error, what, "could not purge expired records"),
+    }
 }
 
 /// Waits until no command sits in a mailbox and the journal has committed what it holds.

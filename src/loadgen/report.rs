@@ -4,10 +4,11 @@ use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 
 use hdrhistogram::Histogram;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-/// Percentiles of a latency histogram, in milliseconds.
-#[derive(Debug, Clone, Serialize)]
+/// Percentiles of a latency histogram, in milliseconds (`rampflow scale` reports timer
+/// lateness with it too).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Latency {
     pub count: u64,
     pub mean_ms: f64,

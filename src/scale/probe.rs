@@ -19,8 +19,9 @@ use rampflow_actors::store::OrderStore;
 use rampflow_actors::webhook::Nudge;
 
 use super::machine::resident_bytes;
-use super::report::{Lateness, Probe, TimerFigures};
+use super::report::{Probe, TimerFigures};
 use crate::config::Settings;
+use crate::loadgen::report::Latency;
 use crate::startup::{journal_settings, registry_settings};
 use crate::store::Store;
 
@@ -197,8 +198,8 @@ impl LatenessRecorder {
         self.count.load(Ordering::Relaxed)
     }
 
-    fn figures(&self) -> Lateness {
+    fn figures(&self) -> Latency {
         let histogram = self.histogram.lock().expect("not poisoned");
-        Lateness::of(&histogram)
+        Latency::of(&histogram)
     }
 }

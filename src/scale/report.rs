@@ -2,10 +2,10 @@
 
 use std::fmt::{self, Write as _};
 
-use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
 use super::machine::Machine;
+use crate::loadgen::report::Latency;
 
 /// issue 6's targets.
 pub const TARGET_RSS_PER_ORDER_BYTES: f64 = 2048.0;
@@ -52,7 +52,7 @@ pub struct TimerFigures {
     pub margin_seconds: f64,
     /// Fire time minus due time, as the actor's timer callback observes it: before the order
     /// is loaded or its expiry committed.
-    pub lateness: Lateness,
+    pub lateness: Latency,
     /// Expiries committed by the journal when the last timer had fired: commits queue behind
     /// the timers.
     pub committed_at_last_fire: u64,
@@ -60,31 +60,6 @@ pub struct TimerFigures {
     pub committed: u64,
     /// From the last deadline until every expiry was committed, if they all were.
     pub committed_by_seconds: Option<f64>,
-}
-
-/// Percentiles of a histogram of microseconds, in milliseconds.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Lateness {
-    pub count: u64,
-    pub p50_ms: f64,
-    pub p90_ms: f64,
-    pub p99_ms: f64,
-    pub p999_ms: f64,
-    pub max_ms: f64,
-}
-
-impl Lateness {
-    pub fn of(histogram: &Histogram<u64>) -> Lateness {
-        let ms = |micros: u64| micros as f64 / 1000.0;
-        Lateness {
-            count: histogram.len(),
-            p50_ms: ms(histogram.value_at_quantile(0.50)),
-            p90_ms: ms(histogram.value_at_quantile(0.90)),
-            p99_ms: ms(histogram.value_at_quantile(0.99)),
-            p999_ms: ms(histogram.value_at_quantile(0.999)),
-            max_ms: ms(histogram.max()),
-        }
-    }
 }
 
 /// One database seeded and probed.
