@@ -17,6 +17,7 @@ use rampflow_actors::journal::{Journal, JournalSettings};
 use rampflow_actors::model::OrderId;
 use rampflow_actors::order::{OrderState, Party};
 use rampflow_actors::registry::{Registry, RegistrySettings};
+use rampflow_actors::shard::{Shards, DEFAULT_SHARD_COUNT};
 use rampflow_actors::store::{LiveOrder, OrderStore, OrderWrite, StoreError, WriteOutcome};
 use rampflow_actors::webhook::Nudge;
 use tokio::sync::{mpsc, oneshot};
@@ -67,6 +68,7 @@ impl OrderStore for MemoryStore {
 
     async fn live_orders(
         &self,
+        _shard: Option<rampflow_actors::shard::ShardId>,
         _after: Option<OrderId>,
         _limit: u32,
     ) -> Result<Vec<LiveOrder>, StoreError> {
@@ -138,6 +140,7 @@ fn benches(c: &mut Criterion) {
                 arbiters: 1,
                 ..RegistrySettings::default()
             },
+            Arc::new(Shards::single_node("test", DEFAULT_SHARD_COUNT)),
         );
         let reply = registry
             .create(common::new_order(), Duration::from_secs(3600), None)

@@ -13,6 +13,7 @@ use anyhow::Context;
 use rampflow_actors::journal::{Journal, JournalSettings};
 use rampflow_actors::model::Timestamp;
 use rampflow_actors::registry::{Registry, RegistrySettings};
+use rampflow_actors::shard::{Shards, DEFAULT_SHARD_COUNT};
 use rampflow_actors::store::{OrderStore, StoreError};
 use rampflow_actors::webhook::{Nudge, WebhookSettings, Webhooks};
 
@@ -58,7 +59,12 @@ impl Application {
             deliveries.clone(),
         )
         .await?;
-        let registry = Registry::start(order_store, journal, registry_settings(&settings));
+        let shards = Arc::new(Shards::single_node(
+            uuid::Uuid::now_v7().to_string(),
+            DEFAULT_SHARD_COUNT,
+        ));
+        store.attach_shards(shards.clone());
+        let registry = Registry::start(order_store, journal, registry_settings(&settings), shards);
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();

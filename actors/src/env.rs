@@ -9,6 +9,7 @@ use tokio::sync::Semaphore;
 use crate::journal::Journal;
 use crate::model::OrderId;
 use crate::order::OrderActor;
+use crate::shard::{ShardId, Shards};
 use crate::stats::ActorStats;
 use crate::store::OrderStore;
 
@@ -25,6 +26,8 @@ pub type Directory = DashMap<OrderId, ActorHandle>;
 pub struct ActorHandle {
     pub addr: Addr<OrderActor>,
     pub queued: Arc<AtomicUsize>,
+    /// The order's shard, so a handover finds the shard's actors without parsing ids.
+    pub shard: ShardId,
 }
 
 /// What every order actor shares.
@@ -33,6 +36,9 @@ pub struct ActorEnv {
     pub store: Arc<dyn OrderStore>,
     pub stats: Arc<ActorStats>,
     pub directory: Arc<Directory>,
+    /// Which shards this node serves: an actor takes work only while its order's shard is
+    /// served here, and arms no timer otherwise.
+    pub shards: Arc<Shards>,
     pub passivate_after: Duration,
     pub mailbox_capacity: usize,
     /// Actors loading their order from the store at once, at most (see `OrderActor`): a burst

@@ -33,6 +33,8 @@ pub const TIMER_LATENESS: &str = "rampflow_timer_lateness_seconds";
 pub const JOURNAL_QUEUE_DEPTH: &str = "rampflow_journal_queue_depth";
 pub const JOURNAL_BATCH_ROWS: &str = "rampflow_journal_batch_rows";
 pub const JOURNAL_COMMIT_DURATION: &str = "rampflow_journal_commit_duration_seconds";
+pub const JOURNAL_RETRIES: &str = "rampflow_journal_retries_total";
+pub const FENCING_REFUSALS: &str = "rampflow_cluster_fencing_refusals_total";
 pub const WEBHOOK_DELIVERIES: &str = "rampflow_webhook_deliveries_total";
 pub const WEBHOOK_DELIVERY_DURATION: &str = "rampflow_webhook_delivery_duration_seconds";
 pub const WEBHOOK_PENDING: &str = "rampflow_webhook_pending";
@@ -99,6 +101,14 @@ pub fn describe() {
         "Time to commit one group-commit transaction, retries included."
     );
     describe_counter!(
+        JOURNAL_RETRIES,
+        "Group-commit transactions tried again because the database was busy or aborted them (deadlock, serialization failure)."
+    );
+    describe_counter!(
+        FENCING_REFUSALS,
+        "Order writes refused because this node no longer held the lease of their shard at the epoch they were written under."
+    );
+    describe_counter!(
         WEBHOOK_DELIVERIES,
         "Webhook attempts by outcome: delivered, retry (another attempt is scheduled) or failed."
     );
@@ -130,6 +140,8 @@ pub fn describe() {
     let _ = histogram!(WEBHOOK_DELIVERY_DURATION);
     let _ = histogram!(JOURNAL_BATCH_ROWS);
     let _ = histogram!(JOURNAL_COMMIT_DURATION);
+    counter!(JOURNAL_RETRIES).increment(0);
+    counter!(FENCING_REFUSALS).increment(0);
 }
 
 pub(crate) fn activated() {
@@ -182,6 +194,14 @@ pub fn observe_timer_lateness(
 pub(crate) fn journal_batch(rows: usize, took: Duration) {
     histogram!(JOURNAL_BATCH_ROWS).record(rows as f64);
     histogram!(JOURNAL_COMMIT_DURATION).record(took);
+}
+
+pub(crate) fn journal_retry() {
+    counter!(JOURNAL_RETRIES).increment(1);
+}
+
+pub(crate) fn fencing_refusals(writes: usize) {
+    counter!(FENCING_REFUSALS).increment(writes as u64);
 }
 
 /// The `outcome` label of an attempt that ended in `next`.

@@ -157,6 +157,17 @@ async fn write_batches(
         record(&stats, writes.len(), started.elapsed(), result.is_ok());
         match result {
             Ok(outcomes) => {
+                let fenced = outcomes
+                    .iter()
+                    .filter(|outcome| **outcome == WriteOutcome::Fenced)
+                    .count();
+                if fenced > 0 {
+                    tracing::warn!(
+                        writes = fenced,
+                        "writes refused: this node no longer holds their shards' leases"
+                    );
+                    instruments::fencing_refusals(fenced);
+                }
                 for (pending, outcome) in batch.drain(..).zip(outcomes) {
                     let reply = match outcome {
                         WriteOutcome::Committed => Ok(()),
@@ -180,20 +191,22 @@ async fn write_batches(
     }
 }
 
-/// A busy database (another connection holding the write lock) is worth a few short retries
-/// before the whole batch is refused.
+/// A busy database (another connection holding SQLite's write lock) or a transaction the
+/// database aborted to break a deadlock or a serialization conflict is worth a few short
+/// retries before the whole batch is refused: nothing of it was committed.
 async fn commit_with_retry(
     store: &dyn OrderStore,
     writes: &[OrderWrite],
 ) -> Result<Vec<WriteOutcome>, StoreError> {
     let mut delay = Duration::from_millis(5);
-    for _ in 0..3 {
+    for _ in 0..5 {
         match store.commit(writes).await {
             Ok(outcomes) => return Ok(outcomes),
-            Err(error) if error.message.contains("locked") || error.message.contains("busy") => {
-                tracing::warn!(%error, "database busy; retrying the batch");
+            Err(error) if error.retryable => {
+                tracing::warn!(%error, "database busy or conflict; retrying the batch");
+                instruments::journal_retry();
                 tokio::time::sleep(delay).await;
-                delay *= 4;
+                delay *= 3;
             }
             Err(error) => return Err(error),
         }

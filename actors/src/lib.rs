@@ -5,6 +5,7 @@
 //! - [`order`]: the order resource, its commands, `decide` (pure), and [`order::OrderActor`].
 //! - [`registry`]: the directory of live order actors, activation, placement, rehydration.
 //! - [`journal`]: group commit of order changes through one bounded queue.
+//! - [`shard`]: orders map to shards; the node's view of the shards it owns and its lease.
 //! - [`store`]: the persistence interface the service implements with sqlx.
 //! - [`stats`]: atomic counters for ops.
 //! - [`instruments`]: the Prometheus metrics the actors record (through the `metrics` facade).
@@ -17,6 +18,7 @@ pub mod model;
 pub mod openapi;
 pub mod order;
 pub mod registry;
+pub mod shard;
 pub mod stats;
 pub mod store;
 pub mod webhook;

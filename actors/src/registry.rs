@@ -9,6 +9,10 @@
 //! - The [`RegistryActor`] rehydrates every live order at boot, timers included. A rehydrated
 //!   actor holds only what its timer needs ([`LiveOrder`](crate::store::LiveOrder), read from columns) until the order
 //!   is first used; then it loads the whole order (see `OrderActor`).
+//! - In a cluster the registry is this node's *shard region*: it runs actors only for the
+//!   shards this node serves ([`Shards`]). A node that takes a shard rehydrates it
+//!   ([`Registry::rehydrate_shard`]); one that hands a shard over stops its actors after what
+//!   they are doing ([`Registry::release_shards`]). A single node serves every shard.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -24,8 +28,9 @@ use crate::journal::{CommitError, Journal};
 use crate::model::{OrderId, Timestamp};
 use crate::order::{
     actor_document, open, Command, Execute, Held, NewOrder, OrderActor, OrderReply, OrderState,
-    Party, ReplyError, ReplySender, Snapshot,
+    Party, Release, ReplyError, ReplySender, Snapshot,
 };
+use crate::shard::{ShardId, Shards};
 use crate::stats::ActorStats;
 use crate::store::{IdempotencyRecord, OrderStore, WriteOutcome};
 use crate::write::write_for;
@@ -80,12 +85,14 @@ pub struct IdempotencyClaim {
 }
 
 impl Registry {
-    /// Starts the arbiters and the registry actor, which begins rehydrating live orders. Must
-    /// run inside an actix `System`.
+    /// Starts the arbiters and the registry actor, which begins rehydrating live orders (all
+    /// of them on a single node; a node of a cluster rehydrates each shard as it takes it).
+    /// Must run inside an actix `System`.
     pub fn start(
         store: Arc<dyn OrderStore>,
         journal: Journal,
         settings: RegistrySettings,
+        shards: Arc<Shards>,
     ) -> Registry {
         let count = if settings.arbiters == 0 {
             std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -98,6 +105,7 @@ impl Registry {
             store,
             stats: Arc::new(ActorStats::default()),
             directory: Arc::new(Directory::default()),
+            shards,
             passivate_after: settings.passivate_after,
             mailbox_capacity: settings.mailbox_capacity.max(1),
             loads: tokio::sync::Semaphore::new(settings.concurrent_loads.max(1)),
@@ -124,6 +132,30 @@ impl Registry {
 
     pub fn journal(&self) -> &Journal {
         &self.inner.env.journal
+    }
+
+    /// The shards this node serves.
+    pub fn shards(&self) -> &Arc<Shards> {
+        &self.inner.env.shards
+    }
+
+    /// A new order id whose shard this node serves, so that a create is never forwarded: the
+    /// node that takes the request writes the order and runs its actor. UUIDv7 ids end in
+    /// random bits, so a node serving a share `1/k` of the shards finds one in `k` tries on
+    /// average.
+    pub fn new_order_id(&self) -> Result<OrderId, ReplyError> {
+        let shards = &self.inner.env.shards;
+        if shards.serving().is_empty() {
+            return Err(ReplyError::ShardUnavailable);
+        }
+        // Serving even one shard of 65 536, 2^20 tries all miss with odds below e^-16.
+        for _ in 0..(1 << 20) {
+            let id = OrderId::new();
+            if shards.serves(shards.of(id)) {
+                return Ok(id);
+            }
+        }
+        Err(ReplyError::ShardUnavailable)
     }
 
     /// True once every live order found at boot has its actor.
@@ -168,6 +200,14 @@ impl Registry {
         accept_timeout: Duration,
         idempotency: Option<IdempotencyClaim>,
     ) -> Result<OrderReply, ReplyError> {
+        if !self
+            .inner
+            .env
+            .shards
+            .serves(self.inner.env.shards.of(new.id))
+        {
+            return Err(ReplyError::ShardUnavailable);
+        }
         let change = open(new, Timestamp::now(), accept_timeout);
         let mut write = write_for(change, 0, None);
         if let Some(claim) = idempotency {
@@ -190,6 +230,9 @@ impl Registry {
             Err(CommitError::Rejected(WriteOutcome::IdempotencyKeyTaken)) => {
                 return Err(ReplyError::IdempotencyKeyTaken)
             }
+            Err(CommitError::Rejected(WriteOutcome::Fenced)) => {
+                return Err(ReplyError::ShardUnavailable)
+            }
             Err(error) => return Err(ReplyError::Internal(error.to_string())),
         }
         self.inner
@@ -198,6 +241,8 @@ impl Registry {
             .transitions
             .fetch_add(1, Ordering::Relaxed);
         instruments::transition(None, reply.state.order.status);
+        // Unless its shard began moving meanwhile: then the order's new owner rehydrates it,
+        // acceptance timer included.
         self.ensure_started(Held::Full {
             state: reply.state.clone(),
             document: reply.document.clone(),
@@ -222,17 +267,22 @@ impl Registry {
     }
 
     /// The order as it is, from its actor if it has one, else from the store (without
-    /// activating it: reads do not need a writer).
+    /// activating it: reads do not need a writer). An order whose shard this node does not
+    /// serve is read from the store too: that is its committed state, whichever node owns it.
     pub async fn snapshot(&self, id: OrderId, party: Party) -> Result<OrderReply, ReplyError> {
-        let live = self
-            .inner
-            .env
-            .directory
-            .get(&id)
-            .map(|entry| entry.value().clone())
+        let env = &self.inner.env;
+        let live = env
+            .shards
+            .serves(env.shards.of(id))
+            .then(|| env.directory.get(&id).map(|entry| entry.value().clone()))
+            .flatten()
             .filter(|handle| handle.addr.connected());
         if let Some(handle) = live {
-            return self.ask(&handle, |reply| Snapshot { party, reply }).await;
+            match self.ask(&handle, |reply| Snapshot { party, reply }).await {
+                // The shard began moving since: its committed state is in the store.
+                Err(ReplyError::ShardUnavailable) => {}
+                answer => return answer,
+            }
         }
         let state = self.load(id).await?;
         if !party.may_see(&state.order) {
@@ -267,6 +317,10 @@ impl Registry {
             depth.fetch_sub(1, Ordering::Relaxed);
             return Err(match error {
                 SendError::Full(_) => ReplyError::Overloaded,
+                // Released with its shard between the lookup and now.
+                SendError::Closed(_) if !self.inner.env.shards.serves(handle.shard) => {
+                    ReplyError::ShardUnavailable
+                }
                 SendError::Closed(_) => ReplyError::Internal("order actor stopped".into()),
             });
         }
@@ -275,15 +329,23 @@ impl Registry {
             .unwrap_or_else(|_| Err(ReplyError::Internal("order actor dropped the reply".into())))
     }
 
+    /// The order's actor, activated from the store if needed. Only for an order whose shard
+    /// this node serves: another node's order is refused (the HTTP front end forwards it to
+    /// its owner before it gets here; this catches a shard that moved meanwhile).
     async fn find(&self, id: OrderId) -> Result<ActorHandle, ReplyError> {
-        if let Some(entry) = self.inner.env.directory.get(&id) {
+        let env = &self.inner.env;
+        if !env.shards.serves(env.shards.of(id)) {
+            return Err(ReplyError::ShardUnavailable);
+        }
+        if let Some(entry) = env.directory.get(&id) {
             if entry.value().addr.connected() {
                 return Ok(entry.value().clone());
             }
         }
         let state = Arc::new(self.load(id).await?);
         let document = actor_document(&state);
-        Ok(self.ensure_started(Held::Full { state, document }))
+        self.ensure_started(Held::Full { state, document })
+            .ok_or(ReplyError::ShardUnavailable)
     }
 
     async fn load(&self, id: OrderId) -> Result<OrderState, ReplyError> {
@@ -296,11 +358,18 @@ impl Registry {
             .ok_or(ReplyError::NotFound)
     }
 
-    /// The order's actor, starting it from `held` unless one is already running.
-    fn ensure_started(&self, held: Held) -> ActorHandle {
+    /// The order's actor, starting it from `held` unless one is already running. None when
+    /// the order's shard is not (or no longer) served here: its owner runs it.
+    ///
+    /// The check runs under the directory entry's lock, and [`Registry::release_shards`]
+    /// changes a shard's state before it looks for the shard's actors in the directory, so an
+    /// actor is either refused here or found there.
+    fn ensure_started(&self, held: Held) -> Option<ActorHandle> {
         let id = held.id();
+        let shard = self.inner.env.shards.of(id);
         match self.inner.env.directory.entry(id) {
-            Entry::Occupied(entry) if entry.get().addr.connected() => entry.get().clone(),
+            Entry::Occupied(entry) if entry.get().addr.connected() => Some(entry.get().clone()),
+            _ if !self.inner.env.shards.serves(shard) => None,
             entry => {
                 let arbiter = &self.inner.arbiters[placement(id, self.inner.arbiters.len())];
                 let env = self.inner.env.clone();
@@ -309,7 +378,11 @@ impl Registry {
                 let addr = actix::Supervisor::start_in_arbiter(arbiter, move |_| {
                     OrderActor::new(env, actor_queued, held)
                 });
-                let handle = ActorHandle { addr, queued };
+                let handle = ActorHandle {
+                    addr,
+                    queued,
+                    shard,
+                };
                 self.inner
                     .env
                     .stats
@@ -324,22 +397,46 @@ impl Registry {
                         vacant.insert(handle.clone());
                     }
                 }
-                handle
+                Some(handle)
             }
         }
     }
 
     /// Starts an actor for every live order in the store, page by page. Each starts from the
     /// order's [`LiveOrder`](crate::store::LiveOrder) summary and arms its earliest deadline; none loads its order yet.
+    /// A node of a cluster serves no shard at boot, so it has nothing to rehydrate yet.
     pub async fn rehydrate(&self) -> Result<usize, crate::store::StoreError> {
+        let count = if self.inner.env.shards.is_single_node() {
+            self.rehydrate_live(None).await?
+        } else {
+            0
+        };
+        self.inner.rehydrated.store(true, Ordering::Release);
+        Ok(count)
+    }
+
+    /// Starts an actor for every live order of a shard this node has just taken, timers
+    /// included. Commands for the shard work meanwhile (a miss activates the order from the
+    /// store); only its timers wait for this.
+    pub async fn rehydrate_shard(&self, shard: ShardId) -> Result<usize, crate::store::StoreError> {
+        self.rehydrate_live(Some(shard)).await
+    }
+
+    async fn rehydrate_live(
+        &self,
+        shard: Option<ShardId>,
+    ) -> Result<usize, crate::store::StoreError> {
         let mut after = None;
         let mut count = 0;
         loop {
+            if shard.is_some_and(|shard| !self.inner.env.shards.serves(shard)) {
+                break; // handed over or lost again meanwhile
+            }
             let page = self
                 .inner
                 .env
                 .store
-                .live_orders(after, self.inner.rehydrate_page)
+                .live_orders(shard, after, self.inner.rehydrate_page)
                 .await?;
             let Some(last) = page.last() else { break };
             after = Some(last.id);
@@ -348,8 +445,27 @@ impl Registry {
                 self.ensure_started(Held::Summary(live));
             }
         }
-        self.inner.rehydrated.store(true, Ordering::Release);
         Ok(count)
+    }
+
+    /// Stops the actors of shards this node no longer serves (their state is already
+    /// `HandingOver` or `NotOwned` in [`Shards`], so no new actor starts for them), each after
+    /// the message it is handling and the ones already in its mailbox: commands in flight
+    /// commit first. Returns once every one of them has stopped; their timers with them.
+    pub async fn release_shards(&self, released: &[ShardId]) -> usize {
+        let shards = &self.inner.env.shards;
+        let handles: Vec<ActorHandle> = self
+            .inner
+            .env
+            .directory
+            .iter()
+            .filter(|entry| released.contains(&entry.value().shard))
+            .map(|entry| entry.value().clone())
+            .collect();
+        debug_assert!(released.iter().all(|shard| !shards.serves(*shard)));
+        let count = handles.len();
+        futures::future::join_all(handles.iter().map(|handle| handle.addr.send(Release))).await;
+        count
     }
 
     /// Stops every order actor's arbiter. Committed work is in the store; what was not
@@ -365,9 +481,11 @@ impl Registry {
     }
 }
 
-/// Spreads orders over arbiters. UUIDv7 ends in random bits, so the low bits spread evenly.
+/// Spreads orders over arbiters. UUIDv7 ends in random bits; the last 16 choose the shard, so
+/// placement takes the 32 before them, or a node serving some shards would load some arbiters
+/// more than others.
 fn placement(id: OrderId, arbiters: usize) -> usize {
-    (id.as_uuid().as_u128() % arbiters as u128) as usize
+    ((id.as_uuid().as_u128() >> 16) as u32 as usize) % arbiters
 }
 
 /// Supervises the order actors as a whole: rehydrates the live ones at boot.

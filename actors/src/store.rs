@@ -7,6 +7,7 @@ use async_trait::async_trait;
 
 use crate::model::{OrderId, Timestamp};
 use crate::order::{OrderEvent, OrderState, Status, Timers};
+use crate::shard::ShardId;
 
 /// One decided change of one order, as the journal commits it.
 #[derive(Debug, Clone)]
@@ -71,18 +72,32 @@ pub enum WriteOutcome {
     VersionConflict,
     /// Another request already holds this idempotency key.
     IdempotencyKeyTaken,
+    /// This node no longer holds the lease of the order's shard (at the epoch it wrote under):
+    /// another node owns the order now, or is about to (fencing).
+    Fenced,
 }
 
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
 pub struct StoreError {
     pub message: String,
+    /// Worth trying again as it is: the database was busy (SQLite's write lock) or chose this
+    /// transaction as the victim of a deadlock or a serialization failure (PostgreSQL).
+    pub retryable: bool,
 }
 
 impl StoreError {
     pub fn new(message: impl std::fmt::Display) -> Self {
         StoreError {
             message: message.to_string(),
+            retryable: false,
+        }
+    }
+
+    pub fn retryable(message: impl std::fmt::Display) -> Self {
+        StoreError {
+            message: message.to_string(),
+            retryable: true,
         }
     }
 }
@@ -96,9 +111,11 @@ pub trait OrderStore: Send + Sync + 'static {
     async fn load(&self, id: OrderId) -> Result<Option<OrderState>, StoreError>;
 
     /// Orders whose status is live (see `Status::is_live`), in id order after `after`, for
-    /// rehydration at boot.
+    /// rehydration: every shard's at boot of a single node, or one shard's when a node of a
+    /// cluster takes it.
     async fn live_orders(
         &self,
+        shard: Option<ShardId>,
         after: Option<OrderId>,
         limit: u32,
     ) -> Result<Vec<LiveOrder>, StoreError>;

@@ -16,6 +16,7 @@ use rampflow_actors::journal::{Journal, JournalSettings};
 use rampflow_actors::model::{Address, PartnerId, Reference, WalletId};
 use rampflow_actors::order::{Accept, Command, DepositInstructions, Party, ReplyError, Status};
 use rampflow_actors::registry::{Registry, RegistrySettings};
+use rampflow_actors::shard::{Shards, DEFAULT_SHARD_COUNT};
 use rampflow_actors::store::OrderStore;
 use rampflow_actors::webhook::Nudge;
 
@@ -67,6 +68,7 @@ async fn transitions_commands_timers_and_batches_are_counted_exactly() {
             passivate_after: Duration::from_secs(600),
             ..RegistrySettings::default()
         },
+        Arc::new(Shards::single_node("test", DEFAULT_SHARD_COUNT)),
     );
     let (wallet, partner) = (WalletId::new(), PartnerId::new());
     let created = registry

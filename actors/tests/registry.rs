@@ -14,6 +14,7 @@ use rampflow_actors::order::{
     Accept, Command, DepositInstructions, Party, Rejection, ReplyError, Status, TimerKind,
 };
 use rampflow_actors::registry::{Registry, RegistrySettings};
+use rampflow_actors::shard::{Shards, DEFAULT_SHARD_COUNT};
 use rampflow_actors::store::OrderStore;
 use rampflow_actors::webhook::Nudge;
 
@@ -27,6 +28,7 @@ fn start(store: Arc<MemoryStore>, passivate_after: Duration) -> Registry {
             passivate_after,
             ..RegistrySettings::default()
         },
+        Arc::new(Shards::single_node("test", DEFAULT_SHARD_COUNT)),
     )
 }
 
@@ -460,6 +462,7 @@ async fn first_uses_load_a_few_orders_at_a_time() {
             concurrent_loads: 2,
             ..RegistrySettings::default()
         },
+        Arc::new(Shards::single_node("test", DEFAULT_SHARD_COUNT)),
     );
     rehydrated(&second, 12).await;
     let reads = ids

@@ -122,6 +122,18 @@ impl ApiError {
         error
     }
 
+    /// The order's shard has no node serving it right now: it is moving between nodes, or
+    /// its owner cannot be reached. Nothing was done; any node can take the retry.
+    pub fn shard_unavailable() -> Self {
+        let mut error = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "shard_unavailable",
+            "this order is moving between nodes of the cluster; retry after the delay in Retry-After",
+        );
+        error.retry_after_secs = Some(1);
+        error
+    }
+
     /// Logs `cause` and answers an opaque 500.
     pub fn internal(cause: impl fmt::Display) -> Self {
         tracing::error!(%cause, "internal error");
@@ -193,6 +205,7 @@ impl From<ReplyError> for ApiError {
                 ApiError::internal(rejection)
             }
             ReplyError::Overloaded => ApiError::overloaded(),
+            ReplyError::ShardUnavailable => ApiError::shard_unavailable(),
             ReplyError::IdempotencyKeyTaken => ApiError::idempotency_conflict(
                 "a request with this Idempotency-Key is already being processed",
             ),

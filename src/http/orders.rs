@@ -202,7 +202,8 @@ async fn create_order(
     claim: Option<&idempotency::Claim>,
     state: &AppState,
 ) -> Result<HttpResponse, ApiError> {
-    let order_id = OrderId::new();
+    // An id in a shard this node serves: the order is written and run here, never forwarded.
+    let order_id = state.registry.new_order_id()?;
     let (direction, partner_id, crypto, fiat, rate, fees) = match &input.quote_id {
         Some(quote_id) => {
             let quote = super::pricing::usable_quote(state, wallet, quote_id).await?;

@@ -79,7 +79,12 @@ pub async fn run(args: ProbeArgs, mut settings: Settings) -> anyhow::Result<()> 
 
     let rss_before_bytes = resident_bytes();
     let started = Instant::now();
-    let registry = Registry::start(order_store, journal, registry_settings(&settings));
+    let registry = Registry::start(
+        order_store,
+        journal,
+        registry_settings(&settings),
+        store.shards().clone(),
+    );
     wait_until_rehydrated(&registry, args.orders).await?;
     let rehydrate = started.elapsed();
     let ready_at = Timestamp::now();

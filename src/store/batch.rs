@@ -6,7 +6,7 @@ use super::Engine;
 
 /// Rows in one statement, at most. Statements are cut into power-of-two sizes up to this, so
 /// a batch of any size uses at most a handful of distinct statement texts and every one of
-/// them stays in the connection's prepared-statement cache. 128 rows of the widest kind (17
+/// them stays in the connection's prepared-statement cache. 128 rows of the widest kind (18
 /// columns) stay well inside SQLite's 32 766 parameters and PostgreSQL's 65 535.
 const MAX_ROWS_PER_STATEMENT: usize = 128;
 

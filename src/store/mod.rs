@@ -13,6 +13,7 @@
 mod access_cache;
 mod batch;
 pub mod deliveries;
+mod fencing;
 pub mod idempotency;
 mod order_writes;
 pub mod orders;
@@ -22,9 +23,11 @@ pub mod users;
 pub mod webhooks;
 
 use std::path::Path;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use anyhow::{bail, Context};
+use rampflow_actors::shard::{Shards, DEFAULT_SHARD_COUNT};
 use rampflow_actors::store::StoreError;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor};
@@ -43,6 +46,8 @@ pub struct Store {
     pool: AnyPool,
     engine: Engine,
     access: std::sync::Arc<access_cache::AccessCache>,
+    /// The node's view of its shards, set once the node knows it (see [`Store::attach_shards`]).
+    shards: Arc<OnceLock<Arc<Shards>>>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -105,7 +110,21 @@ impl Store {
             pool,
             engine,
             access: Default::default(),
+            shards: Default::default(),
         })
+    }
+
+    /// Tells the store which shards this node writes and under which epochs: on PostgreSQL
+    /// every journal transaction checks them (fencing). Set once, before the journal starts.
+    pub fn attach_shards(&self, shards: Arc<Shards>) {
+        let _ = self.shards.set(shards);
+    }
+
+    /// The node's shards; a single node's until [`Store::attach_shards`] says otherwise (a
+    /// store opened for a tool, such as `rampflow scale`'s seeding).
+    pub fn shards(&self) -> &Arc<Shards> {
+        self.shards
+            .get_or_init(|| Arc::new(Shards::single_node("standalone", DEFAULT_SHARD_COUNT)))
     }
 
     pub fn engine(&self) -> Engine {
@@ -151,8 +170,25 @@ fn redact(url: &str) -> String {
     }
 }
 
+/// Errors worth retrying as they are (the transaction did nothing): SQLite's busy and locked
+/// (`SQLITE_BUSY`, `SQLITE_LOCKED` and their extended codes), PostgreSQL's serialization
+/// failure (40001) and deadlock victim (40P01).
 pub(crate) fn store_error(error: sqlx::Error) -> StoreError {
-    StoreError::new(error)
+    let retryable = match &error {
+        sqlx::Error::Database(db) => match db.code().as_deref() {
+            Some("40001" | "40P01") => true,
+            Some(code) => code
+                .parse::<i64>()
+                .is_ok_and(|code| matches!(code & 0xff, 5 | 6)),
+            None => false,
+        },
+        _ => false,
+    };
+    if retryable {
+        StoreError::retryable(error)
+    } else {
+        StoreError::new(error)
+    }
 }
 
 pub(crate) type DbRow = AnyRow;

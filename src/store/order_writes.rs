@@ -17,6 +17,7 @@
 use std::collections::{HashMap, HashSet};
 
 use rampflow_actors::model::Timestamp;
+use rampflow_actors::shard::Shards;
 use rampflow_actors::store::{OrderWrite, StoreError, WriteOutcome};
 use sqlx::{Any, Row, Transaction};
 
@@ -27,13 +28,28 @@ pub(crate) async fn commit(
     store: &Store,
     writes: &[OrderWrite],
 ) -> Result<Vec<WriteOutcome>, StoreError> {
-    let mut outcomes = vec![WriteOutcome::Committed; writes.len()];
+    let shards = store.shards();
+    // A write of a shard this node no longer holds is refused before the database is asked.
+    let mut outcomes: Vec<WriteOutcome> = writes
+        .iter()
+        .map(
+            |write| match shards.writable_epoch(shards.of(write.state.order.id)) {
+                Some(_) => WriteOutcome::Committed,
+                None => WriteOutcome::Fenced,
+            },
+        )
+        .collect();
     let style = Placeholders::for_engine(store.engine());
     let mut tx = store.pool().begin().await.map_err(store_error)?;
+    if !shards.is_single_node() {
+        super::fencing::check_leases(&mut tx, style, shards, writes, &mut outcomes)
+            .await
+            .map_err(store_error)?;
+    }
     claim_idempotency_keys(&mut tx, style, writes, &mut outcomes)
         .await
         .map_err(store_error)?;
-    insert_new_orders(&mut tx, style, writes, &mut outcomes)
+    insert_new_orders(&mut tx, style, shards, writes, &mut outcomes)
         .await
         .map_err(store_error)?;
     update_orders(&mut tx, writes, &mut outcomes)
@@ -65,7 +81,7 @@ pub(crate) async fn insert_orders(store: &Store, writes: &[OrderWrite]) -> Resul
     let mut outcomes = vec![WriteOutcome::Committed; writes.len()];
     let style = Placeholders::for_engine(store.engine());
     let mut tx = store.pool().begin().await.map_err(store_error)?;
-    insert_new_orders(&mut tx, style, writes, &mut outcomes)
+    insert_new_orders(&mut tx, style, store.shards(), writes, &mut outcomes)
         .await
         .map_err(store_error)?;
     tx.commit().await.map_err(store_error)?;
@@ -86,6 +102,9 @@ async fn claim_idempotency_keys(
     let mut seen = HashSet::new();
     let mut claiming = Vec::new();
     for (index, write) in writes.iter().enumerate() {
+        if outcomes[index] != WriteOutcome::Committed {
+            continue;
+        }
         if let Some(record) = &write.idempotency {
             if seen.insert((record.owner.as_str(), record.key.as_str())) {
                 claiming.push(index);
@@ -94,6 +113,15 @@ async fn claim_idempotency_keys(
             }
         }
     }
+    // Keys in a fixed order: two nodes' batches that claim the same keys (a client retrying a
+    // create on another node) then wait for each other instead of deadlocking.
+    claiming.sort_by(|a, b| {
+        let key = |i: &usize| {
+            let record = writes[*i].idempotency.as_ref().expect("chosen above");
+            (record.owner.as_str(), record.key.as_str())
+        };
+        key(a).cmp(&key(b))
+    });
     for chunk in statement_chunks(&claiming) {
         let sql = format!(
             "INSERT INTO idempotency_keys (owner, key, request_hash, status, body, created_at)
@@ -147,6 +175,7 @@ async fn claim_idempotency_keys(
 async fn insert_new_orders(
     tx: &mut Transaction<'_, Any>,
     style: Placeholders,
+    shards: &Shards,
     writes: &[OrderWrite],
     outcomes: &mut [WriteOutcome],
 ) -> Result<(), sqlx::Error> {
@@ -157,9 +186,9 @@ async fn insert_new_orders(
         let sql = format!(
             "INSERT INTO orders (id, wallet_id, partner_id, user_ref, direction, status, version,
                 external_ref, external_id, created_at, updated_at, live, acceptance_due,
-                reminder_due, expiry_due, last_command, document)
+                reminder_due, expiry_due, last_command, document, shard)
              VALUES {} ON CONFLICT (id) DO NOTHING",
-            style.rows(chunk.len(), 17)
+            style.rows(chunk.len(), 18)
         );
         let columns: Vec<OrderColumns> = chunk
             .iter()
@@ -185,7 +214,8 @@ async fn insert_new_orders(
                 .bind(columns.reminder_due)
                 .bind(columns.expiry_due)
                 .bind(columns.last_command.as_deref())
-                .bind(&*writes[index].document);
+                .bind(&*writes[index].document)
+                .bind(i64::from(shards.of(order.id).get()));
         }
         let inserted = query.execute(&mut **tx).await?.rows_affected();
         if inserted == chunk.len() as u64 {
@@ -215,17 +245,20 @@ async fn insert_new_orders(
     Ok(())
 }
 
-/// Changes to existing orders, each a compare-and-set on `version`, in batch order (so two
-/// changes of one order in one batch apply one after the other).
+/// Changes to existing orders, each a compare-and-set on `version`, in order id order (so the
+/// row locks are always taken in one order, and the webhook recorder, which locks the same
+/// rows, takes them in that order too); two changes of one order keep their batch order.
 async fn update_orders(
     tx: &mut Transaction<'_, Any>,
     writes: &[OrderWrite],
     outcomes: &mut [WriteOutcome],
 ) -> Result<(), sqlx::Error> {
-    for (write, outcome) in writes.iter().zip(outcomes.iter_mut()) {
-        if write.expected_version == 0 || *outcome != WriteOutcome::Committed {
-            continue;
-        }
+    let mut updating: Vec<usize> = (0..writes.len())
+        .filter(|&i| writes[i].expected_version != 0 && outcomes[i] == WriteOutcome::Committed)
+        .collect();
+    updating.sort_by_key(|&i| writes[i].state.order.id);
+    for index in updating {
+        let (write, outcome) = (&writes[index], &mut outcomes[index]);
         let columns = OrderColumns::of(write);
         let order = &write.state.order;
         let affected = sqlx::query(

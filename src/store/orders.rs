@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use rampflow_actors::model::{OrderId, PartnerId, Timestamp, WalletId};
 use rampflow_actors::order::{Direction, OrderState, Status, Timers};
+use rampflow_actors::shard::ShardId;
 use rampflow_actors::store::{LiveOrder, OrderStore, OrderWrite, StoreError, WriteOutcome};
 use sqlx::Row;
 
@@ -55,18 +56,27 @@ impl OrderStore for Store {
     /// From the columns alone: parsing a million documents was most of a restart's time.
     async fn live_orders(
         &self,
+        shard: Option<ShardId>,
         after: Option<OrderId>,
         limit: u32,
     ) -> Result<Vec<LiveOrder>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, status, version, acceptance_due, reminder_due, expiry_due
-             FROM orders WHERE live = 1 AND id > $1 ORDER BY id LIMIT $2",
-        )
-        .bind(after.map(|id| id.to_string()).unwrap_or_default())
-        .bind(i64::from(limit))
-        .fetch_all(self.pool())
-        .await
-        .map_err(store_error)?;
+        let after = after.map(|id| id.to_string()).unwrap_or_default();
+        let query = match shard {
+            None => sqlx::query(
+                "SELECT id, status, version, acceptance_due, reminder_due, expiry_due
+                 FROM orders WHERE live = 1 AND id > $1 ORDER BY id LIMIT $2",
+            )
+            .bind(after)
+            .bind(i64::from(limit)),
+            Some(shard) => sqlx::query(
+                "SELECT id, status, version, acceptance_due, reminder_due, expiry_due
+                 FROM orders WHERE live = 1 AND shard = $1 AND id > $2 ORDER BY id LIMIT $3",
+            )
+            .bind(i64::from(shard.get()))
+            .bind(after)
+            .bind(i64::from(limit)),
+        };
+        let rows = query.fetch_all(self.pool()).await.map_err(store_error)?;
         rows.iter().map(live_from_row).collect()
     }
 }

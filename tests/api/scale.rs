@@ -86,7 +86,7 @@ async fn live_orders_match_the_stored_orders(on_postgres: bool) {
     let mut after = None;
     let mut seen: Vec<LiveOrder> = Vec::new();
     loop {
-        let page = db.store.live_orders(after, 128).await.unwrap();
+        let page = db.store.live_orders(None, after, 128).await.unwrap();
         let Some(last) = page.last() else { break };
         after = Some(last.id);
         seen.extend(page);

@@ -77,6 +77,10 @@ pub enum ReplyError {
     Overloaded,
     #[error("an order with this idempotency key is being created")]
     IdempotencyKeyTaken,
+    /// This node does not serve the order's shard now: another node owns it, or it is moving
+    /// between nodes. The request may be retried (on any node) shortly.
+    #[error("the order's shard is not served by this node right now")]
+    ShardUnavailable,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -101,6 +105,14 @@ pub struct Snapshot {
 }
 
 impl Message for Snapshot {
+    type Result = ();
+}
+
+/// The order's shard left this node: stop after what is already in the mailbox, without
+/// arming anything again (sent by [`crate::registry::Registry::release_shards`]).
+pub struct Release;
+
+impl Message for Release {
     type Result = ();
 }
 
@@ -163,6 +175,9 @@ pub struct OrderActor {
     /// before the next message is handled.
     reload_on_start: bool,
     passivating: bool,
+    /// The order's shard is no longer served here: the actor answers every message with
+    /// `ShardUnavailable`, arms nothing, and ends once no address to it is left.
+    released: bool,
 }
 
 impl OrderActor {
@@ -179,7 +194,31 @@ impl OrderActor {
             counted_as: None,
             reload_on_start: false,
             passivating: false,
+            released: false,
         }
+    }
+
+    /// Whether this actor may take work: its shard is served here. Checked as each message is
+    /// handled, so a shard that began moving takes no new command, read or timer.
+    fn serving(&self) -> bool {
+        !self.released && self.env.shards.serves(self.env.shards.of(self.id))
+    }
+
+    /// Leaves the directory and drops everything armed; see `released`.
+    fn release(&mut self, ctx: &mut Context<Self>) {
+        let me = ctx.address();
+        self.env
+            .directory
+            .remove_if(&self.id, |_, handle| handle.addr == me);
+        self.released = true;
+        self.disarm_timer(ctx);
+        if let Some(handle) = self.idle_check.take() {
+            ctx.cancel_future(handle);
+        }
+        if let Some(status) = self.counted_as.take() {
+            self.env.stats.leave(status);
+        }
+        self.count_deadlines(0);
     }
 
     /// A request left the mailbox.
@@ -360,6 +399,8 @@ impl OrderActor {
             Err(ReplyError::Rejected(Rejection::NotDue { .. })) => self.arm_timer(None, ctx),
             // The order moved on before the deadline: this one is gone, arm whatever is next.
             Err(ReplyError::Rejected(_)) => self.arm_timer(Some(kind), ctx),
+            // The shard moved to another node, which fires it.
+            Err(ReplyError::ShardUnavailable) => {}
             // Not committed: try again shortly, the deadline is still stored.
             Err(error) => {
                 tracing::warn!(order_id = %self.id, timer = kind.as_str(), %error, "timer not committed; retrying");
@@ -523,6 +564,9 @@ async fn run_command(
                 }
             }
             Err(CommitError::Overloaded) => return done(latest, Err(ReplyError::Overloaded)),
+            Err(CommitError::Rejected(WriteOutcome::Fenced)) => {
+                return done(latest, Err(ReplyError::ShardUnavailable))
+            }
             Err(error) => return done(latest, Err(ReplyError::Internal(error.to_string()))),
         }
     }
@@ -545,6 +589,12 @@ impl Actor for OrderActor {
 
     fn started(&mut self, ctx: &mut Self::Context) {
         ctx.set_mailbox_capacity(self.env.mailbox_capacity);
+        if !self.serving() {
+            // Started (or restarted) for a shard that moved away meanwhile: its owner runs it.
+            self.reload_on_start = false;
+            self.release(ctx);
+            return;
+        }
         if std::mem::take(&mut self.reload_on_start) {
             let store = self.env.store.clone();
             let id = self.id;
@@ -604,6 +654,10 @@ impl Handler<Execute> for OrderActor {
             command,
             reply,
         } = msg;
+        if !self.serving() {
+            send(Some(reply), Err(ReplyError::ShardUnavailable));
+            return AtomicResponse::new(Box::pin(fut::ready(())));
+        }
         AtomicResponse::new(self.with_order(ctx, move |act, _ctx, loaded| match loaded {
             Ok(()) => act.execute(party, command, Some(reply)),
             Err(error) => {
@@ -619,6 +673,9 @@ impl Handler<TimerDue> for OrderActor {
 
     fn handle(&mut self, msg: TimerDue, ctx: &mut Self::Context) -> Self::Result {
         let kind = msg.0;
+        if !self.serving() {
+            return AtomicResponse::new(Box::pin(fut::ready(())));
+        }
         AtomicResponse::new(self.with_order(ctx, move |act, ctx, loaded| match loaded {
             Ok(()) => act.execute(Party::Server, Command::Timer(kind), None),
             Err(error) => {
@@ -635,9 +692,27 @@ impl Handler<Snapshot> for OrderActor {
     fn handle(&mut self, msg: Snapshot, ctx: &mut Self::Context) -> Self::Result {
         self.dequeued();
         let Snapshot { party, reply } = msg;
+        if !self.serving() {
+            let _ = reply.send(Err(ReplyError::ShardUnavailable));
+            return AtomicResponse::new(Box::pin(fut::ready(())));
+        }
         AtomicResponse::new(self.with_order(ctx, move |act, _ctx, loaded| {
             let _ = reply.send(loaded.and_then(|()| act.snapshot(party)));
             Box::pin(fut::ready(()))
         }))
+    }
+}
+
+impl Handler<Release> for OrderActor {
+    type Result = ();
+
+    /// Handled after every message queued before it (each of which held the mailbox until its
+    /// commit returned), so the shard's commands in flight have committed by now.
+    fn handle(&mut self, _msg: Release, ctx: &mut Self::Context) {
+        if !self.released {
+            self.release(ctx);
+            self.passivating = true;
+            ctx.stop();
+        }
     }
 }

@@ -9,8 +9,8 @@ mod model;
 
 pub(crate) use actor::Held;
 pub use actor::{
-    document_of as actor_document, Execute, OrderActor, OrderReply, Party, ReplyError, ReplySender,
-    Snapshot,
+    document_of as actor_document, Execute, OrderActor, OrderReply, Party, Release, ReplyError,
+    ReplySender, Snapshot,
 };
 pub use command::{Accept, Command, DepositInstructions, Issuer};
 pub use decide::{amount, decide, open, Change, NewOrder, Outcome, Rejection};

@@ -12,6 +12,7 @@ use rampflow_actors::model::{
     Address, AssetCode, FiatCurrency, Network, OrderId, PartnerId, PaymentMethod, UserRef, WalletId,
 };
 use rampflow_actors::order::{amount, Crypto, Direction, Fiat, NewOrder, OrderState};
+use rampflow_actors::shard::{shard_of, ShardId, DEFAULT_SHARD_COUNT};
 use rampflow_actors::store::{LiveOrder, OrderStore, OrderWrite, StoreError, WriteOutcome};
 
 /// Orders in a map, with the same compare-and-set rule as the SQL store.
@@ -78,6 +79,7 @@ impl OrderStore for MemoryStore {
 
     async fn live_orders(
         &self,
+        shard: Option<ShardId>,
         after: Option<OrderId>,
         limit: u32,
     ) -> Result<Vec<LiveOrder>, StoreError> {
@@ -85,6 +87,9 @@ impl OrderStore for MemoryStore {
         let mut live: Vec<LiveOrder> = orders
             .values()
             .filter(|s| s.order.status.is_live() && Some(s.order.id) > after)
+            .filter(|s| {
+                shard.is_none_or(|shard| shard_of(s.order.id, DEFAULT_SHARD_COUNT) == shard)
+            })
             .map(LiveOrder::of)
             .collect();
         live.sort_by_key(|s| s.id);
