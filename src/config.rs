@@ -55,6 +55,15 @@ pub struct Settings {
     pub asset_precision: BTreeMap<String, u32>,
     pub webhook_allow_private_targets: bool,
     pub log_format: LogFormat,
+    /// PostgreSQL only: how long a node's shard leases last without renewal
+    /// (`RAMPFLOW_CLUSTER_LEASE`).
+    #[serde(with = "humantime_serde")]
+    pub cluster_lease: Duration,
+    /// PostgreSQL only: the `host:port` other nodes forward requests to; the bound address
+    /// when unset (`RAMPFLOW_CLUSTER_ADVERTISE`).
+    #[serde(default)]
+    pub cluster_advertise: Option<String>,
+    pub cluster: ClusterTuning,
     pub http: HttpSettings,
     pub journal: JournalSettings,
     pub actors: ActorSettings,
@@ -62,6 +71,21 @@ pub struct Settings {
     pub webhooks: WebhookDeliverySettings,
     pub idempotency: IdempotencySettings,
     pub rate_limit: RateLimitSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterTuning {
+    /// Shards the orders are split into, for a database whose cluster starts now; a database
+    /// keeps the count it started with.
+    pub shards: u32,
+    /// How long a node trusts an API key or grant it cached; a rotation, revocation or delete
+    /// waits this long before it answers, so that no node honours the old one afterwards.
+    #[serde(with = "humantime_serde")]
+    pub cache_ttl: Duration,
+    /// How long the owner of an order may take to answer a forwarded request.
+    #[serde(with = "humantime_serde")]
+    pub forward_timeout: Duration,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -201,6 +225,15 @@ impl Settings {
         if self.http.max_body_bytes == 0 || self.journal.max_batch == 0 {
             return Err("http.max_body_bytes and journal.max_batch must be positive".into());
         }
+        if self.cluster_lease < Duration::from_millis(500) {
+            return Err("cluster_lease must be at least 500ms".into());
+        }
+        if !(1..=rampflow_actors::shard::MAX_SHARD_COUNT).contains(&self.cluster.shards) {
+            return Err(format!(
+                "cluster.shards must be from 1 to {}",
+                rampflow_actors::shard::MAX_SHARD_COUNT
+            ));
+        }
         if self.default_asset_precision > MAX_SCALE {
             return Err(format!("default_asset_precision is {MAX_SCALE} at most"));
         }
@@ -330,6 +363,9 @@ mod tests {
         assert!(!s.webhook_allow_private_targets);
         assert_eq!(s.log_format, LogFormat::Pretty);
         assert!(s.admin_token.is_none());
+        assert_eq!(s.cluster_lease, Duration::from_secs(5));
+        assert!(s.cluster_advertise.is_none());
+        assert_eq!(s.cluster.shards, 256);
     }
 
     #[test]
@@ -347,6 +383,8 @@ mod tests {
             jail.set_env("RAMPFLOW_PLATFORM_FEE__PERCENT", "0.25");
             jail.set_env("RAMPFLOW_PLATFORM_FEE__FIXED__NGN", "10");
             jail.set_env("RAMPFLOW_ASSET_PRECISION__BTC", "8");
+            jail.set_env("RAMPFLOW_CLUSTER_LEASE", "2s");
+            jail.set_env("RAMPFLOW_CLUSTER_ADVERTISE", "10.0.0.5:8080");
             let s = Settings::load(Some(Path::new("over.toml"))).expect("loads");
             assert_eq!(s.accept_timeout, Duration::from_secs(120));
             assert_eq!(s.bind, "127.0.0.1:9999");
@@ -360,6 +398,8 @@ mod tests {
             assert_eq!(s.platform_fee.percent.to_string(), "0.25");
             assert_eq!(s.platform_fee.fixed["NGN"].to_string(), "10");
             assert_eq!(s.asset_precision("BTC"), 8);
+            assert_eq!(s.cluster_lease, Duration::from_secs(2));
+            assert_eq!(s.cluster_advertise.as_deref(), Some("10.0.0.5:8080"));
             Ok(())
         });
     }

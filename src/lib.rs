@@ -7,6 +7,8 @@
 //! - [`http`]: the actix-web front end, one module per resource, plus auth, errors, JSON
 //!   bodies, pagination and idempotency.
 //! - [`store`]: sqlx queries per aggregate; implements the actors' `OrderStore`.
+//! - [`cluster`]: several nodes on one PostgreSQL database: shard leases, handover,
+//!   forwarding, and caches that stay right across nodes.
 //! - [`telemetry`]: the tracing subscriber.
 //! - [`demo`]: `rampflow demo`, the server with a simulated wallet and partner, narrated.
 //! - [`loadgen`]: `rampflow loadgen`, the load generator; [`floor`]: `rampflow floor`, the bare
@@ -16,6 +18,7 @@
 //!
 //! The order model, the pure state machine and the actors live in the `rampflow-actors` crate.
 
+pub mod cluster;
 pub mod config;
 pub mod demo;
 pub mod floor;

@@ -13,22 +13,28 @@ use anyhow::Context;
 use rampflow_actors::journal::{Journal, JournalSettings};
 use rampflow_actors::model::Timestamp;
 use rampflow_actors::registry::{Registry, RegistrySettings};
-use rampflow_actors::shard::{Shards, DEFAULT_SHARD_COUNT};
+use rampflow_actors::shard::{ShardId, Shards, DEFAULT_SHARD_COUNT};
 use rampflow_actors::store::{OrderStore, StoreError};
 use rampflow_actors::webhook::{Nudge, WebhookSettings, Webhooks};
 
+use crate::cluster::coherence::CachePolicy;
+use crate::cluster::handoff::ShardDeliveries;
+use crate::cluster::membership::{self, Membership};
+use crate::cluster::{Cluster, ClusterConfig};
 use crate::config::Settings;
-use crate::http::auth::{generate_admin_token, Keys};
+use crate::http::auth::{generate_admin_token, hash_key, Keys};
 use crate::http::idempotency::Sealer;
 use crate::http::rate_limit::RateLimiter;
 use crate::http::{self, AppState};
-use crate::store::Store;
+use crate::store::{Engine, Store};
 
 pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
     webhooks: Webhooks,
+    /// The coordinator's rounds, on PostgreSQL.
+    membership: Option<Membership>,
 }
 
 impl Application {
@@ -39,6 +45,39 @@ impl Application {
         let store = Store::connect(&settings).await?;
         store.migrate().await?;
         let admin_token = admin_token(&settings)?;
+        let listener = TcpListener::bind(&settings.bind)
+            .with_context(|| format!("cannot listen on {}", settings.bind))?;
+        let bound = listener.local_addr()?;
+        let port = bound.port();
+        let cluster_config = ClusterConfig {
+            address: settings
+                .cluster_advertise
+                .clone()
+                .unwrap_or_else(|| bound.to_string()),
+            lease: settings.cluster_lease,
+            forward_timeout: settings.cluster.forward_timeout,
+        };
+        let (cluster, cluster_store, cache_policy) = match store.engine() {
+            Engine::Postgres => {
+                let (cluster, cluster_store) = membership::join(
+                    &settings.database_url,
+                    settings.cluster.shards,
+                    &hash_key(&admin_token),
+                    cluster_config,
+                )
+                .await?;
+                let policy = CachePolicy::clustered(settings.cluster.cache_ttl);
+                (cluster, Some(cluster_store), policy)
+            }
+            Engine::Sqlite => {
+                let node = uuid::Uuid::now_v7().to_string();
+                let shards = Arc::new(Shards::single_node(node, DEFAULT_SHARD_COUNT));
+                let cluster = Cluster::single_node(shards, cluster_config);
+                (cluster, None, CachePolicy::single_node())
+            }
+        };
+        store.attach_shards(cluster.shards().clone());
+        store.set_cache_policy(cache_policy);
         let order_store: Arc<dyn OrderStore> = Arc::new(store.clone());
         let deliveries = Nudge::default();
         let journal = Journal::start(
@@ -59,15 +98,22 @@ impl Application {
             deliveries.clone(),
         )
         .await?;
-        let shards = Arc::new(Shards::single_node(
-            uuid::Uuid::now_v7().to_string(),
-            DEFAULT_SHARD_COUNT,
-        ));
-        store.attach_shards(shards.clone());
-        let registry = Registry::start(order_store, journal, registry_settings(&settings), shards);
-        let listener = TcpListener::bind(&settings.bind)
-            .with_context(|| format!("cannot listen on {}", settings.bind))?;
-        let port = listener.local_addr()?.port();
+        let registry = Registry::start(
+            order_store,
+            journal,
+            registry_settings(&settings),
+            cluster.shards().clone(),
+        );
+        let membership = cluster_store.map(|cluster_store| {
+            membership::start(
+                cluster.clone(),
+                cluster_store,
+                registry.clone(),
+                Arc::new(PendingDeliveries(deliveries.clone())),
+                settings.webhook_timeout + Duration::from_secs(5),
+                settings.database_url.clone(),
+            )
+        });
         let workers = match settings.http.workers {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
             n => n,
@@ -79,12 +125,14 @@ impl Application {
             settings: Arc::new(settings),
             store,
             registry,
-            keys: Keys::new(&admin_token),
+            keys: Keys::new(&admin_token, cache_policy),
             sealer: Sealer::new(&admin_token),
             in_flight: Default::default(),
             deliveries,
             webhook_health: webhooks.health(),
             rate_limiter: RateLimiter::new(settings_rate.per_key_per_second, settings_rate.burst),
+            cluster,
+            cache_policy,
         });
         spawn_housekeeping(state.store.clone(), state.settings.idempotency.retention);
         let app_state = state.clone();
@@ -95,12 +143,13 @@ impl Application {
             .disable_signals()
             .listen(listener)?
             .run();
-        tracing::info!(port, "rampflow is listening");
+        tracing::info!(port, node = %state.cluster.node(), "rampflow is listening");
         Ok(Application {
             port,
             server,
             state,
             webhooks,
+            membership,
         })
     }
 
@@ -112,13 +161,21 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until stopped (SIGTERM, Ctrl-C or [`ServerHandle::stop`]). The server stops
-    /// taking requests, waits for the ones in flight, then the order changes still queued are
-    /// committed before the actors stop.
+    /// Serves until stopped (SIGTERM, Ctrl-C or [`ServerHandle::stop`]). On a signal, a node of
+    /// a cluster first hands its shards over while it still answers (forwarding to their new
+    /// owners). Then the server stops taking requests, waits for the ones in flight, the order
+    /// changes still queued are committed, and the actors stop.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let handle = self.server.handle();
+        let membership = self.membership.map(Arc::new);
+        let leaving = membership.clone();
+        let lease = self.state.cluster.lease();
         actix_web::rt::spawn(async move {
             wait_for_signal().await;
+            if let Some(membership) = leaving {
+                tracing::info!("stopping: handing this node's shards over");
+                membership.leave(lease * 2).await;
+            }
             tracing::info!("stopping: no new requests; letting in-flight commands commit");
             handle.stop(true).await;
         });
@@ -129,8 +186,30 @@ impl Application {
         self.state.store.close().await;
         self.state.registry.stop();
         self.webhooks.stop();
+        if let Some(membership) = membership {
+            membership.stop().await;
+        }
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// Until webhook delivery counts its attempts in flight per shard, a handover does not wait
+/// for them: their leases run out and the new owner sends them again (at least once).
+struct PendingDeliveries(Nudge);
+
+#[async_trait::async_trait]
+impl ShardDeliveries for PendingDeliveries {
+    async fn drained(&self, _shards: &[ShardId], _limit: Duration) -> bool {
+        true
+    }
+
+    async fn release_leases_held_by(&self, _nodes: &[String]) -> Result<u64, StoreError> {
+        Ok(0)
+    }
+
+    fn claim_now(&self) {
+        self.0.nudge();
     }
 }
 

@@ -250,6 +250,8 @@ pub async fn rotate_key(
         return Err(ApiError::not_found(kind_name(kind)));
     }
     state.keys.forget(owner);
+    // In a cluster, every node's cached copy runs out before the answer (cluster::coherence).
+    state.cache_policy.outlive_cached_copies().await;
     Ok(HttpResponse::Ok().json(PartyWithKey {
         id: party.id,
         name: party.name,

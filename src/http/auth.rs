@@ -5,6 +5,7 @@
 //! cached in memory so the hot path does not query the database to authenticate.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -21,6 +22,7 @@ use sha2::{Digest, Sha256};
 
 use super::error::ApiError;
 use super::AppState;
+use crate::cluster::coherence::CachePolicy;
 use crate::store::parties::{KeyOwner, PartyKind};
 
 /// The authenticated caller.
@@ -100,25 +102,40 @@ pub fn hash_key(key: &str) -> String {
 /// Who holds which key hash.
 pub struct Keys {
     admin_hash: String,
-    known: DashMap<String, KeyOwner>,
+    /// Each known key's owner, with the moment the read that found it started.
+    known: DashMap<String, (KeyOwner, Instant)>,
     /// Moves on every rotation. A lookup that started before a rotation must not put the key
     /// it read back into the cache after the rotation forgot it.
     generation: AtomicU64,
+    /// How long a cached key is trusted: for good on a single node (a rotation forgets it
+    /// here), `cluster.cache_ttl` in a cluster, where a rotation may go through another node.
+    policy: CachePolicy,
 }
 
 impl Keys {
-    pub fn new(admin_token: &str) -> Keys {
+    pub fn new(admin_token: &str, policy: CachePolicy) -> Keys {
         Keys {
             admin_hash: hash_key(admin_token),
             known: DashMap::new(),
             generation: AtomicU64::new(0),
+            policy,
         }
+    }
+
+    /// The cached owner of a key hash, while it may still be trusted.
+    fn cached(&self, hash: &str) -> Option<KeyOwner> {
+        let (owner, read_at) = *self.known.get(hash)?;
+        if self.policy.is_fresh(read_at) {
+            return Some(owner);
+        }
+        self.known.remove(hash);
+        None
     }
 
     /// Forgets the cached keys of one party (after a rotation).
     pub fn forget(&self, owner: KeyOwner) {
         self.generation.fetch_add(1, Ordering::SeqCst);
-        self.known.retain(|_, cached| *cached != owner);
+        self.known.retain(|_, (cached, _)| *cached != owner);
     }
 }
 
@@ -143,18 +160,18 @@ impl FromRequest for Principal {
             if hash == state.keys.admin_hash {
                 return Ok(Principal::Operator);
             }
-            let cached = state.keys.known.get(&hash).map(|owner| *owner);
-            if let Some(owner) = cached {
+            if let Some(owner) = state.keys.cached(&hash) {
                 return limited(&state, principal_of(owner));
             }
             let generation = state.keys.generation.load(Ordering::SeqCst);
+            let read_at = Instant::now();
             let owner = state
                 .store
                 .key_owner(&hash)
                 .await?
                 .ok_or_else(ApiError::unauthorized)?;
             if state.keys.generation.load(Ordering::SeqCst) == generation {
-                state.keys.known.insert(hash, owner);
+                state.keys.known.insert(hash, (owner, read_at));
             }
             limited(&state, principal_of(owner))
         })

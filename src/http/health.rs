@@ -26,7 +26,7 @@ pub async fn healthz() -> HttpResponse {
     tag = "operations",
     operation_id = "readyz",
     summary = "Readiness",
-    description = "Whether every component can do its job: the database answers, the live orders are back in memory, the journal writer and the webhook dispatcher run. No key needed. The 503 carries this report and, like every non-2xx, the error envelope (`error`, code `overloaded`, the down components in `details`).",
+    description = "Whether every component can do its job: the database answers, the live orders are back in memory, the journal writer and the webhook dispatcher run, and (on PostgreSQL) the node owns its share of the shards or every shard has an owner, and it is not leaving. No key needed. The 503 carries this report and, like every non-2xx, the error envelope (`error`, code `overloaded`, the down components in `details`).",
     responses(
         (status = 200, description = "Ready.", body = super::openapi::ReadinessReport),
         (status = 503, description = "Not ready: the report says which component is down. `Retry-After` is set.", body = super::openapi::ReadinessReport,
@@ -37,7 +37,12 @@ pub async fn healthz() -> HttpResponse {
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let database = state.store.ping().await;
     let journal = state.registry.journal();
-    let components = [
+    let cluster_why = if state.cluster.is_leaving() {
+        "leaving: handing its shards over"
+    } else {
+        "taking its share of the shards"
+    };
+    let mut components = vec![
         ("database", database.is_ok(), "unreachable"),
         (
             "registry",
@@ -51,6 +56,11 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
             "dispatcher not claiming",
         ),
     ];
+    // On PostgreSQL: ready once this node owns its share of the shards, or every shard has
+    // an owner (and not while it is leaving).
+    if state.cluster.is_clustered() {
+        components.push(("cluster", state.cluster.is_ready(), cluster_why));
+    }
     let ready = components.iter().all(|(_, up, _)| *up);
     let detail: Map<String, Value> = components
         .iter()

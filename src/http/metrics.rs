@@ -4,7 +4,8 @@
 //! The recorder is process-wide (the `metrics` facade has one global recorder), so it is
 //! installed once per process ([`install`], called first thing by `Application::build`).
 //! Counters and histograms are recorded where things happen: requests here, order actors,
-//! the journal and webhook senders in `rampflow_actors::instruments`. Gauges are not kept
+//! the journal and webhook senders in `rampflow_actors::instruments`, the cluster's in
+//! `cluster::instruments`. Gauges are not kept
 //! in the recorder between scrapes: each scrape sets them from the serving app's own atomics
 //! and database, under one lock together with the render, so they describe that app even when
 //! several apps share a process (as in the tests).
@@ -27,6 +28,7 @@ use rampflow_actors::instruments as names;
 use rampflow_actors::order::{Status, TimerKind};
 
 use super::AppState;
+use crate::cluster::instruments as cluster;
 
 pub const HTTP_REQUESTS: &str = "rampflow_http_requests_total";
 pub const HTTP_REQUEST_DURATION: &str = "rampflow_http_request_duration_seconds";
@@ -60,13 +62,15 @@ static SCRAPE: Mutex<()> = Mutex::new(());
 
 /// The exporter configuration: explicit buckets for every histogram family.
 pub fn builder() -> PrometheusBuilder {
-    let buckets: [(&str, &[f64]); 6] = [
+    let buckets: [(&str, &[f64]); 8] = [
         (HTTP_REQUEST_DURATION, SECONDS),
         (names::COMMAND_DURATION, SECONDS),
         (names::TIMER_LATENESS, LATENESS_SECONDS),
         (names::JOURNAL_BATCH_ROWS, BATCH_ROWS),
         (names::JOURNAL_COMMIT_DURATION, SECONDS),
         (names::WEBHOOK_DELIVERY_DURATION, SECONDS),
+        (cluster::FORWARD_DURATION, SECONDS),
+        (cluster::LEASE_RENEWAL, SECONDS),
     ];
     buckets
         .into_iter()
@@ -90,6 +94,7 @@ pub fn install() -> Option<&'static PrometheusHandle> {
             }
             describe();
             names::describe();
+            cluster::describe();
             let upkeep = handle.clone();
             let spawned = std::thread::Builder::new()
                 .name("metrics-upkeep".into())
@@ -176,6 +181,8 @@ fn set_gauges(state: &AppState) {
             .set(actors.pending_timers(kind).max(0) as f64);
     }
     gauge!(names::JOURNAL_QUEUE_DEPTH).set(registry.journal().queue_depth() as f64);
+    gauge!(cluster::SHARDS_OWNED).set(state.cluster.shards().held().len() as f64);
+    gauge!(cluster::NODES_ALIVE).set(state.cluster.nodes_alive() as f64);
 }
 
 /// The middleware: one count and one duration sample per request, by route pattern.

@@ -46,6 +46,10 @@ pub struct AppState {
     pub deliveries: rampflow_actors::webhook::Nudge,
     pub webhook_health: rampflow_actors::webhook::dispatcher::WebhookHealth,
     pub rate_limiter: rate_limit::RateLimiter,
+    /// This node's place in the cluster (a cluster of one on SQLite).
+    pub cluster: crate::cluster::Cluster,
+    /// How long cached keys and grants are trusted; changes wait it out in a cluster.
+    pub cache_policy: crate::cluster::coherence::CachePolicy,
 }
 
 /// Registers every route. Each path is a `resource`, so a known path with an unknown method
@@ -69,6 +73,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .service(web::resource("").post(orders::create).get(orders::list))
                         .service(
                             web::scope("/{id}")
+                                // Commands for orders another node owns go to that node.
+                                .wrap(actix_web::middleware::from_fn(
+                                    crate::cluster::forward::to_owner,
+                                ))
                                 .service(web::resource("").get(orders::get))
                                 .service(web::resource("/user").get(users::read_for_order))
                                 .service(web::resource("/accept").post(orders::accept))
@@ -90,6 +98,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 )
                 .service(web::resource("/admin/{kind}/{id}/rotate-key").post(admin::rotate_key))
                 .service(web::resource("/ops/stats").get(ops::stats))
+                .service(web::resource("/ops/cluster").get(ops::cluster))
                 .service(
                     web::resource("/users/{user_ref}")
                         .put(users::put)

@@ -64,6 +64,7 @@ const DESCRIPTION: &str = r#"Order server for crypto on-ramp and off-ramp: walle
         admin::list,
         admin::rotate_key,
         ops::stats,
+        ops::cluster,
         users::put,
         users::get,
         users::delete,
@@ -111,6 +112,7 @@ const DESCRIPTION: &str = r#"Order server for crypto on-ramp and off-ramp: walle
             PayloadTooLarge,
             RateLimited,
             Overloaded,
+            OrderUnavailable,
             Internal
         )
     ),
@@ -297,6 +299,9 @@ pub enum ErrorCode {
     RateLimited,
     /// 503: back-pressure (`Retry-After`).
     Overloaded,
+    /// 503: the order's shard is moving between the nodes of a cluster, or its owner cannot
+    /// be reached (`Retry-After`). Retrying the same request is safe.
+    ShardUnavailable,
     /// 500: never carries internal detail.
     Internal,
 }
@@ -384,6 +389,10 @@ error_responses! {
     Overloaded =>
         "`overloaded`: back-pressure (the order's mailbox or the write queue is full). Nothing was done; retry after `Retry-After` seconds.",
         error_example("overloaded", "the server is at capacity; retry after the delay in Retry-After", Value::Null),
+        true;
+    OrderUnavailable =>
+        "`overloaded`: back-pressure (the order's mailbox or the write queue is full); nothing was done. `shard_unavailable`: in a cluster, the order's shard is moving between nodes, or the node that owns it cannot be reached. Either way retry after `Retry-After` seconds, on any node: retrying the same request is safe (a command already applied answers 200 with the order as it is).",
+        error_example("shard_unavailable", "this order is moving between nodes of the cluster; retry after the delay in Retry-After", Value::Null),
         true;
     Internal =>
         "`internal`: an unexpected failure (logged on the server; the body never carries detail).",
@@ -834,6 +843,7 @@ mod tests {
                 ErrorCode::RateLimited,
             ),
             (ApiError::overloaded(), ErrorCode::Overloaded),
+            (ApiError::shard_unavailable(), ErrorCode::ShardUnavailable),
             (ApiError::internal("x"), ErrorCode::Internal),
         ];
         for (error, code) in cases {

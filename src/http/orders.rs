@@ -125,7 +125,7 @@ fn check_fiat_scale(field: &str, fiat: &Fiat, amount: &Amount) -> Result<(), Api
             example = json!(doc::validation_example("crypto.amount", "is required"))),
         (status = 429, response = doc::RateLimited),
         (status = 500, response = doc::Internal),
-        (status = 503, response = doc::Overloaded),
+        (status = 503, response = doc::OrderUnavailable),
     ),
 )]
 pub async fn create(
@@ -300,7 +300,7 @@ async fn create_order(
             example = json!(doc::error_example("not_found", "no such order", serde_json::Value::Null))),
         (status = 429, response = doc::RateLimited),
         (status = 500, response = doc::Internal),
-        (status = 503, response = doc::Overloaded),
+        (status = 503, response = doc::OrderUnavailable),
     ),
 )]
 pub async fn get(
@@ -560,7 +560,7 @@ impl AcceptInput {
             example = json!(doc::validation_example("deposit", "give either a crypto \"address\" (with an optional \"tag\") or \"bank\" details"))),
         (status = 429, response = doc::RateLimited),
         (status = 500, response = doc::Internal),
-        (status = 503, response = doc::Overloaded),
+        (status = 503, response = doc::OrderUnavailable),
     ),
 )]
 pub async fn accept(
@@ -607,7 +607,7 @@ struct RejectInput {
             example = json!(doc::validation_example("reason", "is required"))),
         (status = 429, response = doc::RateLimited),
         (status = 500, response = doc::Internal),
-        (status = 503, response = doc::Overloaded),
+        (status = 503, response = doc::OrderUnavailable),
     ),
 )]
 pub async fn reject(
@@ -660,7 +660,7 @@ struct CancelInput {}
             example = json!(doc::validation_example("note", "is not a known field"))),
         (status = 429, response = doc::RateLimited),
         (status = 500, response = doc::Internal),
-        (status = 503, response = doc::Overloaded),
+        (status = 503, response = doc::OrderUnavailable),
     ),
 )]
 pub async fn cancel(
@@ -708,7 +708,7 @@ struct FundsSentInput {
             example = json!(doc::validation_example("reference", "must be 1 to 256 characters"))),
         (status = 429, response = doc::RateLimited),
         (status = 500, response = doc::Internal),
-        (status = 503, response = doc::Overloaded),
+        (status = 503, response = doc::OrderUnavailable),
     ),
 )]
 pub async fn funds_sent(
@@ -765,7 +765,7 @@ struct FundsReceivedInput {
             example = json!(doc::validation_example("amount", "must be a decimal string such as \"10.50\" (digits, optional fraction, no sign or exponent)"))),
         (status = 429, response = doc::RateLimited),
         (status = 500, response = doc::Internal),
-        (status = 503, response = doc::Overloaded),
+        (status = 503, response = doc::OrderUnavailable),
     ),
 )]
 pub async fn funds_received(
@@ -820,7 +820,7 @@ struct CompleteInput {
             example = json!(doc::validation_example("transaction_id", "is required"))),
         (status = 429, response = doc::RateLimited),
         (status = 500, response = doc::Internal),
-        (status = 503, response = doc::Overloaded),
+        (status = 503, response = doc::OrderUnavailable),
     ),
 )]
 pub async fn complete(
@@ -873,7 +873,7 @@ struct FailInput {
             example = json!(doc::validation_example("code", "must match ^[a-z0-9_]{1,64}$"))),
         (status = 429, response = doc::RateLimited),
         (status = 500, response = doc::Internal),
-        (status = 503, response = doc::Overloaded),
+        (status = 503, response = doc::OrderUnavailable),
     ),
 )]
 pub async fn fail(
@@ -927,7 +927,7 @@ struct RefundInput {
             example = json!(doc::validation_example("amount", "is required"))),
         (status = 429, response = doc::RateLimited),
         (status = 500, response = doc::Internal),
-        (status = 503, response = doc::Overloaded),
+        (status = 503, response = doc::OrderUnavailable),
     ),
 )]
 pub async fn refund(

@@ -185,6 +185,8 @@ pub async fn delete(
     let wallet = principal.wallet()?;
     let user = user_ref(&path)?;
     if state.store.delete_user(wallet, &user).await? {
+        // In a cluster, every node's cached copy runs out before the answer (cluster::coherence).
+        state.cache_policy.outlive_cached_copies().await;
         Ok(HttpResponse::NoContent().finish())
     } else {
         Err(ApiError::not_found("user"))
@@ -288,6 +290,8 @@ pub async fn revoke(
     let user = user_ref(&user)?;
     let partner = PartnerId::parse(&partner).map_err(|_| ApiError::not_found("grant"))?;
     if state.store.revoke(wallet, &user, partner).await? {
+        // In a cluster, every node's cached copy runs out before the answer (cluster::coherence).
+        state.cache_policy.outlive_cached_copies().await;
         Ok(HttpResponse::NoContent().finish())
     } else {
         Err(ApiError::not_found("grant"))

@@ -320,6 +320,8 @@ pub async fn delete(
     {
         return Err(ApiError::not_found("webhook endpoint"));
     }
+    // In a cluster, every node's cached copy runs out before the answer (cluster::coherence).
+    state.cache_policy.outlive_cached_copies().await;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -361,6 +363,8 @@ pub async fn rotate_secret(
     {
         return Err(ApiError::not_found("webhook endpoint"));
     }
+    // In a cluster, every node's cached copy runs out before the answer (cluster::coherence).
+    state.cache_policy.outlive_cached_copies().await;
     Ok(HttpResponse::Ok().json(RotatedSecret {
         id,
         secret,

@@ -6,19 +6,27 @@
 //! known partner stays known. A grant can be revoked (or its user deleted): revoking clears the
 //! cached grant after its commit and bumps a generation, and a lookup that raced it (read the
 //! grant before the revoke committed) sees the generation move and does not cache what it
-//! read. This holds because every change to grants goes through this process's `Store`, the
-//! same single-process assumption the order registry makes.
+//! read. On a single node every change to grants goes through this process's `Store`, so
+//! that is enough. In a cluster a revoke may go through another node: there a cached grant is
+//! trusted only for `cluster.cache_ttl` from the read that found it, and the revoke waits that
+//! long before it answers (see `cluster::coherence`).
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+use std::time::Instant;
 
-use dashmap::DashSet;
+use dashmap::{DashMap, DashSet};
 use rampflow_actors::model::{PartnerId, UserRef, WalletId};
+
+use crate::cluster::coherence::CachePolicy;
 
 #[derive(Default)]
 pub(crate) struct AccessCache {
     partners: DashSet<PartnerId>,
-    grants: DashSet<(WalletId, UserRef, PartnerId)>,
+    /// Each grant with the moment the read that confirmed it started.
+    grants: DashMap<(WalletId, UserRef, PartnerId), Instant>,
     grant_generation: AtomicU64,
+    policy: OnceLock<CachePolicy>,
 }
 
 impl AccessCache {
@@ -30,8 +38,25 @@ impl AccessCache {
         self.partners.insert(partner);
     }
 
+    /// Set once at startup; a single node's policy until then.
+    pub fn set_policy(&self, policy: CachePolicy) {
+        let _ = self.policy.set(policy);
+    }
+
+    fn policy(&self) -> CachePolicy {
+        *self.policy.get_or_init(CachePolicy::single_node)
+    }
+
     pub fn knows_grant(&self, wallet: WalletId, user: &UserRef, partner: PartnerId) -> bool {
-        self.grants.contains(&(wallet, user.clone(), partner))
+        let key = (wallet, user.clone(), partner);
+        match self.grants.get(&key).map(|read_at| *read_at) {
+            Some(read_at) if self.policy().is_fresh(read_at) => true,
+            Some(_) => {
+                self.grants.remove(&key);
+                false
+            }
+            None => false,
+        }
     }
 
     /// Taken before reading a grant from the database; see [`AccessCache::remember_grant`].
@@ -40,15 +65,16 @@ impl AccessCache {
     }
 
     /// Keeps a grant the database confirmed, unless a revocation ran since `generation` was
-    /// taken (the confirmation may predate it).
+    /// taken (the confirmation may predate it). `read_at` is when that read started.
     pub fn remember_grant(
         &self,
         generation: u64,
+        read_at: Instant,
         wallet: WalletId,
         user: &UserRef,
         partner: PartnerId,
     ) {
-        self.grants.insert((wallet, user.clone(), partner));
+        self.grants.insert((wallet, user.clone(), partner), read_at);
         if self.grant_generation() != generation {
             self.grants.remove(&(wallet, user.clone(), partner));
         }
@@ -57,7 +83,7 @@ impl AccessCache {
     /// After a revocation committed: `partner` = None forgets every grant of the user.
     pub fn forget_grants(&self, wallet: WalletId, user: &UserRef, partner: Option<PartnerId>) {
         self.grant_generation.fetch_add(1, Ordering::AcqRel);
-        self.grants.retain(|(w, u, p)| {
+        self.grants.retain(|(w, u, p), _| {
             !(*w == wallet && u == user && partner.is_none_or(|partner| partner == *p))
         });
     }
@@ -77,11 +103,11 @@ mod tests {
         let (wallet, partner) = (WalletId::new(), PartnerId::new());
         let generation = cache.grant_generation();
         cache.forget_grants(wallet, &user("u-1"), Some(partner));
-        cache.remember_grant(generation, wallet, &user("u-1"), partner);
+        cache.remember_grant(generation, Instant::now(), wallet, &user("u-1"), partner);
         assert!(!cache.knows_grant(wallet, &user("u-1"), partner));
 
         let generation = cache.grant_generation();
-        cache.remember_grant(generation, wallet, &user("u-1"), partner);
+        cache.remember_grant(generation, Instant::now(), wallet, &user("u-1"), partner);
         assert!(cache.knows_grant(wallet, &user("u-1"), partner));
     }
 
@@ -90,7 +116,8 @@ mod tests {
         let cache = AccessCache::default();
         let (wallet, first, second) = (WalletId::new(), PartnerId::new(), PartnerId::new());
         for (name, partner) in [("u-1", first), ("u-1", second), ("u-2", first)] {
-            cache.remember_grant(cache.grant_generation(), wallet, &user(name), partner);
+            let generation = cache.grant_generation();
+            cache.remember_grant(generation, Instant::now(), wallet, &user(name), partner);
         }
         cache.forget_grants(wallet, &user("u-1"), None);
         assert!(!cache.knows_grant(wallet, &user("u-1"), first));
@@ -99,5 +126,18 @@ mod tests {
 
         cache.forget_grants(wallet, &user("u-2"), Some(second));
         assert!(cache.knows_grant(wallet, &user("u-2"), first));
+    }
+
+    #[test]
+    fn in_a_cluster_a_grant_is_trusted_only_for_the_ttl_from_its_read() {
+        let cache = AccessCache::default();
+        cache.set_policy(CachePolicy::clustered(std::time::Duration::from_secs(1)));
+        let (wallet, partner) = (WalletId::new(), PartnerId::new());
+        let long_ago = Instant::now() - std::time::Duration::from_secs(5);
+        let generation = cache.grant_generation();
+        cache.remember_grant(generation, long_ago, wallet, &user("u-1"), partner);
+        assert!(!cache.knows_grant(wallet, &user("u-1"), partner));
+        cache.remember_grant(generation, Instant::now(), wallet, &user("u-1"), partner);
+        assert!(cache.knows_grant(wallet, &user("u-1"), partner));
     }
 }

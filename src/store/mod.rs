@@ -14,6 +14,7 @@ mod access_cache;
 mod batch;
 pub mod deliveries;
 mod fencing;
+pub(crate) use fencing::DB_NOW_MS;
 pub mod idempotency;
 mod order_writes;
 pub mod orders;
@@ -48,6 +49,9 @@ pub struct Store {
     access: std::sync::Arc<access_cache::AccessCache>,
     /// The node's view of its shards, set once the node knows it (see [`Store::attach_shards`]).
     shards: Arc<OnceLock<Arc<Shards>>>,
+    /// On SQLite, the lock that keeps a second process off the same database file, held until
+    /// [`Store::close`].
+    sqlite_lock: Arc<std::sync::Mutex<Option<std::fs::File>>>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -62,8 +66,28 @@ impl Store {
         let options = AnyPoolOptions::new()
             .max_connections(settings.database.max_connections.max(2))
             .acquire_timeout(Duration::from_secs(10));
+        let mut sqlite_lock = None;
         let (engine, pool) = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let pool = options.connect(url).await;
+            // A transaction left open by a node that froze (SIGSTOP, a stuck VM) would keep its
+            // locks, among them the share locks on shard rows that fence its writes, and so hold
+            // up the node taking those shards over: PostgreSQL ends such a session once it has
+            // been idle inside a transaction for a lease and a second (the second spares a
+            // live node whose process is merely starved of CPU between two statements).
+            let idle_limit = (settings.cluster_lease + Duration::from_secs(1)).as_millis();
+            let pool = options
+                .after_connect(move |connection, _| {
+                    Box::pin(async move {
+                        connection
+                            .execute(
+                                format!("SET idle_in_transaction_session_timeout = {idle_limit}")
+                                    .as_str(),
+                            )
+                            .await?;
+                        Ok(())
+                    })
+                })
+                .connect(url)
+                .await;
             (Engine::Postgres, pool)
         } else if let Some(path) = url.strip_prefix("sqlite://") {
             let file = path.split('?').next().unwrap_or(path);
@@ -74,6 +98,7 @@ impl Store {
                 std::fs::create_dir_all(parent)
                     .with_context(|| format!("cannot create {}", parent.display()))?;
             }
+            sqlite_lock = Some(lock_sqlite_file(file)?);
             let url = if url.contains("mode=") {
                 url.to_owned()
             } else if url.contains('?') {
@@ -111,6 +136,7 @@ impl Store {
             engine,
             access: Default::default(),
             shards: Default::default(),
+            sqlite_lock: Arc::new(std::sync::Mutex::new(sqlite_lock)),
         })
     }
 
@@ -118,6 +144,11 @@ impl Store {
     /// every journal transaction checks them (fencing). Set once, before the journal starts.
     pub fn attach_shards(&self, shards: Arc<Shards>) {
         let _ = self.shards.set(shards);
+    }
+
+    /// How long cached grants may be trusted (see `cluster::coherence`). Set once at startup.
+    pub fn set_cache_policy(&self, policy: crate::cluster::coherence::CachePolicy) {
+        self.access.set_policy(policy);
     }
 
     /// The node's shards; a single node's until [`Store::attach_shards`] says otherwise (a
@@ -153,10 +184,39 @@ impl Store {
 
     pub async fn close(&self) {
         self.pool.close().await;
+        // Another process may open the file now.
+        self.sqlite_lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
     }
 
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+}
+
+/// SQLite runs one node: a second process on the same database file would run a second set of
+/// actors and timers over the same orders, with nothing to fence them. The lock is an
+/// exclusive `flock` on `<file>.lock`, held while the store is open and dropped by the kernel
+/// if the process dies, so a crash never leaves the database locked.
+fn lock_sqlite_file(file: &str) -> anyhow::Result<std::fs::File> {
+    let path = format!("{file}.lock");
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open {path}"))?;
+    match lock.try_lock() {
+        Ok(()) => Ok(lock),
+        Err(std::fs::TryLockError::WouldBlock) => bail!(
+            "the SQLite database {file} is in use by another rampflow process: SQLite runs one \
+             node only (stop the other process, or use PostgreSQL to run several nodes)"
+        ),
+        Err(std::fs::TryLockError::Error(error)) => {
+            Err(error).with_context(|| format!("cannot lock {path}"))
+        }
     }
 }
 

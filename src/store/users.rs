@@ -189,6 +189,7 @@ impl Store {
             return Ok(true);
         }
         let generation = self.access.grant_generation();
+        let read_at = std::time::Instant::now();
         let row = sqlx::query(
             "SELECT 1 FROM grants WHERE wallet_id = $1 AND user_ref = $2 AND partner_id = $3",
         )
@@ -200,7 +201,7 @@ impl Store {
         .map_err(store_error)?;
         if row.is_some() {
             self.access
-                .remember_grant(generation, wallet, user, partner);
+                .remember_grant(generation, read_at, wallet, user, partner);
         }
         Ok(row.is_some())
     }
