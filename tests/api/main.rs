@@ -4,6 +4,7 @@
 mod helpers;
 
 mod admin;
+mod cluster;
 mod concurrency;
 mod dashboard;
 mod delivery_batch;

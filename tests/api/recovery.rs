@@ -152,6 +152,13 @@ impl Server {
         self.child.wait().expect("the killed server is reaped");
     }
 
+    /// Sends `signal` to the process (SIGSTOP and SIGCONT freeze and thaw it).
+    pub(crate) fn signal(&self, signal: nix::sys::signal::Signal) {
+        use nix::unistd::Pid;
+        nix::sys::signal::kill(Pid::from_raw(self.child.id() as i32), signal)
+            .expect("the signal is sent");
+    }
+
     pub(crate) fn sigterm(&self) {
         use nix::sys::signal::{kill, Signal};
         use nix::unistd::Pid;
@@ -233,6 +240,18 @@ impl Server {
             partner,
             user_ref,
         }
+    }
+
+    /// `GET /metrics` as text.
+    pub(crate) async fn metrics_text(&self) -> String {
+        self.client
+            .get(format!("{}/metrics", self.address))
+            .send()
+            .await
+            .expect("an answer from /metrics")
+            .text()
+            .await
+            .expect("the metrics text")
     }
 
     pub(crate) async fn post(&self, path: &str, key: &str, body: &Value) -> Value {
