@@ -3,6 +3,9 @@
 
 mod helpers;
 
+/// The engine the server runs on unless `RAMPFLOW_TEST_DATABASE` names another.
+pub const DEFAULT_ENGINE: helpers::Engine = helpers::Engine::Sqlite;
+
 mod admin;
 mod concurrency;
 mod dashboard;

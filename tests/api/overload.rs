@@ -14,7 +14,7 @@ use crate::helpers::{order_body, spawn_app_with, TestApp};
 
 /// Holds the database's write lock until dropped or released.
 async fn hold_write_lock(app: &TestApp) -> sqlx::SqliteConnection {
-    let url = format!("sqlite://{}/rampflow.db", app.data_dir.path().display());
+    let url = format!("sqlite://{}/rampflow.db", app.database().dir().display());
     let mut connection = sqlx::SqliteConnection::connect(&url).await.unwrap();
     sqlx::query("BEGIN IMMEDIATE")
         .execute(&mut connection)
