@@ -121,7 +121,7 @@ const LONG_WAIT: Duration = Duration::from_secs(30);
 /// The first attempt at once, then `retries` more, `step` apart.
 fn schedule(retries: usize, step: Duration) -> Vec<Duration> {
     let mut schedule = vec![Duration::ZERO];
-    schedule.extend(std::iter::repeat(step).take(retries));
+    schedule.extend(std::iter::repeat_n(step, retries));
     schedule
 }
 
