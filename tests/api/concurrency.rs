@@ -10,10 +10,7 @@ use futures::future::join_all;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{
-    accept_body, expected_funds, spawn_app, spawn_app_with, stored_events, Fixture, TestApp,
-};
-use crate::idempotency::restart;
+use crate::helpers::{accept_body, expected_funds, spawn_app, spawn_app_with, Fixture, TestApp};
 use crate::lifecycle::{assert_history, key_for, order_in, other_funds, statuses, DIRECTIONS};
 
 /// One command to send: the key, the order, the command and its body.
@@ -70,7 +67,7 @@ async fn all_at_once(app: &TestApp, calls: Vec<Call>) -> Vec<(StatusCode, Value)
 /// entry.
 async fn assert_outbox_matches(app: &TestApp, order: &Value) {
     let id = order["id"].as_str().unwrap();
-    let events = stored_events(app.data_dir.path(), id).await;
+    let events = app.stored_events(id).await;
     let versions: Vec<i64> = events.iter().map(|e| e.version).collect();
     let expected: Vec<i64> = (1..=order["version"].as_i64().unwrap()).collect();
     assert_eq!(versions, expected, "outbox of {id}");
@@ -518,7 +515,7 @@ async fn racing_commands_on_orders_that_are_not_in_memory() {
     }
     // After a restart, live orders are rehydrated; failed ones are activated on demand, here
     // by twenty commands at once.
-    let app = restart(app).await;
+    let app = app.restart().await;
     for order in failed {
         let id = order["id"].as_str().unwrap();
         let calls = (0..20)

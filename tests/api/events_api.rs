@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    accept_body, assert_error, assert_invalid_field, expected_funds, spawn_app, spawn_app_with,
+    accept_body, assert_error, assert_invalid_field, expected_funds, spawn_app, spawn_app_with, Db,
     Fixture, TestApp, ADMIN_TOKEN,
 };
 
@@ -27,10 +27,6 @@ async fn app_with_silent_receivers() -> TestApp {
         s.webhook_timeout = Duration::from_secs(300);
     })
     .await
-}
-
-fn on_postgres() -> bool {
-    std::env::var("RAMPFLOW_TEST_DATABASE").as_deref() == Ok("postgres")
 }
 
 /// created → accepted → funds_received → completed: four events.
@@ -148,19 +144,17 @@ async fn a_wallet_sees_its_orders_events_newest_first() {
         assert_eq!(event["delivery"], Value::Null);
     }
     // The payload is the webhook body as stored.
-    if !on_postgres() {
-        let stored = crate::helpers::stored_events(app.data_dir.path(), &order_id).await;
-        assert_eq!(stored.len(), 4);
-        for event in &stored {
-            let listed = page["data"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|e| e["order_version"] == event.version)
-                .unwrap();
-            assert_eq!(listed["payload"], event.payload);
-            assert_eq!(listed["type"], event.event_type.as_str());
-        }
+    let stored = app.stored_events(&order_id).await;
+    assert_eq!(stored.len(), 4);
+    for event in &stored {
+        let listed = page["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["order_version"] == event.version)
+            .unwrap();
+        assert_eq!(listed["payload"], event.payload);
+        assert_eq!(listed["type"], event.event_type.as_str());
     }
 
     // Pages of two, following the cursor.
@@ -470,26 +464,23 @@ async fn deliveries_are_summed_up_shown_and_redelivered() {
         assert_eq!(delivery["attempts"], 0);
     }
 
-    if on_postgres() {
-        return;
-    }
     // The summary and its filter over every state, set straight in the database; then a
     // redelivery starts a settled delivery over.
     let accepted = event_of(&app, wallet, &order_id, "order.accepted").await;
     let accepted_id = accepted["id"].as_str().unwrap();
     let funds = event_of(&app, wallet, &order_id, "order.funds_received").await;
     let funds_id = funds["id"].as_str().unwrap();
-    let db = Db::open(&app).await;
+    let mut db = app.db().await;
     db.execute(
         "UPDATE webhook_deliveries SET state = 'delivered' WHERE event_id = $1",
-        accepted_id,
+        &[accepted_id],
     )
     .await;
     db.execute(
         "UPDATE webhook_deliveries SET state = 'failed', attempts = 8, last_status = 500,
              leased_until = 99999999999999
          WHERE event_id = $1",
-        funds_id,
+        &[funds_id],
     )
     .await;
     let delivered = app.get_page("/v1/events?delivery=delivered", wallet).await;
@@ -516,7 +507,7 @@ async fn deliveries_are_summed_up_shown_and_redelivered() {
         )
         .await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
-    let rows = db.deliveries(funds_id).await;
+    let rows = deliveries(&mut db, funds_id).await;
     let live: Vec<&DeliveryRow> = rows.iter().filter(|r| r.endpoint_id == every).collect();
     assert_eq!(live.len(), 1);
     let row = live[0];
@@ -550,55 +541,24 @@ struct DeliveryRow {
     updated_at: i64,
 }
 
-/// The test's own connection to the app's SQLite file.
-struct Db(tokio::sync::Mutex<sqlx::SqliteConnection>);
-
-impl Db {
-    async fn open(app: &TestApp) -> Db {
-        use sqlx::Connection;
-        let options = sqlx::sqlite::SqliteConnectOptions::new()
-            .filename(app.data_dir.path().join("rampflow.db"))
-            .busy_timeout(Duration::from_secs(10));
-        let connection = sqlx::SqliteConnection::connect_with(&options)
-            .await
-            .expect("the test opens the database");
-        Db(tokio::sync::Mutex::new(connection))
-    }
-
-    async fn execute(&self, sql: &str, event_id: &str) {
-        let mut connection = self.0.lock().await;
-        sqlx::query(sql)
-            .bind(event_id)
-            .execute(&mut *connection)
-            .await
-            .expect("the update runs");
-    }
-
-    async fn deliveries(&self, event_id: &str) -> Vec<DeliveryRow> {
-        use sqlx::Row;
-        let mut connection = self.0.lock().await;
-        let rows = sqlx::query(
+/// The event's deliveries, as stored.
+async fn deliveries(db: &mut Db, event_id: &str) -> Vec<DeliveryRow> {
+    use sqlx::Row;
+    let rows = db
+        .rows(
             "SELECT endpoint_id, state, attempts, next_attempt_at, leased_until, updated_at
              FROM webhook_deliveries WHERE event_id = $1",
+            &[event_id],
         )
-        .bind(event_id)
-        .fetch_all(&mut *connection)
-        .await
-        .expect("the deliveries are readable");
-        rows.iter()
-            .map(|row| DeliveryRow {
-                endpoint_id: row.get("endpoint_id"),
-                state: row.get("state"),
-                attempts: row.get("attempts"),
-                next_attempt_at: row.get("next_attempt_at"),
-                leased_until: row.get("leased_until"),
-                updated_at: row.get("updated_at"),
-            })
-            .collect()
-    }
-
-    async fn close(self) {
-        use sqlx::Connection;
-        let _ = self.0.into_inner().close().await;
-    }
+        .await;
+    rows.iter()
+        .map(|row| DeliveryRow {
+            endpoint_id: row.get("endpoint_id"),
+            state: row.get("state"),
+            attempts: row.get("attempts"),
+            next_attempt_at: row.get("next_attempt_at"),
+            leased_until: row.get("leased_until"),
+            updated_at: row.get("updated_at"),
+        })
+        .collect()
 }

@@ -1,27 +1,49 @@
 //! `spawn_app` starts the real application on port 0 in its own actix System (its own
-//! thread), with a fresh database in a temporary directory. `TestApp` has one method per
-//! endpoint the tests use.
+//! thread), with a fresh database of its own on the engine under test ([`engine`]). `TestApp`
+//! has one method per endpoint the tests use, and [`TestApp::db`] opens the test's database
+//! for what the API does not show.
 
 #![allow(dead_code)]
 
+use std::path::Path;
 use std::time::Duration;
 
 use rampflow::config::{Secret, Settings};
 use rampflow::startup::Application;
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{json, Value};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Connection, Row};
 
 pub const ADMIN_TOKEN: &str = "test-admin-token";
+
+/// The database engine the server runs on in a test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// The engine under test: the test binary's own default (`DEFAULT_ENGINE` in its `main.rs`:
+/// SQLite for `api`, PostgreSQL for `api_postgres`), unless `RAMPFLOW_TEST_DATABASE` names
+/// one (`sqlite` or `postgres`).
+pub fn engine() -> Engine {
+    match std::env::var("RAMPFLOW_TEST_DATABASE").as_deref() {
+        Ok("postgres") => Engine::Postgres,
+        Ok("sqlite") => Engine::Sqlite,
+        Ok("") | Err(_) => crate::DEFAULT_ENGINE,
+        Ok(other) => panic!("RAMPFLOW_TEST_DATABASE={other:?}: use sqlite or postgres"),
+    }
+}
 
 pub struct TestApp {
     pub address: String,
     pub port: u16,
     pub client: reqwest::Client,
-    pub data_dir: tempfile::TempDir,
     server: actix_web::dev::ServerHandle,
     thread: Option<std::thread::JoinHandle<()>>,
-    /// Set when the test runs on PostgreSQL: the database made for it, dropped with it.
-    postgres_database: Option<String>,
+    /// Always `Some` but while `restart` moves it to the next app.
+    database: Option<TestDatabase>,
 }
 
 /// A party the operator created: its id and API key.
@@ -43,32 +65,22 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
-/// Starts the app with the test defaults, adjusted by `customize` (short timers, say). The
-/// database is a fresh SQLite file, or a fresh PostgreSQL database when
-/// `RAMPFLOW_TEST_DATABASE=postgres` (so the whole suite can run on either engine).
+/// Starts the app with the test defaults, adjusted by `customize` (short timers, say), on a
+/// fresh database on the engine under test ([`engine`]).
 pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
-    let on_postgres = std::env::var("RAMPFLOW_TEST_DATABASE").as_deref() == Ok("postgres");
-    spawn(customize, on_postgres).await
+    spawn(customize, TestDatabase::new(engine()).await).await
 }
 
 /// Like `spawn_app`, always on a fresh PostgreSQL database.
 pub async fn spawn_postgres_app() -> TestApp {
-    spawn(|_| {}, true).await
+    spawn(|_| {}, TestDatabase::new(Engine::Postgres).await).await
 }
 
-async fn spawn(customize: impl FnOnce(&mut Settings), on_postgres: bool) -> TestApp {
-    let data_dir = tempfile::tempdir().expect("a temporary directory");
+async fn spawn(customize: impl FnOnce(&mut Settings), database: TestDatabase) -> TestApp {
     let mut settings = Settings::defaults();
     settings.bind = "127.0.0.1:0".into();
-    let postgres_database = match on_postgres {
-        true => Some(create_postgres_database().await),
-        false => None,
-    };
-    settings.database_url = match &postgres_database {
-        Some(name) => format!("{}/{name}", postgres_server()),
-        None => format!("sqlite://{}/rampflow.db", data_dir.path().display()),
-    };
-    settings.data_dir = data_dir.path().to_path_buf();
+    settings.database_url = database.url();
+    settings.data_dir = database.dir().to_path_buf();
     settings.admin_token = Some(Secret::new(ADMIN_TOKEN));
     settings.http.workers = 2;
     settings.actors.arbiters = 2;
@@ -86,10 +98,9 @@ async fn spawn(customize: impl FnOnce(&mut Settings), on_postgres: bool) -> Test
         address: format!("http://127.0.0.1:{port}"),
         port,
         client: reqwest::Client::new(),
-        data_dir,
         server,
         thread: Some(thread),
-        postgres_database,
+        database: Some(database),
     };
     app.wait_until_ready().await;
     app
@@ -97,14 +108,8 @@ async fn spawn(customize: impl FnOnce(&mut Settings), on_postgres: bool) -> Test
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        // `stop` sends the command at once; the returned future only reports completion.
-        drop(self.server.stop(false));
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-        if let Some(name) = self.postgres_database.take() {
-            drop_postgres_database(name);
-        }
+        // The server stops before its database goes (the fields drop after this).
+        self.stop();
     }
 }
 
@@ -116,7 +121,6 @@ pub fn postgres_server() -> String {
 
 /// A new, empty database, so every test starts clean.
 pub async fn create_postgres_database() -> String {
-    use sqlx::Connection;
     let name = format!("rampflow_test_{}", uuid::Uuid::now_v7().simple());
     let mut admin = sqlx::PgConnection::connect(&format!("{}/postgres", postgres_server()))
         .await
@@ -125,6 +129,7 @@ pub async fn create_postgres_database() -> String {
         .execute(&mut admin)
         .await
         .expect("the test database is created");
+    let _ = admin.close().await;
     name
 }
 
@@ -136,23 +141,212 @@ pub fn drop_postgres_database(name: String) {
             .build()
             .expect("a runtime");
         runtime.block_on(async move {
-            use sqlx::Connection;
             if let Ok(mut admin) =
                 sqlx::PgConnection::connect(&format!("{}/postgres", postgres_server())).await
             {
                 let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                     .execute(&mut admin)
                     .await;
+                let _ = admin.close().await;
             }
         });
     })
     .join();
 }
 
+/// A test's own database on one engine, which outlives the servers started on it, so a
+/// restart finds everything where the last server left it: the SQLite file `rampflow.db` in
+/// the data directory, or a fresh PostgreSQL database, dropped (once) when this is.
+pub struct TestDatabase {
+    /// The server's data directory (its admin token file); on SQLite, the database file's.
+    dir: tempfile::TempDir,
+    postgres: Option<String>,
+}
+
+impl TestDatabase {
+    pub async fn new(engine: Engine) -> TestDatabase {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let postgres = match engine {
+            Engine::Postgres => Some(create_postgres_database().await),
+            Engine::Sqlite => None,
+        };
+        TestDatabase { dir, postgres }
+    }
+
+    /// On the engine under test ([`engine`]).
+    pub async fn for_test() -> TestDatabase {
+        TestDatabase::new(engine()).await
+    }
+
+    pub fn engine(&self) -> Engine {
+        match self.postgres {
+            Some(_) => Engine::Postgres,
+            None => Engine::Sqlite,
+        }
+    }
+
+    /// The server's data directory.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The URL a server opens it with (`RAMPFLOW_DATABASE_URL`).
+    pub fn url(&self) -> String {
+        match &self.postgres {
+            Some(name) => format!("{}/{name}", postgres_server()),
+            None => format!("sqlite://{}/rampflow.db", self.dir.path().display()),
+        }
+    }
+
+    /// The PostgreSQL database's name, on PostgreSQL.
+    pub fn postgres_name(&self) -> Option<String> {
+        self.postgres.clone()
+    }
+
+    /// The test's own connection, beside the server's (which must have created the database).
+    pub async fn connect(&self) -> Db {
+        sqlx::any::install_default_drivers();
+        let mut connection = AnyConnection::connect(&self.url())
+            .await
+            .expect("the test opens the database");
+        if self.postgres.is_none() {
+            // Waits behind the server's writes rather than failing with SQLITE_BUSY.
+            sqlx::query("PRAGMA busy_timeout = 10000")
+                .execute(&mut connection)
+                .await
+                .expect("the busy timeout is set");
+        }
+        Db {
+            connection,
+            engine: self.engine(),
+        }
+    }
+
+    /// The order's events in version order.
+    pub async fn stored_events(&self, order_id: &str) -> Vec<StoredEvent> {
+        let mut db = self.connect().await;
+        let events = db.stored_events(order_id).await;
+        db.close().await;
+        events
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some(name) = self.postgres.take() {
+            drop_postgres_database(name);
+        }
+    }
+}
+
+/// One row of the outbox (`order_events`), read straight from the database: the API shows
+/// events, but not the stored row's own columns.
+#[derive(Debug, Clone)]
+pub struct StoredEvent {
+    pub version: i64,
+    pub event_type: String,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    pub payload: Value,
+}
+
+/// A test's connection to its own database, on either engine. Queries are written once for
+/// both, as the server's are: `$n` parameters, times in integer milliseconds, ids as text.
+/// Close it with [`Db::close`].
+pub struct Db {
+    connection: AnyConnection,
+    engine: Engine,
+}
+
+impl Db {
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// Every row `sql` returns, its `$n` parameters bound to `params` in order.
+    pub async fn rows(&mut self, sql: &str, params: &[&str]) -> Vec<AnyRow> {
+        let mut query = sqlx::query(sql);
+        for param in params {
+            query = query.bind(*param);
+        }
+        query
+            .fetch_all(&mut self.connection)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// Runs `sql` with its `$n` parameters bound to `params`; returns the rows it changed.
+    pub async fn execute(&mut self, sql: &str, params: &[&str]) -> u64 {
+        let mut query = sqlx::query(sql);
+        for param in params {
+            query = query.bind(*param);
+        }
+        query
+            .execute(&mut self.connection)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .rows_affected()
+    }
+
+    /// The order's events in version order.
+    pub async fn stored_events(&mut self, order_id: &str) -> Vec<StoredEvent> {
+        let rows = self
+            .rows(
+                "SELECT version, type, created_at, payload FROM order_events
+                 WHERE order_id = $1 ORDER BY version",
+                &[order_id],
+            )
+            .await;
+        rows.iter()
+            .map(|row| StoredEvent {
+                version: row.get("version"),
+                event_type: row.get("type"),
+                created_at: row.get("created_at"),
+                payload: serde_json::from_str(row.get::<&str, _>("payload")).expect("JSON payload"),
+            })
+            .collect()
+    }
+
+    pub async fn close(self) {
+        let _ = self.connection.close().await;
+    }
+}
+
 impl TestApp {
+    pub fn database(&self) -> &TestDatabase {
+        self.database.as_ref().expect("the app has its database")
+    }
+
     /// The database made for this test when it runs on PostgreSQL.
     pub fn postgres_database_name(&self) -> Option<String> {
-        self.postgres_database.clone()
+        self.database().postgres_name()
+    }
+
+    /// The test's own connection to the app's database.
+    pub async fn db(&self) -> Db {
+        self.database().connect().await
+    }
+
+    /// The order's events in version order, from the outbox.
+    pub async fn stored_events(&self, order_id: &str) -> Vec<StoredEvent> {
+        self.database().stored_events(order_id).await
+    }
+
+    /// Stops the app and starts it again, with the test defaults, on the same database and
+    /// data directory (the same SQLite file, or the same PostgreSQL database).
+    pub async fn restart(mut self) -> TestApp {
+        self.stop();
+        let database = self.database.take().expect("the app has its database");
+        spawn(|_| {}, database).await
+    }
+
+    /// Stops the server and waits for its thread; the database stays.
+    fn stop(&mut self) {
+        // `stop` sends the command at once; the returned future only reports completion.
+        drop(self.server.stop(false));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 
     async fn wait_until_ready(&self) {
@@ -408,43 +602,4 @@ impl TestApp {
         );
         page
     }
-}
-
-/// One row of the outbox (`order_events`), read straight from the SQLite file: events are not
-/// exposed over HTTP yet.
-#[derive(Debug, Clone)]
-pub struct StoredEvent {
-    pub version: i64,
-    pub event_type: String,
-    /// Unix milliseconds.
-    pub created_at: i64,
-    pub payload: Value,
-}
-
-/// The order's events in version order, from `<data_dir>/rampflow.db`.
-pub async fn stored_events(data_dir: &std::path::Path, order_id: &str) -> Vec<StoredEvent> {
-    use sqlx::{Connection, Row};
-    let options = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(data_dir.join("rampflow.db"))
-        .busy_timeout(Duration::from_secs(10));
-    let mut db = sqlx::SqliteConnection::connect_with(&options)
-        .await
-        .expect("the test opens the database");
-    let rows = sqlx::query(
-        "SELECT version, type, created_at, payload FROM order_events
-         WHERE order_id = $1 ORDER BY version",
-    )
-    .bind(order_id)
-    .fetch_all(&mut db)
-    .await
-    .expect("the events are readable");
-    let _ = db.close().await;
-    rows.iter()
-        .map(|row| StoredEvent {
-            version: row.get("version"),
-            event_type: row.get("type"),
-            created_at: row.get("created_at"),
-            payload: serde_json::from_str(row.get::<&str, _>("payload")).expect("JSON payload"),
-        })
-        .collect()
 }

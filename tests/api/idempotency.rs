@@ -3,37 +3,15 @@
 //! different body is 409 `idempotency_conflict`, keys are scoped to the caller, and the
 //! records outlive a restart.
 
-use std::time::Duration;
-
 use futures::future::join_all;
 use reqwest::{Response, StatusCode};
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    accept_body, assert_error, order_body, spawn_app, spawn_app_with, Fixture, Party, TestApp,
-    ADMIN_TOKEN,
+    accept_body, assert_error, order_body, spawn_app, Fixture, Party, TestApp, ADMIN_TOKEN,
 };
 
 const HEADER: &str = "Idempotency-Key";
-
-/// Stops `app` and starts it again on the same database and data directory.
-pub(crate) async fn restart(mut app: TestApp) -> TestApp {
-    let data_dir = std::mem::replace(
-        &mut app.data_dir,
-        tempfile::tempdir().expect("a temporary directory"),
-    );
-    // Stops the server and waits for its thread; the placeholder directory goes with it.
-    drop(app);
-    let path = data_dir.path().to_path_buf();
-    let mut app = spawn_app_with(move |settings| {
-        settings.database_url = format!("sqlite://{}/rampflow.db", path.display());
-        settings.data_dir = path;
-    })
-    .await;
-    // Keep the real directory alive as long as the new app.
-    drop(std::mem::replace(&mut app.data_dir, data_dir));
-    app
-}
 
 /// A response taken apart: status, headers of interest and the raw body.
 #[derive(Debug)]
@@ -534,18 +512,10 @@ async fn the_database_never_holds_a_replayable_api_key_in_clear() {
     assert_eq!(reply.status, StatusCode::CREATED);
     let api_key = reply.json()["api_key"].as_str().unwrap().to_owned();
 
-    use sqlx::{Connection, Row};
-    let options = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(app.data_dir.path().join("rampflow.db"))
-        .busy_timeout(Duration::from_secs(10));
-    let mut db = sqlx::SqliteConnection::connect_with(&options)
-        .await
-        .unwrap();
-    let rows = sqlx::query("SELECT body FROM idempotency_keys")
-        .fetch_all(&mut db)
-        .await
-        .unwrap();
-    let _ = db.close().await;
+    use sqlx::Row;
+    let mut db = app.db().await;
+    let rows = db.rows("SELECT body FROM idempotency_keys", &[]).await;
+    db.close().await;
     assert_eq!(rows.len(), 1);
     let stored: String = rows[0].get("body");
     assert!(
@@ -572,7 +542,7 @@ async fn replays_survive_a_restart() {
     .await;
     assert_eq!(first_party.status, StatusCode::CREATED);
 
-    let app = restart(app).await;
+    let app = app.restart().await;
 
     let again = create_with_key(&app, &fixture.wallet, "order-7", &body).await;
     assert_replay_of(&again, &first_order);

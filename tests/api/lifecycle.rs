@@ -1036,7 +1036,7 @@ async fn safe_retries_still_work_after_a_restart() {
             ));
         }
     }
-    let app = crate::idempotency::restart(app).await;
+    let app = app.restart().await;
     for (direction, status, order) in orders {
         let id = order["id"].as_str().unwrap();
         let (command, body) = steps_to(status, direction).pop().unwrap();

@@ -6,13 +6,13 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::helpers::{accept_body, order_body};
+use crate::helpers::{accept_body, order_body, TestDatabase};
 use crate::recovery::Server;
 
 #[tokio::test]
 async fn json_logs_carry_the_request_id_and_the_order_id_and_no_secrets() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(dir.path(), &[]).await;
+    let database = TestDatabase::for_test().await;
+    let server = Server::start(&database, &[]).await;
     let fixture = server.fixture().await;
 
     let response = server

@@ -1,7 +1,11 @@
 //! Black-box tests: the real server on a random port with a fresh SQLite database per test,
-//! driven over HTTP like a wallet, a partner and an operator would.
+//! driven over HTTP like a wallet, a partner and an operator would. `api_postgres` runs the
+//! same tests on PostgreSQL; `RAMPFLOW_TEST_DATABASE=postgres` runs this binary there too.
 
 mod helpers;
+
+/// The engine the server runs on unless `RAMPFLOW_TEST_DATABASE` names another.
+pub const DEFAULT_ENGINE: helpers::Engine = helpers::Engine::Sqlite;
 
 mod admin;
 mod cluster;

@@ -1,33 +1,38 @@
 //! Back-pressure: a full write queue or a full mailbox is a 503 `overloaded` with Retry-After,
 //! never an unbounded queue, and nothing refused is half-done.
 //!
-//! To make the queue fill deterministically, the test holds SQLite's write lock itself: the
-//! journal's transaction then waits (busy timeout), and the requests behind it pile up.
+//! To make the queue fill deterministically, the test holds a lock itself that the journal's
+//! commit must wait for, and the requests behind it pile up.
 
 use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use sqlx::Connection;
 
-use crate::helpers::{order_body, spawn_app_with, TestApp};
+use crate::helpers::{order_body, spawn_app_with, Db, Engine, TestApp};
 
-/// Holds the database's write lock until dropped or released.
-async fn hold_write_lock(app: &TestApp) -> sqlx::SqliteConnection {
-    let url = format!("sqlite://{}/rampflow.db", app.data_dir.path().display());
-    let mut connection = sqlx::SqliteConnection::connect(&url).await.unwrap();
-    sqlx::query("BEGIN IMMEDIATE")
-        .execute(&mut connection)
-        .await
-        .unwrap();
-    connection
+/// Holds a lock that stops every order write until released, from the test's own connection.
+/// On SQLite, the database's write lock: the journal's transaction waits (busy timeout). On
+/// PostgreSQL, an EXCLUSIVE lock on `orders`: it conflicts with the ROW EXCLUSIVE lock every
+/// insert and update of an order takes, so the journal's transaction waits at its first order
+/// write (PostgreSQL waits for a lock without a limit), while reads go on.
+async fn hold_write_lock(app: &TestApp) -> Db {
+    let mut db = app.db().await;
+    match db.engine() {
+        Engine::Sqlite => {
+            db.execute("BEGIN IMMEDIATE", &[]).await;
+        }
+        Engine::Postgres => {
+            db.execute("BEGIN", &[]).await;
+            db.execute("LOCK TABLE orders IN EXCLUSIVE MODE", &[]).await;
+        }
+    }
+    db
 }
 
-async fn release(mut connection: sqlx::SqliteConnection) {
-    sqlx::query("ROLLBACK")
-        .execute(&mut connection)
-        .await
-        .unwrap();
+async fn release(mut lock: Db) {
+    lock.execute("ROLLBACK", &[]).await;
+    lock.close().await;
 }
 
 /// Runs the requests concurrently. Requests either wait behind the held lock or are refused at
@@ -36,7 +41,7 @@ async fn release(mut connection: sqlx::SqliteConnection) {
 /// except a refusal.
 async fn release_after_first_refusal<T>(
     requests: impl Iterator<Item = impl std::future::Future<Output = T>>,
-    lock: sqlx::SqliteConnection,
+    lock: Db,
     status: impl Fn(&T) -> StatusCode,
 ) -> Vec<T> {
     use futures::StreamExt;
@@ -59,12 +64,10 @@ async fn release_after_first_refusal<T>(
 
 #[tokio::test]
 async fn a_full_write_queue_answers_503_and_loses_nothing_it_acknowledged() {
-    if std::env::var("RAMPFLOW_TEST_DATABASE").as_deref() == Ok("postgres") {
-        return; // the lock trick is SQLite's
-    }
     let app = spawn_app_with(|s| {
         s.journal.queue_capacity = 2;
         s.journal.max_batch = 1;
+        // SQLite's wait for the held lock; PostgreSQL's has no limit.
         s.database.busy_timeout = Duration::from_secs(30);
     })
     .await;
@@ -123,11 +126,9 @@ async fn a_full_write_queue_answers_503_and_loses_nothing_it_acknowledged() {
 
 #[tokio::test]
 async fn a_full_mailbox_answers_503() {
-    if std::env::var("RAMPFLOW_TEST_DATABASE").as_deref() == Ok("postgres") {
-        return;
-    }
     let app = spawn_app_with(|s| {
         s.actors.mailbox_capacity = 1;
+        // SQLite's wait for the held lock; PostgreSQL's has no limit.
         s.database.busy_timeout = Duration::from_secs(30);
     })
     .await;

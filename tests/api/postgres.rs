@@ -1,6 +1,5 @@
-//! The same service on PostgreSQL. The whole suite runs on PostgreSQL with
-//! `RAMPFLOW_TEST_DATABASE=postgres cargo test --test api`; these few always do, so the default
-//! test command covers both engines.
+//! The same service on PostgreSQL. The whole suite runs on PostgreSQL in `tests/api_postgres`;
+//! these few always do, so even `cargo test --test api` alone touches both engines.
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};

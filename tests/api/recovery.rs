@@ -1,14 +1,14 @@
 //! The durability promises (ARCHITECTURE.md § Promises 1 and 3, API.md § Running) against the
 //! built binary run as a child process: `kill -9` in the middle of a burst of requests, SIGTERM
 //! with requests in flight, and deadlines that must fire, exactly once, after a restart on the
-//! same database.
+//! same database (the engine under test's: a SQLite file, or a PostgreSQL database made for
+//! the test and dropped after it).
 //!
 //! Every child is killed when its guard drops, so a failing test leaves no server behind. Ports
 //! are the ones the server reports in its JSON log; nothing waits a fixed time for a server.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
-use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{accept_body, expected_funds, order_body, stored_events, Fixture, Party};
+use crate::helpers::{accept_body, expected_funds, order_body, Fixture, Party, TestDatabase};
 
 pub(crate) const ADMIN: &str = "recovery-admin-token";
 /// How long a server may take to start (the first start also creates the database).
@@ -42,9 +42,10 @@ impl Drop for Server {
 }
 
 impl Server {
-    /// Starts `rampflow serve` on the database in `dir`, with `env` over the test settings,
-    /// and waits until it is listening and ready (live orders rehydrated).
-    pub(crate) async fn start(dir: &Path, env: &[(&str, &str)]) -> Server {
+    /// Starts `rampflow serve` on `database` (and its data directory), with `env` over the
+    /// test settings, and waits until it is listening and ready (live orders rehydrated).
+    pub(crate) async fn start(database: &TestDatabase, env: &[(&str, &str)]) -> Server {
+        let dir = database.dir();
         let mut command = Command::new(env!("CARGO_BIN_EXE_rampflow"));
         command
             .arg("serve")
@@ -59,10 +60,7 @@ impl Server {
         }
         command
             .env("RAMPFLOW_BIND", "127.0.0.1:0")
-            .env(
-                "RAMPFLOW_DATABASE_URL",
-                format!("sqlite://{}/rampflow.db", dir.display()),
-            )
+            .env("RAMPFLOW_DATABASE_URL", database.url())
             .env("RAMPFLOW_DATA_DIR", dir)
             .env("RAMPFLOW_ADMIN_TOKEN", ADMIN)
             .env("RAMPFLOW_LOG_FORMAT", "json")
@@ -325,8 +323,9 @@ fn statuses(order: &Value) -> Vec<String> {
         .collect()
 }
 
-async fn event_types(dir: &Path, id: &str) -> Vec<(i64, String)> {
-    stored_events(dir, id)
+async fn event_types(database: &TestDatabase, id: &str) -> Vec<(i64, String)> {
+    database
+        .stored_events(id)
         .await
         .into_iter()
         .map(|event| (event.version, event.event_type))
@@ -549,11 +548,11 @@ impl Flow<'_> {
 /// versions 1..=version, one each.
 async fn verify(
     server: &Server,
-    dir: &Path,
+    database: &TestDatabase,
     fixture: &Fixture,
     ledger: &HashMap<String, Acked>,
 ) -> usize {
-    let events = event_counts(dir).await;
+    let events = event_counts(database).await;
     let mut committed_unanswered = 0;
     for (id, acked) in ledger {
         let order = server.get_order(&fixture.wallet.key, id).await;
@@ -583,22 +582,17 @@ async fn verify(
 }
 
 /// For every order: how many events, the first version and the last.
-async fn event_counts(dir: &Path) -> HashMap<String, (i64, i64, i64)> {
-    use sqlx::{Connection, Row};
-    let options = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(dir.join("rampflow.db"))
-        .busy_timeout(Duration::from_secs(10));
-    let mut db = sqlx::SqliteConnection::connect_with(&options)
-        .await
-        .expect("the test opens the database");
-    let rows = sqlx::query(
-        "SELECT order_id, COUNT(*) AS n, MIN(version) AS first, MAX(version) AS last
-         FROM order_events GROUP BY order_id",
-    )
-    .fetch_all(&mut db)
-    .await
-    .expect("the events are readable");
-    let _ = db.close().await;
+async fn event_counts(database: &TestDatabase) -> HashMap<String, (i64, i64, i64)> {
+    use sqlx::Row;
+    let mut db = database.connect().await;
+    let rows = db
+        .rows(
+            "SELECT order_id, COUNT(*) AS n, MIN(version) AS first, MAX(version) AS last
+             FROM order_events GROUP BY order_id",
+            &[],
+        )
+        .await;
+    db.close().await;
     rows.iter()
         .map(|row| {
             (
@@ -611,8 +605,8 @@ async fn event_counts(dir: &Path) -> HashMap<String, (i64, i64, i64)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_acknowledged_change_survives_kill_9_in_the_middle_of_a_burst() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(dir.path(), &[]).await;
+    let database = TestDatabase::for_test().await;
+    let server = Server::start(&database, &[]).await;
     let fixture = server.fixture().await;
 
     let workload = Workload::start(&server, &fixture, 16);
@@ -622,8 +616,8 @@ async fn every_acknowledged_change_survives_kill_9_in_the_middle_of_a_burst() {
     let ledger = workload.finish().await;
     assert!(ledger.len() >= 50, "{} orders", ledger.len());
 
-    let server = Server::start(dir.path(), &[]).await;
-    verify(&server, dir.path(), &fixture, &ledger).await;
+    let server = Server::start(&database, &[]).await;
+    verify(&server, &database, &fixture, &ledger).await;
 
     // The keys survive too, and the restarted server takes new work.
     let fresh = server
@@ -647,8 +641,8 @@ async fn every_acknowledged_change_survives_kill_9_in_the_middle_of_a_burst() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sigterm_with_requests_in_flight_exits_0_and_keeps_every_acknowledged_change() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut server = Server::start(dir.path(), &[]).await;
+    let database = TestDatabase::for_test().await;
+    let mut server = Server::start(&database, &[]).await;
     let fixture = server.fixture().await;
 
     let workload = Workload::start(&server, &fixture, 16);
@@ -675,8 +669,8 @@ async fn sigterm_with_requests_in_flight_exits_0_and_keeps_every_acknowledged_ch
     );
     drop(server);
 
-    let server = Server::start(dir.path(), &[]).await;
-    let committed_unanswered = verify(&server, dir.path(), &fixture, &ledger).await;
+    let server = Server::start(&database, &[]).await;
+    let committed_unanswered = verify(&server, &database, &fixture, &ledger).await;
     // Requests the server took in before the signal were answered: what went unanswered was
     // cut off before the server read it, and changed nothing.
     assert_eq!(
@@ -687,9 +681,9 @@ async fn sigterm_with_requests_in_flight_exits_0_and_keeps_every_acknowledged_ch
 
 #[tokio::test]
 async fn a_pending_acceptance_deadline_fires_exactly_once_after_restarts() {
-    let dir = tempfile::tempdir().unwrap();
+    let database = TestDatabase::for_test().await;
     let env = [("RAMPFLOW_ACCEPT_TIMEOUT", "3s")];
-    let server = Server::start(dir.path(), &env).await;
+    let server = Server::start(&database, &env).await;
     let fixture = server.fixture().await;
     let order = server
         .post(
@@ -703,9 +697,9 @@ async fn a_pending_acceptance_deadline_fires_exactly_once_after_restarts() {
     server.kill9();
 
     // Two crashes in a row: each start re-arms the deadline from the store.
-    let server = Server::start(dir.path(), &env).await;
+    let server = Server::start(&database, &env).await;
     server.kill9();
-    let server = Server::start(dir.path(), &env).await;
+    let server = Server::start(&database, &env).await;
     let expired = server
         .wait_for_status(&fixture.wallet.key, &id, "expired", LIMIT)
         .await;
@@ -719,19 +713,19 @@ async fn a_pending_acceptance_deadline_fires_exactly_once_after_restarts() {
 
     // Once more through a crash: the fired deadline is not armed again.
     server.kill9();
-    let server = Server::start(dir.path(), &env).await;
+    let server = Server::start(&database, &env).await;
     let order = server.get_order(&fixture.partner.key, &id).await;
     assert_eq!(order, expired);
     assert_eq!(
-        event_types(dir.path(), &id).await,
+        event_types(&database, &id).await,
         numbered(&["order.created", "order.expired"])
     );
 }
 
 #[tokio::test]
 async fn deposit_deadlines_armed_before_a_kill_fire_after_the_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(dir.path(), &[]).await;
+    let database = TestDatabase::for_test().await;
+    let server = Server::start(&database, &[]).await;
     let fixture = server.fixture().await;
     let (wallet, partner) = (&fixture.wallet.key, &fixture.partner.key);
 
@@ -771,7 +765,7 @@ async fn deposit_deadlines_armed_before_a_kill_fire_after_the_restart() {
     assert_eq!(sent["version"], 3, "{sent}");
     server.kill9();
 
-    let server = Server::start(dir.path(), &[]).await;
+    let server = Server::start(&database, &[]).await;
     let limit = LIMIT + Duration::from_secs(8);
     let expired = server
         .wait_for_status(wallet, &accepted_id, "expired", limit)
@@ -780,7 +774,7 @@ async fn deposit_deadlines_armed_before_a_kill_fire_after_the_restart() {
     assert_eq!(expired["version"], 4, "reminder then expiry: {expired}");
     assert_eq!(statuses(&expired), ["created", "accepted", "expired"]);
     assert!(millis(&expired["history"][2]["at"]) >= expires_at);
-    let events = stored_events(dir.path(), &accepted_id).await;
+    let events = database.stored_events(&accepted_id).await;
     let types: Vec<_> = events
         .iter()
         .map(|e| (e.version, e.event_type.clone()))
@@ -808,7 +802,7 @@ async fn deposit_deadlines_armed_before_a_kill_fire_after_the_restart() {
     assert!(millis(&expired["history"][3]["at"]) >= sent_expires_at);
     assert_eq!(expired["funds"]["reference"], "tx-9");
     assert_eq!(
-        event_types(dir.path(), &sent_id).await,
+        event_types(&database, &sent_id).await,
         numbered(&[
             "order.created",
             "order.accepted",
@@ -820,9 +814,9 @@ async fn deposit_deadlines_armed_before_a_kill_fire_after_the_restart() {
 
 #[tokio::test]
 async fn a_deadline_that_passed_while_the_server_was_down_fires_right_after_restart() {
-    let dir = tempfile::tempdir().unwrap();
+    let database = TestDatabase::for_test().await;
     let env = [("RAMPFLOW_ACCEPT_TIMEOUT", "3s")];
-    let server = Server::start(dir.path(), &env).await;
+    let server = Server::start(&database, &env).await;
     let fixture = server.fixture().await;
     let (wallet, partner) = (&fixture.wallet.key, &fixture.partner.key);
 
@@ -852,7 +846,7 @@ async fn a_deadline_that_passed_while_the_server_was_down_fires_right_after_rest
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let restarted_at = Utc::now().timestamp_millis();
-    let server = Server::start(dir.path(), &env).await;
+    let server = Server::start(&database, &env).await;
     let ready_at = Utc::now().timestamp_millis();
 
     for (id, code, due, versions) in [
@@ -880,11 +874,11 @@ async fn a_deadline_that_passed_while_the_server_was_down_fires_right_after_rest
         assert_eq!(expired_entries, 1, "{expired}");
     }
     assert_eq!(
-        event_types(dir.path(), &waiting_id).await,
+        event_types(&database, &waiting_id).await,
         numbered(&["order.created", "order.expired"])
     );
     assert_eq!(
-        event_types(dir.path(), &accepted_id).await,
+        event_types(&database, &accepted_id).await,
         numbered(&["order.created", "order.accepted", "order.expired"])
     );
 }

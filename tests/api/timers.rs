@@ -13,9 +13,7 @@ use chrono::DateTime;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{
-    accept_body, assert_error, expected_funds, spawn_app_with, stored_events, Fixture, TestApp,
-};
+use crate::helpers::{accept_body, assert_error, expected_funds, spawn_app_with, Fixture, TestApp};
 
 /// How long a poll may wait for something the server should do within a second or two.
 const LIMIT: Duration = Duration::from_secs(10);
@@ -51,7 +49,7 @@ fn entered(order: &Value, status: &str) -> i64 {
 }
 
 async fn event_types(app: &TestApp, order_id: &str) -> Vec<(i64, String)> {
-    stored_events(app.data_dir.path(), order_id)
+    app.stored_events(order_id)
         .await
         .into_iter()
         .map(|event| (event.version, event.event_type))
@@ -153,7 +151,7 @@ async fn an_order_nobody_accepts_expires_with_partner_timeout() {
             .await;
         assert_error(late, StatusCode::CONFLICT, "invalid_transition").await;
 
-        let events = stored_events(app.data_dir.path(), id).await;
+        let events = app.stored_events(id).await;
         let types: Vec<_> = events
             .iter()
             .map(|e| (e.version, e.event_type.clone()))
@@ -197,7 +195,7 @@ async fn the_deposit_reminder_bumps_the_version_and_keeps_the_status() {
     assert!(reminded["failure"].is_null());
     assert!(millis(&reminded["updated_at"]) >= remind_at, "{reminded}");
 
-    let events = stored_events(app.data_dir.path(), id).await;
+    let events = app.stored_events(id).await;
     let types: Vec<_> = events
         .iter()
         .map(|e| (e.version, e.event_type.clone()))

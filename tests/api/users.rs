@@ -386,7 +386,7 @@ async fn grants_are_given_listed_and_revoked() {
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     assert_eq!(
         grant_partners(&app.get_page(grants_path, &wallet.key).await),
-        [other.id.clone()]
+        [other.id.as_str()]
     );
     // Revoking what is not granted is a 404.
     let response = app

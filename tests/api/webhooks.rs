@@ -1,12 +1,13 @@
 //! Webhook delivery end to end: real receivers, signatures verified with standardwebhooks.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{accept_body, expected_funds, order_body, spawn_app_with, Fixture, TestApp};
+use crate::helpers::{
+    accept_body, expected_funds, order_body, spawn_app_with, Db, Fixture, TestApp, TestDatabase,
+};
 use crate::receiver::{Received, Receiver, Reply};
 use crate::recovery::Server;
 
@@ -120,7 +121,7 @@ const LONG_WAIT: Duration = Duration::from_secs(30);
 /// The first attempt at once, then `retries` more, `step` apart.
 fn schedule(retries: usize, step: Duration) -> Vec<Duration> {
     let mut schedule = vec![Duration::ZERO];
-    schedule.extend(std::iter::repeat(step).take(retries));
+    schedule.extend(std::iter::repeat_n(step, retries));
     schedule
 }
 
@@ -202,7 +203,7 @@ fn assert_delivered_in_version_order(received: &[Received], versions: i64) {
     }
 }
 
-/// One row of `webhook_deliveries`, read from the test's SQLite file.
+/// One row of `webhook_deliveries`, read from the test's database.
 #[derive(Debug, Clone)]
 struct DeliveryRow {
     event_id: String,
@@ -216,30 +217,24 @@ struct DeliveryRow {
     leased_until: Option<i64>,
 }
 
-async fn open_db(dir: &Path) -> sqlx::SqliteConnection {
-    use sqlx::Connection;
-    let options = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(dir.join("rampflow.db"))
-        .busy_timeout(Duration::from_secs(10));
-    sqlx::SqliteConnection::connect_with(&options)
-        .await
-        .expect("the test opens the database")
+/// The endpoint's deliveries, by order and version.
+async fn delivery_rows(database: &TestDatabase, endpoint_id: &str) -> Vec<DeliveryRow> {
+    let mut db = database.connect().await;
+    let rows = read_delivery_rows(&mut db, endpoint_id).await;
+    db.close().await;
+    rows
 }
 
-/// The endpoint's deliveries, by order and version.
-async fn delivery_rows(dir: &Path, endpoint_id: &str) -> Vec<DeliveryRow> {
-    use sqlx::{Connection, Row};
-    let mut db = open_db(dir).await;
-    let rows = sqlx::query(
-        "SELECT event_id, order_id, order_version, state, attempts, last_status, last_error,
-                leased_until
-         FROM webhook_deliveries WHERE endpoint_id = $1 ORDER BY order_id, order_version",
-    )
-    .bind(endpoint_id)
-    .fetch_all(&mut db)
-    .await
-    .expect("the deliveries are readable");
-    let _ = db.close().await;
+async fn read_delivery_rows(db: &mut Db, endpoint_id: &str) -> Vec<DeliveryRow> {
+    use sqlx::Row;
+    let rows = db
+        .rows(
+            "SELECT event_id, order_id, order_version, state, attempts, last_status, last_error,
+                    leased_until
+             FROM webhook_deliveries WHERE endpoint_id = $1 ORDER BY order_id, order_version",
+            &[endpoint_id],
+        )
+        .await;
     rows.iter()
         .map(|row| DeliveryRow {
             event_id: row.get("event_id"),
@@ -256,16 +251,18 @@ async fn delivery_rows(dir: &Path, endpoint_id: &str) -> Vec<DeliveryRow> {
 
 /// Polls the endpoint's deliveries until `done` holds, or fails after `limit`.
 async fn wait_for_rows(
-    dir: &Path,
+    database: &TestDatabase,
     endpoint_id: &str,
     what: &str,
     limit: Duration,
     done: impl Fn(&[DeliveryRow]) -> bool,
 ) -> Vec<DeliveryRow> {
     let deadline = tokio::time::Instant::now() + limit;
+    let mut db = database.connect().await;
     loop {
-        let rows = delivery_rows(dir, endpoint_id).await;
+        let rows = read_delivery_rows(&mut db, endpoint_id).await;
         if done(&rows) {
+            db.close().await;
             return rows;
         }
         assert!(
@@ -277,36 +274,35 @@ async fn wait_for_rows(
 }
 
 /// The order's event ids in version order, from `order_events`.
-async fn event_ids(dir: &Path, order_id: &str) -> Vec<String> {
-    use sqlx::{Connection, Row};
-    let mut db = open_db(dir).await;
-    let rows = sqlx::query("SELECT id FROM order_events WHERE order_id = $1 ORDER BY version")
-        .bind(order_id)
-        .fetch_all(&mut db)
-        .await
-        .expect("the events are readable");
-    let _ = db.close().await;
+async fn event_ids(database: &TestDatabase, order_id: &str) -> Vec<String> {
+    use sqlx::Row;
+    let mut db = database.connect().await;
+    let rows = db
+        .rows(
+            "SELECT id FROM order_events WHERE order_id = $1 ORDER BY version",
+            &[order_id],
+        )
+        .await;
+    db.close().await;
     rows.iter().map(|row| row.get("id")).collect()
 }
 
 /// `(status_code, error)` of every attempt of one delivery, oldest first.
 async fn attempt_rows(
-    dir: &Path,
+    database: &TestDatabase,
     event_id: &str,
     endpoint_id: &str,
 ) -> Vec<(Option<i64>, Option<String>)> {
-    use sqlx::{Connection, Row};
-    let mut db = open_db(dir).await;
-    let rows = sqlx::query(
-        "SELECT status_code, error FROM webhook_attempts
-         WHERE event_id = $1 AND endpoint_id = $2 ORDER BY seq",
-    )
-    .bind(event_id)
-    .bind(endpoint_id)
-    .fetch_all(&mut db)
-    .await
-    .expect("the attempts are readable");
-    let _ = db.close().await;
+    use sqlx::Row;
+    let mut db = database.connect().await;
+    let rows = db
+        .rows(
+            "SELECT status_code, error FROM webhook_attempts
+             WHERE event_id = $1 AND endpoint_id = $2 ORDER BY seq",
+            &[event_id, endpoint_id],
+        )
+        .await;
+    db.close().await;
     rows.iter()
         .map(|row| (row.get("status_code"), row.get("error")))
         .collect()
@@ -384,9 +380,9 @@ async fn gone_disables_the_endpoint_and_fails_what_it_still_had_pending() {
     let id = order["id"].as_str().unwrap();
     gone.wait_for(1, WAIT).await;
     drive(&app, &fixture, id, "offramp").await;
-    let dir = app.data_dir.path();
+    let database = app.database();
     wait_for_rows(
-        dir,
+        database,
         &gone_id,
         "v2..v5 queued behind the held v1",
         WAIT,
@@ -395,7 +391,7 @@ async fn gone_disables_the_endpoint_and_fails_what_it_still_had_pending() {
     .await;
 
     gone.release();
-    let rows = wait_for_rows(dir, &gone_id, "every delivery failed", WAIT, |rows| {
+    let rows = wait_for_rows(database, &gone_id, "every delivery failed", WAIT, |rows| {
         rows.iter().all(|r| r.state == "failed")
     })
     .await;
@@ -442,7 +438,7 @@ async fn gone_disables_the_endpoint_and_fails_what_it_still_had_pending() {
 
     // The disabled endpoint got nothing after its 410, and nothing was queued for it.
     assert_eq!(gone.received().len(), 1);
-    let rows = delivery_rows(dir, &gone_id).await;
+    let rows = delivery_rows(database, &gone_id).await;
     assert!(
         rows.iter().all(|r| r.order_id == id),
         "deliveries were queued for a disabled endpoint: {rows:#?}"
@@ -451,7 +447,7 @@ async fn gone_disables_the_endpoint_and_fails_what_it_still_had_pending() {
 
 /// An attempt that was in flight when another one got 410 must not bring its delivery back
 /// to `pending` on a disabled endpoint (where nothing would ever send it again). Read through
-/// the events API, so it runs on either database.
+/// the events API.
 #[tokio::test]
 async fn an_attempt_finishing_after_the_410_does_not_leave_a_pending_delivery_behind() {
     let app = delivery_app(schedule(5, Duration::from_millis(100))).await;
@@ -600,9 +596,9 @@ async fn an_attempt_that_times_out_is_retried_and_the_event_ends_delivered() {
 
     let event = wait_for_event_delivery(&app, &fixture.wallet.key, id, 1, "delivered").await;
     assert_eq!(event["id"], received[0].webhook_id().as_str());
-    let rows = delivery_rows(app.data_dir.path(), &endpoint_id).await;
+    let rows = delivery_rows(app.database(), &endpoint_id).await;
     assert_eq!(rows[0].state, "delivered");
-    let attempts = attempt_rows(app.data_dir.path(), &rows[0].event_id, &endpoint_id).await;
+    let attempts = attempt_rows(app.database(), &rows[0].event_id, &endpoint_id).await;
     assert!(attempts.len() >= 2, "{attempts:?}");
     let (status, error) = &attempts[0];
     assert_eq!(*status, None, "a timed-out attempt has no status");
@@ -697,7 +693,7 @@ async fn an_order_whose_deliveries_keep_failing_does_not_hold_up_another_order()
             .map(Received::summary)
             .collect::<Vec<_>>()
     );
-    let rows = delivery_rows(app.data_dir.path(), &endpoint_id).await;
+    let rows = delivery_rows(app.database(), &endpoint_id).await;
     let stuck_rows: Vec<&DeliveryRow> = rows.iter().filter(|r| r.order_id == stuck_id).collect();
     assert_eq!(stuck_rows.len(), 4);
     assert!(
@@ -846,7 +842,7 @@ async fn event_types_choose_what_an_endpoint_receives() {
     assert_eq!(completed[0].version(), 5);
 
     // Nothing else was ever queued for the filtered endpoints.
-    let rows = delivery_rows(app.data_dir.path(), &completed_id).await;
+    let rows = delivery_rows(app.database(), &completed_id).await;
     assert_eq!(rows.len(), 1, "{rows:#?}");
     assert_eq!(completed_only.received().len(), 1);
     assert_eq!(two_types.received().len(), 2);
@@ -918,7 +914,7 @@ async fn an_exhausted_schedule_fails_the_delivery_and_the_next_event_follows() {
     .await;
     let versions: Vec<&Value> = failed.iter().map(|e| &e["order_version"]).collect();
     assert_eq!(versions, [&json!(1)]);
-    let rows = delivery_rows(app.data_dir.path(), &endpoint_id).await;
+    let rows = delivery_rows(app.database(), &endpoint_id).await;
     assert_eq!(
         (
             rows[0].state.as_str(),
@@ -952,7 +948,7 @@ async fn a_delivery_is_signed_standard_webhooks_and_carries_the_order_resource()
     assert_eq!(accepted.status(), StatusCode::OK);
     let at_version_2: Value = accepted.json().await.unwrap();
     let received = hooks.wait_for(2, WAIT).await;
-    let ids = event_ids(app.data_dir.path(), id).await;
+    let ids = event_ids(app.database(), id).await;
     assert_eq!(ids.len(), 2);
 
     for (n, (delivery, resource, event_type)) in [
@@ -1028,7 +1024,7 @@ async fn a_delivery_is_signed_standard_webhooks_and_carries_the_order_resource()
 
 #[tokio::test]
 async fn pending_deliveries_survive_kill_9_and_reach_a_receiver_that_was_down() {
-    let dir = tempfile::tempdir().unwrap();
+    let database = TestDatabase::for_test().await;
     // The wallet's receiver is down: its port is held by a socket that is bound but never
     // listens, so connections are refused and no other test can take the port meanwhile.
     let down = tokio::net::TcpSocket::new_v4().unwrap();
@@ -1052,7 +1048,7 @@ async fn pending_deliveries_survive_kill_9_and_reach_a_receiver_that_was_down() 
         ("RAMPFLOW_WEBHOOKS__POLL_INTERVAL", "100ms"),
         ("RAMPFLOW_WEBHOOK_TIMEOUT", "5s"),
     ];
-    let server = Server::start(dir.path(), &env).await;
+    let server = Server::start(&database, &env).await;
     let fixture = server.fixture().await;
     let mut endpoints = Vec::new();
     for (party, port) in [
@@ -1101,14 +1097,14 @@ async fn pending_deliveries_survive_kill_9_and_reach_a_receiver_that_was_down() 
     // Attempts to the receiver that is down were made and refused; nothing was delivered or
     // given up.
     wait_for_rows(
-        dir.path(),
+        &database,
         &down_id,
         "refused attempts recorded",
         WAIT,
         |rows| rows.len() == 7 && rows.iter().filter(|r| r.attempts >= 1).count() == 2,
     )
     .await;
-    let rows = delivery_rows(dir.path(), &down_id).await;
+    let rows = delivery_rows(&database, &down_id).await;
     assert!(rows.iter().all(|r| r.state == "pending"), "{rows:#?}");
     for head in rows.iter().filter(|r| r.attempts >= 1) {
         assert_eq!(
@@ -1127,7 +1123,7 @@ async fn pending_deliveries_survive_kill_9_and_reach_a_receiver_that_was_down() 
     // second, by an attempt that has seconds left before its timeout.
     let lease = Duration::from_secs(600).as_millis() as i64;
     wait_for_rows(
-        dir.path(),
+        &database,
         &hanging_id,
         "an attempt in flight",
         WAIT,
@@ -1142,7 +1138,7 @@ async fn pending_deliveries_survive_kill_9_and_reach_a_receiver_that_was_down() 
     )
     .await;
     server.kill9();
-    let rows = delivery_rows(dir.path(), &hanging_id).await;
+    let rows = delivery_rows(&database, &hanging_id).await;
     assert!(
         rows.iter().any(|r| r.leased_until.is_some()),
         "the kill left a leased delivery behind: {rows:#?}"
@@ -1156,7 +1152,7 @@ async fn pending_deliveries_survive_kill_9_and_reach_a_receiver_that_was_down() 
         Receiver::start_on(down_port).await,
         Receiver::start_on(hanging_port).await,
     ];
-    let _server = Server::start(dir.path(), &env).await;
+    let _server = Server::start(&database, &env).await;
     for (hooks, (endpoint_id, secret)) in receivers.iter().zip(&endpoints) {
         let received = hooks.wait_for(7, LONG_WAIT).await;
         assert!(
@@ -1173,12 +1169,12 @@ async fn pending_deliveries_survive_kill_9_and_reach_a_receiver_that_was_down() 
             let webhook_ids: Vec<String> = of_order.iter().map(Received::webhook_id).collect();
             assert_eq!(
                 webhook_ids,
-                event_ids(dir.path(), id).await,
+                event_ids(&database, id).await,
                 "the events' own ids"
             );
         }
         wait_for_rows(
-            dir.path(),
+            &database,
             endpoint_id,
             "every delivery recorded",
             LONG_WAIT,
