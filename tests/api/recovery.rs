@@ -45,7 +45,12 @@ impl Server {
     /// Starts `rampflow serve` on `database` (and its data directory), with `env` over the
     /// test settings, and waits until it is listening and ready (live orders rehydrated).
     pub(crate) async fn start(database: &TestDatabase, env: &[(&str, &str)]) -> Server {
-        let dir = database.dir();
+        Server::start_at(database.dir(), &database.url(), env).await
+    }
+
+    /// Starts `rampflow serve` with `dir` as its data directory on the database at `url` (a
+    /// node of a cluster has a directory of its own and shares the database).
+    pub(crate) async fn start_at(dir: &std::path::Path, url: &str, env: &[(&str, &str)]) -> Server {
         let mut command = Command::new(env!("CARGO_BIN_EXE_rampflow"));
         command
             .arg("serve")
@@ -60,7 +65,7 @@ impl Server {
         }
         command
             .env("RAMPFLOW_BIND", "127.0.0.1:0")
-            .env("RAMPFLOW_DATABASE_URL", database.url())
+            .env("RAMPFLOW_DATABASE_URL", url)
             .env("RAMPFLOW_DATA_DIR", dir)
             .env("RAMPFLOW_ADMIN_TOKEN", ADMIN)
             .env("RAMPFLOW_LOG_FORMAT", "json")
@@ -151,6 +156,7 @@ impl Server {
     }
 
     /// Sends `signal` to the process (SIGSTOP and SIGCONT freeze and thaw it).
+    #[allow(dead_code)] // the cluster tests' (they run in the `api` binary only)
     pub(crate) fn signal(&self, signal: nix::sys::signal::Signal) {
         use nix::unistd::Pid;
         nix::sys::signal::kill(Pid::from_raw(self.child.id() as i32), signal)
@@ -241,6 +247,7 @@ impl Server {
     }
 
     /// `GET /metrics` as text.
+    #[allow(dead_code)] // the cluster tests' (they run in the `api` binary only)
     pub(crate) async fn metrics_text(&self) -> String {
         self.client
             .get(format!("{}/metrics", self.address))

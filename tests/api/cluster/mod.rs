@@ -48,7 +48,7 @@ impl TestCluster {
     pub(crate) async fn start(count: usize, env: &[(&str, &str)]) -> TestCluster {
         let database = create_postgres_database().await;
         let mut cluster = TestCluster {
-            env: node_env(&database, env),
+            env: node_env(env),
             database: Some(database),
             dirs: Vec::new(),
             nodes: Vec::new(),
@@ -64,7 +64,7 @@ impl TestCluster {
     /// Starts one more node; returns its index.
     pub(crate) async fn add_node(&mut self) -> usize {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let server = Server::start(dir.path(), &self.env_refs()).await;
+        let server = Server::start_at(dir.path(), &self.url(), &self.env_refs()).await;
         self.dirs.push(dir);
         self.nodes.push(Some(server));
         self.nodes.len() - 1
@@ -73,8 +73,14 @@ impl TestCluster {
     /// Starts node `index` again (after a kill or a stop), on its own data directory.
     pub(crate) async fn restart(&mut self, index: usize) {
         assert!(self.nodes[index].is_none(), "node {index} is still running");
-        let server = Server::start(self.dirs[index].path(), &self.env_refs()).await;
+        let server = Server::start_at(self.dirs[index].path(), &self.url(), &self.env_refs()).await;
         self.nodes[index] = Some(server);
+    }
+
+    /// The cluster's database URL.
+    fn url(&self) -> String {
+        let name = self.database.as_deref().expect("the database exists");
+        format!("{}/{name}", postgres_server())
     }
 
     fn env_refs(&self) -> Vec<(&str, &str)> {
@@ -264,12 +270,8 @@ impl Drop for TestCluster {
 
 /// The settings every test node starts with: the cluster's database, a short lease, webhooks
 /// to loopback receivers retried quickly.
-fn node_env(database: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+fn node_env(extra: &[(&str, &str)]) -> Vec<(String, String)> {
     let mut env: Vec<(String, String)> = [
-        (
-            "RAMPFLOW_DATABASE_URL",
-            format!("{}/{database}", postgres_server()),
-        ),
         ("RAMPFLOW_CLUSTER_LEASE", format!("{}ms", LEASE.as_millis())),
         ("RAMPFLOW_WEBHOOK_ALLOW_PRIVATE_TARGETS", "true".into()),
         (

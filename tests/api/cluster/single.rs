@@ -2,12 +2,14 @@
 
 use std::process::{Command, Stdio};
 
+use crate::helpers::{Engine, TestDatabase};
 use crate::recovery::{Server, ADMIN};
 
 #[tokio::test]
 async fn a_second_process_on_the_same_sqlite_file_refuses_to_start() {
-    let dir = tempfile::tempdir().unwrap();
-    let first = Server::start(dir.path(), &[]).await;
+    let database = TestDatabase::new(Engine::Sqlite).await;
+    let dir = database.dir();
+    let first = Server::start(&database, &[]).await;
 
     let mut second = Command::new(env!("CARGO_BIN_EXE_rampflow"));
     for (key, _) in std::env::vars() {
@@ -17,13 +19,10 @@ async fn a_second_process_on_the_same_sqlite_file_refuses_to_start() {
     }
     let output = second
         .arg("serve")
-        .current_dir(dir.path())
+        .current_dir(dir)
         .env("RAMPFLOW_BIND", "127.0.0.1:0")
-        .env(
-            "RAMPFLOW_DATABASE_URL",
-            format!("sqlite://{}/rampflow.db", dir.path().display()),
-        )
-        .env("RAMPFLOW_DATA_DIR", dir.path())
+        .env("RAMPFLOW_DATABASE_URL", database.url())
+        .env("RAMPFLOW_DATA_DIR", dir)
         .env("RAMPFLOW_ADMIN_TOKEN", ADMIN)
         .stdin(Stdio::null())
         .output()
@@ -44,6 +43,6 @@ async fn a_second_process_on_the_same_sqlite_file_refuses_to_start() {
 
     // Once the first stops, the file is free again.
     first.kill9();
-    let again = Server::start(dir.path(), &[]).await;
+    let again = Server::start(&database, &[]).await;
     again.fixture().await;
 }
