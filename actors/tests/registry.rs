@@ -7,7 +7,7 @@ use std::time::Duration;
 
 mod common;
 
-use common::{new_order, MemoryStore};
+use common::{eventually, new_order, MemoryStore};
 use rampflow_actors::journal::{Journal, JournalSettings};
 use rampflow_actors::model::{Address, OrderId, PartnerId, WalletId};
 use rampflow_actors::order::{
@@ -44,18 +44,6 @@ fn accept(window: Duration) -> Command {
         deposit_window: window,
         remind_before: None,
     })
-}
-
-/// Polls `check` until it holds, failing after a generous deadline.
-async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while !check() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for: {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
 }
 
 #[actix_rt::test]

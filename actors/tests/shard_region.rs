@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 mod common;
 
-use common::{new_order, MemoryStore};
+use common::{eventually, new_order, MemoryStore};
 use rampflow_actors::journal::{Journal, JournalSettings};
 use rampflow_actors::model::{OrderId, PartnerId, WalletId};
 use rampflow_actors::order::{Command, NewOrder, Party, ReplyError, Status};
@@ -46,17 +46,6 @@ fn order_in(shard: u32, wallet: WalletId, partner: PartnerId) -> NewOrder {
         .find(|id| shard_of(*id, DEFAULT_SHARD_COUNT).get() == shard)
         .unwrap();
     order
-}
-
-async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while !check() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for: {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
 }
 
 #[actix_rt::test]

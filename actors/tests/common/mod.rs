@@ -121,3 +121,15 @@ pub fn new_order(wallet: WalletId, partner: PartnerId) -> NewOrder {
         payment_method: PaymentMethod::parse("bank_transfer").unwrap(),
     }
 }
+
+/// Polls `check` until it holds, failing after a generous deadline.
+pub async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !check() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}

@@ -54,6 +54,50 @@ async fn status_of(
         .unwrap_or_else(|| panic!("no answer from node {index}"))
 }
 
+/// Nodes 1 and 2, which had the grant cached, neither create an order for the user nor hand
+/// the user's data to the partner.
+async fn refused_on_other_nodes(
+    cluster: &TestCluster,
+    fixture: &Fixture,
+    orders: &[String],
+    after: &str,
+) {
+    for index in [1, 2] {
+        let body = create_body(fixture, "offramp", 100 + index);
+        let (status, answer) = status_of(
+            cluster,
+            index,
+            Method::POST,
+            "/v1/orders",
+            &fixture.wallet.key,
+            Some(&body),
+        )
+        .await;
+        assert_eq!(
+            status,
+            StatusCode::FORBIDDEN,
+            "after {after}, node {index} created an order: {answer}"
+        );
+        assert_eq!(answer["error"]["code"], "access_not_granted");
+        let path = format!("/v1/orders/{}/user", orders[index]);
+        let (status, answer) = status_of(
+            cluster,
+            index,
+            Method::GET,
+            &path,
+            &fixture.partner.key,
+            None,
+        )
+        .await;
+        assert_eq!(
+            status,
+            StatusCode::FORBIDDEN,
+            "after {after}, node {index} handed out the user's data: {answer}"
+        );
+        assert_eq!(answer["error"]["code"], "access_not_granted");
+    }
+}
+
 #[tokio::test]
 async fn revocation_user_delete_and_key_rotation_through_one_node_hold_on_every_node_at_once() {
     let cluster = TestCluster::start(3, &[]).await;
@@ -75,39 +119,7 @@ async fn revocation_user_delete_and_key_rotation_through_one_node_hold_on_every_
     )
     .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    for index in [1, 2] {
-        let (status, body) = status_of(
-            &cluster,
-            index,
-            Method::POST,
-            "/v1/orders",
-            &fixture.wallet.key,
-            Some(&create_body(&fixture, "offramp", 10 + index)),
-        )
-        .await;
-        assert_eq!(
-            status,
-            StatusCode::FORBIDDEN,
-            "node {index} created an order: {body}"
-        );
-        assert_eq!(body["error"]["code"], "access_not_granted");
-        let path = format!("/v1/orders/{}/user", orders[index]);
-        let (status, body) = status_of(
-            &cluster,
-            index,
-            Method::GET,
-            &path,
-            &fixture.partner.key,
-            None,
-        )
-        .await;
-        assert_eq!(
-            status,
-            StatusCode::FORBIDDEN,
-            "node {index} handed out the user's data: {body}"
-        );
-        assert_eq!(body["error"]["code"], "access_not_granted");
-    }
+    refused_on_other_nodes(&cluster, &fixture, &orders, "a revoked grant").await;
 
     // A deleted user (granted again first, and cached again everywhere).
     let (status, _) = status_of(
@@ -132,37 +144,7 @@ async fn revocation_user_delete_and_key_rotation_through_one_node_hold_on_every_
     )
     .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    for index in [1, 2] {
-        let (status, body) = status_of(
-            &cluster,
-            index,
-            Method::POST,
-            "/v1/orders",
-            &fixture.wallet.key,
-            Some(&create_body(&fixture, "offramp", 20 + index)),
-        )
-        .await;
-        assert_eq!(
-            status,
-            StatusCode::FORBIDDEN,
-            "node {index} created an order: {body}"
-        );
-        let path = format!("/v1/orders/{}/user", orders[index]);
-        let (status, body) = status_of(
-            &cluster,
-            index,
-            Method::GET,
-            &path,
-            &fixture.partner.key,
-            None,
-        )
-        .await;
-        assert_eq!(
-            status,
-            StatusCode::FORBIDDEN,
-            "node {index} handed out a deleted user: {body}"
-        );
-    }
+    refused_on_other_nodes(&cluster, &fixture, &orders, "a deleted user").await;
 
     // Rotated keys: the wallet's and the partner's, each through node 0.
     for (kind, party) in [("wallets", &fixture.wallet), ("partners", &fixture.partner)] {

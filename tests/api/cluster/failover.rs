@@ -9,10 +9,9 @@ use chrono::DateTime;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-use super::load::{lifecycles, verify_nothing_lost_or_doubled, verify_webhooks, Balancer, DRAIN};
+use super::load::Load;
 use super::{create_body, TestCluster, LEASE, SETTLE};
 use crate::helpers::{accept_body, Fixture};
-use crate::receiver::Receiver;
 
 fn millis(value: &Value) -> i64 {
     DateTime::parse_from_rfc3339(value.as_str().expect("a timestamp"))
@@ -66,20 +65,14 @@ async fn wait_expired(cluster: &TestCluster, via: usize, key: &str, id: &str) ->
 async fn a_killed_nodes_timers_fire_on_the_survivors_within_the_lease_and_nothing_is_lost() {
     let mut cluster = TestCluster::start(3, &[("RAMPFLOW_ACCEPT_TIMEOUT", "3s")]).await;
     let fixture = cluster.fixture().await;
-    let (wallet_hooks, partner_hooks) = (Receiver::start().await, Receiver::start().await);
-    let wallet_secret = cluster.endpoint(&fixture.wallet, &wallet_hooks.url).await;
-    let partner_secret = cluster.endpoint(&fixture.partner, &partner_hooks.url).await;
-
-    let balancer = Balancer::new(&cluster);
-    let stop = Arc::new(AtomicBool::new(false));
-    let (ledger, mut workers) = lifecycles(&balancer, &fixture, 6, stop.clone());
+    let load = Load::start(&cluster, &fixture, 6).await;
 
     // Orders nobody accepts, owned by node 2: their acceptance timers must fire elsewhere.
     let doomed = orders_owned_by(&cluster, &fixture, 2, 10).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let killed_at = now_millis();
     cluster.kill9(2);
-    balancer.follow(&cluster);
+    load.balancer.follow(&cluster);
 
     for id in &doomed {
         let order = wait_expired(&cluster, 0, &fixture.wallet.key, id).await;
@@ -94,24 +87,7 @@ async fn a_killed_nodes_timers_fire_on_the_survivors_within_the_lease_and_nothin
         assert_eq!(order["version"], 2, "{order}");
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
-    stop.store(true, Ordering::Relaxed);
-    while workers.join_next().await.is_some() {}
-
-    assert!(
-        balancer.failures().is_empty(),
-        "clients saw failures: {:?}",
-        balancer.failures()
-    );
-    verify_nothing_lost_or_doubled(&cluster, &ledger).await;
-    verify_webhooks(
-        &cluster,
-        &[
-            (&wallet_hooks, &wallet_secret),
-            (&partner_hooks, &partner_secret),
-        ],
-        DRAIN,
-    )
-    .await;
+    load.finish_and_verify(&cluster).await;
 }
 
 #[tokio::test]
@@ -218,37 +194,16 @@ async fn a_frozen_node_commits_nothing_once_its_lease_is_gone_and_nothing_is_dou
 async fn a_rolling_restart_under_load_loses_nothing_and_answers_only_503_with_retry_after() {
     let mut cluster = TestCluster::start(3, &[]).await;
     let fixture = cluster.fixture().await;
-    let (wallet_hooks, partner_hooks) = (Receiver::start().await, Receiver::start().await);
-    let wallet_secret = cluster.endpoint(&fixture.wallet, &wallet_hooks.url).await;
-    let partner_secret = cluster.endpoint(&fixture.partner, &partner_hooks.url).await;
-    let balancer = Balancer::new(&cluster);
-    let stop = Arc::new(AtomicBool::new(false));
-    let (ledger, mut workers) = lifecycles(&balancer, &fixture, 6, stop.clone());
+    let load = Load::start(&cluster, &fixture, 6).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     for index in 0..cluster.len() {
         let status = cluster.terminate(index).await;
         assert!(status.success(), "node {index} exited with {status}");
-        balancer.follow(&cluster);
+        load.balancer.follow(&cluster);
         cluster.restart(index).await;
-        balancer.follow(&cluster);
+        load.balancer.follow(&cluster);
         cluster.wait_until_balanced().await;
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
-    stop.store(true, Ordering::Relaxed);
-    while workers.join_next().await.is_some() {}
-    assert!(
-        balancer.failures().is_empty(),
-        "clients saw failures: {:?}",
-        balancer.failures()
-    );
-    verify_nothing_lost_or_doubled(&cluster, &ledger).await;
-    verify_webhooks(
-        &cluster,
-        &[
-            (&wallet_hooks, &wallet_secret),
-            (&partner_hooks, &partner_secret),
-        ],
-        DRAIN,
-    )
-    .await;
+    load.finish_and_verify(&cluster).await;
 }

@@ -8,6 +8,8 @@
 //!   `Retry-After`, is recorded as a failure.
 //! - [`Ledger`] keeps what was acknowledged: each order and the last version a 2xx returned.
 //! - [`lifecycles`] runs workers that carry orders from creation to completion.
+//! - [`Load`] puts it together: receivers, workers behind a balancer, and every check at the
+//!   end.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -170,7 +172,7 @@ impl Ledger {
 
 /// Runs `workers` workers until `stop` is set, each carrying one order at a time from creation
 /// to completion through the balancer.
-pub(crate) fn lifecycles(
+fn lifecycles(
     balancer: &Balancer,
     fixture: &Fixture,
     workers: usize,
@@ -263,7 +265,7 @@ async fn one_lifecycle(
 /// acknowledged version), no change happened twice (each order's events are exactly versions
 /// 1, 2, … with one event per version, in the lifecycle's order), and no worker saw a
 /// refusal a correct server would not give.
-pub(crate) async fn verify_nothing_lost_or_doubled(cluster: &TestCluster, ledger: &Ledger) {
+async fn verify_nothing_lost_or_doubled(cluster: &TestCluster, ledger: &Ledger) {
     assert!(
         ledger.errors().is_empty(),
         "unexpected answers: {:?}",
@@ -304,11 +306,7 @@ pub(crate) async fn verify_nothing_lost_or_doubled(cluster: &TestCluster, ledger
 
 /// Waits (at most `limit`) until each receiver has, for every stored event of its party's
 /// orders, a verified delivery; then checks that per order they arrived in version order.
-pub(crate) async fn verify_webhooks(
-    cluster: &TestCluster,
-    receivers: &[(&Receiver, &str)],
-    limit: Duration,
-) {
+async fn verify_webhooks(cluster: &TestCluster, receivers: &[(&Receiver, &str)], limit: Duration) {
     let mut db = cluster.db().await;
     let stored: Vec<(String, String, i64)> =
         sqlx::query_as("SELECT id, order_id, version FROM order_events")
@@ -356,4 +354,53 @@ pub(crate) async fn verify_webhooks(
 }
 
 /// How long the drain after a storm may take: retries run on a schedule of seconds.
-pub(crate) const DRAIN: Duration = SETTLE;
+const DRAIN: Duration = SETTLE;
+
+/// Lifecycle load on a cluster, with the wallet's and the partner's webhook receivers.
+pub(crate) struct Load {
+    pub(crate) balancer: Balancer,
+    stop: Arc<AtomicBool>,
+    ledger: Arc<Ledger>,
+    workers: tokio::task::JoinSet<()>,
+    hooks: [(Receiver, String); 2],
+}
+
+impl Load {
+    /// Registers an endpoint for the fixture's wallet and partner, and starts `workers`
+    /// lifecycle workers behind a balancer.
+    pub(crate) async fn start(cluster: &TestCluster, fixture: &Fixture, workers: usize) -> Load {
+        let (wallet_hooks, partner_hooks) = (Receiver::start().await, Receiver::start().await);
+        let wallet_secret = cluster.endpoint(&fixture.wallet, &wallet_hooks.url).await;
+        let partner_secret = cluster.endpoint(&fixture.partner, &partner_hooks.url).await;
+        let balancer = Balancer::new(cluster);
+        let stop = Arc::new(AtomicBool::new(false));
+        let (ledger, workers) = lifecycles(&balancer, fixture, workers, stop.clone());
+        Load {
+            balancer,
+            stop,
+            ledger,
+            workers,
+            hooks: [
+                (wallet_hooks, wallet_secret),
+                (partner_hooks, partner_secret),
+            ],
+        }
+    }
+
+    /// Stops the load and checks everything: no client saw a failure, nothing acknowledged
+    /// was lost or done twice, and every webhook arrived, verified, in per-order order,
+    /// within a bounded drain.
+    pub(crate) async fn finish_and_verify(mut self, cluster: &TestCluster) {
+        self.stop.store(true, Ordering::Relaxed);
+        while self.workers.join_next().await.is_some() {}
+        let failures = self.balancer.failures();
+        assert!(failures.is_empty(), "clients saw failures: {failures:?}");
+        verify_nothing_lost_or_doubled(cluster, &self.ledger).await;
+        let receivers: Vec<(&Receiver, &str)> = self
+            .hooks
+            .iter()
+            .map(|(receiver, secret)| (receiver, secret.as_str()))
+            .collect();
+        verify_webhooks(cluster, &receivers, DRAIN).await;
+    }
+}

@@ -2,13 +2,10 @@
 //! cluster: whatever was acknowledged survives, nothing happens twice, and once the load stops
 //! every webhook is delivered, in per-order order, within a bounded drain.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
-use super::load::{lifecycles, verify_nothing_lost_or_doubled, verify_webhooks, Balancer, DRAIN};
+use super::load::Load;
 use super::TestCluster;
-use crate::receiver::Receiver;
 
 /// Kills this many times (a node each time, in turn), restarting each victim at once.
 const KILLS: usize = 10;
@@ -16,40 +13,17 @@ const KILLS: usize = 10;
 async fn storm(nodes: usize) {
     let mut cluster = TestCluster::start(nodes, &[]).await;
     let fixture = cluster.fixture().await;
-    let (wallet_hooks, partner_hooks) = (Receiver::start().await, Receiver::start().await);
-    let wallet_secret = cluster.endpoint(&fixture.wallet, &wallet_hooks.url).await;
-    let partner_secret = cluster.endpoint(&fixture.partner, &partner_hooks.url).await;
-    let balancer = Balancer::new(&cluster);
-    let stop = Arc::new(AtomicBool::new(false));
-    let (ledger, mut workers) = lifecycles(&balancer, &fixture, 8, stop.clone());
-
+    let load = Load::start(&cluster, &fixture, 8).await;
     for kill in 0..KILLS {
         tokio::time::sleep(Duration::from_millis(700)).await;
         let victim = kill % nodes;
         cluster.kill9(victim);
-        balancer.follow(&cluster);
+        load.balancer.follow(&cluster);
         cluster.restart(victim).await;
-        balancer.follow(&cluster);
+        load.balancer.follow(&cluster);
     }
     tokio::time::sleep(Duration::from_millis(700)).await;
-    stop.store(true, Ordering::Relaxed);
-    while workers.join_next().await.is_some() {}
-
-    assert!(
-        balancer.failures().is_empty(),
-        "clients saw failures: {:?}",
-        balancer.failures()
-    );
-    verify_nothing_lost_or_doubled(&cluster, &ledger).await;
-    verify_webhooks(
-        &cluster,
-        &[
-            (&wallet_hooks, &wallet_secret),
-            (&partner_hooks, &partner_secret),
-        ],
-        DRAIN,
-    )
-    .await;
+    load.finish_and_verify(&cluster).await;
 }
 
 #[tokio::test]
