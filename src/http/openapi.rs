@@ -602,7 +602,9 @@ pub struct ComponentStatus {
 pub struct ReadinessReport {
     pub status: Readiness,
     /// By component: `database` (reachable), `registry` (live orders rehydrated), `journal`
-    /// (the writer runs), `webhook_senders` (the dispatcher claims deliveries).
+    /// (the writer runs), `webhook_senders` (the dispatcher claims deliveries), and on
+    /// PostgreSQL `cluster` (the node owns its share of the shards, or every shard has an
+    /// owner, and it is not leaving).
     pub components: BTreeMap<String, ComponentStatus>,
     /// Writes waiting for the group-commit writer.
     pub journal_queue_depth: u64,
