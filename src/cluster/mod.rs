@@ -138,9 +138,11 @@ impl Cluster {
         self.inner.started_at_ms
     }
 
-    /// Ready once this node owns its share of the shards, or every shard has an owner.
+    /// Ready once this node owns its share of the shards, or every shard has an owner (as of
+    /// the last round), and while its lease holds.
     pub fn is_ready(&self) -> bool {
         self.inner.ready.load(Ordering::Acquire)
+            && (!self.inner.clustered || self.inner.shards.lease_holds())
     }
 
     /// Nodes whose lease runs, as of the last round (1 on SQLite).
