@@ -106,6 +106,8 @@ pub struct WebhookDeliverySettings {
     pub poll_interval: Duration,
     pub claim_batch: u32,
     pub max_in_flight_per_endpoint: usize,
+    #[serde(with = "humantime_serde")]
+    pub cache_ttl: Duration,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -46,6 +46,11 @@ impl Application {
             journal_settings(&settings),
             deliveries.clone(),
         );
+        let shards = Arc::new(Shards::single_node(
+            uuid::Uuid::now_v7().to_string(),
+            DEFAULT_SHARD_COUNT,
+        ));
+        store.attach_shards(shards.clone());
         let webhooks = Webhooks::start(
             Arc::new(store.clone()),
             WebhookSettings {
@@ -55,15 +60,12 @@ impl Application {
                 poll_interval: settings.webhooks.poll_interval,
                 claim_batch: settings.webhooks.claim_batch,
                 max_in_flight_per_endpoint: settings.webhooks.max_in_flight_per_endpoint,
+                cache_ttl: settings.webhooks.cache_ttl,
             },
             deliveries.clone(),
+            shards.clone(),
         )
         .await?;
-        let shards = Arc::new(Shards::single_node(
-            uuid::Uuid::now_v7().to_string(),
-            DEFAULT_SHARD_COUNT,
-        ));
-        store.attach_shards(shards.clone());
         let registry = Registry::start(order_store, journal, registry_settings(&settings), shards);
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
@@ -124,11 +126,13 @@ impl Application {
         });
         self.server.await?;
         drain(&self.state.registry, Duration::from_secs(10)).await;
-        // Closing the pool first lets queries in flight on the actor and webhook threads finish
-        // and return their connections before those threads stop.
+        // Webhooks first: their attempts finish and are recorded while the pool is open, and
+        // their thread stops holding no connection. Then closing the pool lets queries in
+        // flight on the actor threads finish and return their connections before those
+        // threads stop.
+        self.webhooks.stop().await;
         self.state.store.close().await;
         self.state.registry.stop();
-        self.webhooks.stop();
         tracing::info!("stopped");
         Ok(())
     }
