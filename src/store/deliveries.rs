@@ -84,12 +84,16 @@ pub fn claim_statements(
              ORDER BY next_attempt_at
              LIMIT $2"
         ),
-        // The lease condition again: another node may have claimed a row since the query
-        // above (around a shard handover two nodes may claim at once), and its lease stands.
+        // The conditions again: another node may have claimed a row since the query above
+        // (around a shard handover two nodes may claim at once), and its lease stands; or
+        // settled it. "Not settled" and `head <> 0` say `state = 'pending' AND head = 1` in
+        // words no partial index's predicate matches: without statistics PostgreSQL would
+        // otherwise walk a whole partial index (believing it small) and match each row
+        // against the list, instead of finding the rows by primary key.
         lease: format!(
             "UPDATE webhook_deliveries SET leased_until = {lease}, leased_by = {node}
              WHERE (event_id, endpoint_id) IN (VALUES {rows})
-               AND state = 'pending' AND head = 1
+               AND state NOT IN ('delivered', 'failed') AND head <> 0
                AND (leased_until IS NULL OR leased_until <= {now})",
             lease = parameter(style, 1),
             node = parameter(style, 2),

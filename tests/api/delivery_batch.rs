@@ -849,3 +849,82 @@ async fn leases_are_released_by_node_and_by_claim_on_sqlite() {
 async fn leases_are_released_by_node_and_by_claim_on_postgres() {
     leases_are_released_by_node_and_by_claim(true).await;
 }
+
+/// PostgreSQL runs the journal and the recorder side by side, in read committed. A journal
+/// transaction fanning out v2 finds v1 still pending, so writes v2 as no head; the recorder
+/// settling v1 at the same time must then see v2 to promote it. It does because it waits for
+/// the journal's lock on the order row before it settles anything.
+#[tokio::test]
+async fn a_settle_waits_for_a_fan_out_of_the_same_order_on_postgres() {
+    use rampflow_actors::model::{PartnerId, WalletId};
+    use rampflow_actors::store::OrderStore;
+
+    use crate::journal_batch::{create, insert_endpoint, new_order};
+
+    let db = database(true).await;
+    let (wallet, partner) = (WalletId::new(), PartnerId::new());
+    insert_endpoint(&db, "e1", &format!("wallet:{wallet}"), None, false).await;
+    let created = create(new_order(wallet, partner), None);
+    let order = created.state.order.id.to_string();
+    db.store.commit(&[created]).await.unwrap();
+    let now = Timestamp::now();
+    let claimed = claim_as(&db, NODE, now, now.plus(Duration::from_secs(30)), None).await;
+    assert_eq!(claimed.len(), 1);
+
+    // The journal's transaction for v2, by hand, as far as its fan-out's look at the queue.
+    let mut journal = db.raw.begin().await.unwrap();
+    sqlx::query("UPDATE orders SET version = 2 WHERE id = $1")
+        .bind(&order)
+        .execute(&mut *journal)
+        .await
+        .unwrap();
+    let pending: i64 = sqlx::query(
+        "SELECT COUNT(*) FROM webhook_deliveries
+         WHERE order_id = $1 AND endpoint_id = 'e1' AND state = 'pending'",
+    )
+    .bind(&order)
+    .fetch_one(&mut *journal)
+    .await
+    .unwrap()
+    .get(0);
+    assert_eq!(pending, 1, "v1 is still pending: v2 will not be the head");
+
+    // The recorder settles v1 meanwhile, and waits.
+    let store = db.store.clone();
+    let delivered = settled(&claimed[0], NextStep::Delivered);
+    let recorder =
+        tokio::spawn(async move { store.record_attempts(NODE, &[delivered], &[]).await });
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let waiting: i64 = sqlx::query(
+            "SELECT COUNT(*) FROM pg_stat_activity
+             WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(&db.raw)
+        .await
+        .unwrap()
+        .get(0);
+        if waiting == 1 {
+            break;
+        }
+        assert!(
+            !recorder.is_finished() && tokio::time::Instant::now() < deadline,
+            "the recorder did not wait for the order row"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    // The journal writes v2 behind v1 and commits; the recorder then promotes it.
+    sqlx::query(
+        "INSERT INTO webhook_deliveries (event_id, endpoint_id, order_id, order_version, state,
+             attempts, next_attempt_at, updated_at, shard, head)
+         VALUES ('v2', 'e1', $1, 2, 'pending', 0, 0, 0, 0, 0)",
+    )
+    .bind(&order)
+    .execute(&mut *journal)
+    .await
+    .unwrap();
+    journal.commit().await.unwrap();
+    recorder.await.unwrap().unwrap();
+    assert_eq!(pending_heads(&db).await, vec![("v2".to_owned(), 1)]);
+}

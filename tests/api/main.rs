@@ -7,6 +7,7 @@ mod admin;
 mod concurrency;
 mod dashboard;
 mod delivery_batch;
+mod delivery_claim_plan;
 mod demo;
 mod errors;
 mod events_api;
