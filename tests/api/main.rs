@@ -28,6 +28,7 @@ mod rate_limit;
 mod receiver;
 mod recovery;
 mod scale;
+mod shutdown;
 mod smoke;
 mod timers;
 mod users;
