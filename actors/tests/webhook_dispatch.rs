@@ -51,9 +51,10 @@ impl DeliveryStore for FakeStore {
             .unwrap()
             .unwrap_or(claim.lease_until);
         let mut due = self.due.lock().unwrap();
-        let (taken, kept) = due
-            .drain(..)
-            .partition(|d| claim.shards.is_none_or(|s| s.contains(&d.shard)));
+        let (taken, kept) = due.drain(..).partition(|d| {
+            claim.shards.is_none_or(|s| s.contains(&d.shard))
+                && !claim.skip_endpoints.contains(&d.endpoint_id)
+        });
         *due = kept;
         Ok(taken
             .into_iter()

@@ -17,8 +17,14 @@
 //! settles before it touches them (in id order, as the journal does, so neither deadlocks).
 //! Whichever comes second waits for the first to commit, and its next statement sees the
 //! first's rows: the recorder then promotes v2, or the journal writes v2 as the head. A
-//! redelivery, which moves heads too, locks the same way. SQLite runs one writer at a time, so
-//! it needs no lock.
+//! redelivery, which moves heads too, locks the order row exclusively, so it also waits for (or
+//! holds off) a recorder settling one of the order's deliveries. SQLite runs one writer at a
+//! time, so it needs no lock.
+//!
+//! Statements that find deliveries by primary key are written so that no partial index's
+//! predicate matches them (`state NOT IN (…)`, `COALESCE(leased_by, '')`): on a table without
+//! planner statistics PostgreSQL otherwise prefers to walk a whole partial index it believes
+//! small. `tests/api/delivery_claim_plan.rs` checks the claim's plans on such a table.
 
 use std::collections::{HashMap, HashSet};
 
@@ -47,8 +53,8 @@ struct Candidate {
 /// The statements a claim runs, exactly as it runs them (tests EXPLAIN them).
 #[derive(Debug, Clone)]
 pub struct ClaimStatements {
-    /// Ready deliveries: `$1` now, `$2` the limit (numbered on both engines: `$1` is used
-    /// twice). One table, one index, no join.
+    /// Ready deliveries: `$1` now, `$2` the limit, then the endpoints passed over (numbered
+    /// on both engines: `$1` is used twice). One table, one index, no join.
     pub candidates: String,
     /// Leases `rows` candidates: lease until, node, (event id, endpoint id) per row, then now.
     /// Only rows still ready and unleased are leased.
@@ -59,10 +65,12 @@ pub struct ClaimStatements {
     pub payloads: String,
 }
 
-/// The claim's statements for `rows` deliveries, of `shards` (every shard when `None`).
+/// The claim's statements for `rows` deliveries, of `shards` (every shard when `None`),
+/// passing over `skipped` endpoints (bound after the limit).
 pub fn claim_statements(
     engine: Engine,
     shards: Option<&[ShardId]>,
+    skipped: usize,
     rows: usize,
 ) -> ClaimStatements {
     let style = Placeholders::for_engine(engine);
@@ -75,12 +83,19 @@ pub fn claim_statements(
             format!(" AND shard IN ({})", list.join(", "))
         }
     };
+    let skip_filter = match skipped {
+        0 => String::new(),
+        n => format!(
+            " AND endpoint_id NOT IN ({})",
+            Placeholders::Numbered.list_after(2, n)
+        ),
+    };
     ClaimStatements {
         candidates: format!(
             "SELECT event_id, endpoint_id, order_id, order_version, attempts, shard
              FROM webhook_deliveries
              WHERE state = 'pending' AND head = 1 AND next_attempt_at <= $1
-               AND (leased_until IS NULL OR leased_until <= $1){shard_filter}
+               AND (leased_until IS NULL OR leased_until <= $1){shard_filter}{skip_filter}
              ORDER BY next_attempt_at
              LIMIT $2"
         ),
@@ -126,10 +141,13 @@ impl DeliveryStore for Store {
             return Ok(Vec::new());
         }
         let now = claim.now.as_millis();
-        let sql = claim_statements(self.engine(), claim.shards, 0).candidates;
-        let candidates: Vec<Candidate> = sqlx::query(&sql)
-            .bind(now)
-            .bind(i64::from(claim.limit))
+        let sql =
+            claim_statements(self.engine(), claim.shards, claim.skip_endpoints.len(), 0).candidates;
+        let mut query = sqlx::query(&sql).bind(now).bind(i64::from(claim.limit));
+        for endpoint_id in claim.skip_endpoints {
+            query = query.bind(endpoint_id.as_str());
+        }
+        let candidates: Vec<Candidate> = query
             .fetch_all(self.pool())
             .await
             .map_err(store_error)?
@@ -315,7 +333,7 @@ async fn lease(
     let mut tx = store.pool().begin().await?;
     let mut leased = 0;
     for chunk in statement_chunks(candidates) {
-        let sql = claim_statements(store.engine(), None, chunk.len()).lease;
+        let sql = claim_statements(store.engine(), None, 0, chunk.len()).lease;
         let mut query = sqlx::query(&sql)
             .bind(claim.lease_until.as_millis())
             .bind(claim.node);
@@ -361,7 +379,7 @@ async fn claimed_endpoints(
         .collect();
     let mut endpoints = HashMap::with_capacity(ids.len());
     for chunk in statement_chunks(&ids) {
-        let sql = claim_statements(store.engine(), None, chunk.len()).endpoints;
+        let sql = claim_statements(store.engine(), None, 0, chunk.len()).endpoints;
         let mut query = sqlx::query(&sql);
         for id in chunk {
             query = query.bind(*id);
@@ -394,7 +412,7 @@ async fn claimed_payloads(
         .collect();
     let mut payloads = HashMap::with_capacity(ids.len());
     for chunk in statement_chunks(&ids) {
-        let sql = claim_statements(store.engine(), None, chunk.len()).payloads;
+        let sql = claim_statements(store.engine(), None, 0, chunk.len()).payloads;
         let mut query = sqlx::query(&sql);
         for id in chunk {
             query = query.bind(*id);
@@ -406,12 +424,14 @@ async fn claimed_payloads(
     Ok(payloads)
 }
 
-/// On PostgreSQL, share-locks the rows of `order_ids` in id order, for the rest of the
-/// transaction: see the module's comment. SQLite serializes writers already.
-pub(crate) async fn share_lock_orders(
+/// On PostgreSQL, locks the rows of `order_ids` in id order, for the rest of the transaction
+/// (a share lock, or an exclusive one with `exclusive`): see the module's comment. SQLite
+/// serializes writers already.
+pub(crate) async fn lock_orders(
     tx: &mut Transaction<'_, Any>,
     engine: Engine,
     order_ids: &[&str],
+    exclusive: bool,
 ) -> Result<(), sqlx::Error> {
     if engine != Engine::Postgres || order_ids.is_empty() {
         return Ok(());
@@ -423,8 +443,9 @@ pub(crate) async fn share_lock_orders(
     // Chunks in id order, each locking in id order: the locks are taken in one order overall.
     for chunk in statement_chunks(&ids) {
         let sql = format!(
-            "SELECT id FROM orders WHERE id IN ({}) ORDER BY id FOR SHARE",
-            style.list(chunk.len())
+            "SELECT id FROM orders WHERE id IN ({}) ORDER BY id FOR {}",
+            style.list(chunk.len()),
+            if exclusive { "UPDATE" } else { "SHARE" }
         );
         let mut query = sqlx::query(&sql);
         for id in chunk {
@@ -435,32 +456,58 @@ pub(crate) async fn share_lock_orders(
     Ok(())
 }
 
-/// True for a pending row of `webhook_deliveries` whose `head` is not what it should be: 1 on
-/// the lowest pending version of its (order, endpoint), 0 on the others. Served by the partial
-/// index of pending deliveries by order.
-pub(crate) const HEAD_IS_WRONG: &str = "head <> CASE WHEN order_version = (
-        SELECT MIN(p.order_version) FROM webhook_deliveries p
-        WHERE p.order_id = webhook_deliveries.order_id
-          AND p.endpoint_id = webhook_deliveries.endpoint_id
-          AND p.state = 'pending')
-    THEN 1 ELSE 0 END";
-
-/// Makes the lowest pending version of each (order, endpoint) of `pairs` its head, and no
-/// other: only rows whose `head` is wrong are written.
+/// Makes the lowest pending version of each (order, endpoint) queue of `orders` its head, and
+/// no other. The pending deliveries of those orders are read by the partial index of pending
+/// deliveries by order, and only rows whose `head` is wrong are written, by primary key: two
+/// statements that stay small whatever the backlog (in the usual case, an order's only
+/// pending delivery just settled, the read finds nothing and nothing is written).
 pub(crate) async fn recompute_heads(
     tx: &mut Transaction<'_, Any>,
     style: Placeholders,
-    pairs: &[(&str, &str)],
+    orders: &[&str],
 ) -> Result<(), sqlx::Error> {
-    for chunk in statement_chunks(pairs) {
+    let mut pending: Vec<(String, String, String, i64, i64)> = Vec::new();
+    for chunk in statement_chunks(orders) {
         let sql = format!(
-            "UPDATE webhook_deliveries SET head = 1 - head
-             WHERE state = 'pending' AND ({}) AND {HEAD_IS_WRONG}",
-            style.any_of(chunk.len(), &["order_id", "endpoint_id"])
+            "SELECT event_id, endpoint_id, order_id, order_version, head FROM webhook_deliveries
+             WHERE state = 'pending' AND order_id IN ({})",
+            style.list(chunk.len())
         );
         let mut query = sqlx::query(&sql);
-        for (order_id, endpoint_id) in chunk {
-            query = query.bind(*order_id).bind(*endpoint_id);
+        for order_id in chunk {
+            query = query.bind(*order_id);
+        }
+        for row in query.fetch_all(&mut **tx).await? {
+            pending.push((
+                row.try_get(0)?,
+                row.try_get(1)?,
+                row.try_get(2)?,
+                row.try_get(3)?,
+                row.try_get(4)?,
+            ));
+        }
+    }
+    let mut lowest: HashMap<(&str, &str), i64> = HashMap::new();
+    for (_, endpoint_id, order_id, version, _) in &pending {
+        let queue = lowest.entry((order_id, endpoint_id)).or_insert(*version);
+        *queue = (*queue).min(*version);
+    }
+    let wrong: Vec<(&str, &str, i64)> = pending
+        .iter()
+        .filter_map(|(event_id, endpoint_id, order_id, version, head)| {
+            let should = i64::from(lowest[&(order_id.as_str(), endpoint_id.as_str())] == *version);
+            (should != *head).then_some((event_id.as_str(), endpoint_id.as_str(), should))
+        })
+        .collect();
+    for chunk in statement_chunks(&wrong) {
+        let sql = format!(
+            "UPDATE webhook_deliveries SET head = v.column3 FROM (VALUES {}) AS v
+             WHERE event_id = v.column1 AND endpoint_id = v.column2",
+            style.rows(chunk.len(), 3)
+        );
+        let mut query = sqlx::query(&sql);
+        for (event_id, endpoint_id, head) in chunk {
+            query = query.bind(*event_id).bind(*endpoint_id).bind(*head);
         }
         query.execute(&mut **tx).await?;
     }
@@ -489,7 +536,7 @@ async fn record(
         .filter(|o| settles(o))
         .map(|o| o.order_id.as_str())
         .collect();
-    share_lock_orders(tx, engine, &settling).await?;
+    lock_orders(tx, engine, &settling, false).await?;
     let state_of = |outcome: &AttemptOutcome| match &outcome.next {
         NextStep::Delivered => ("delivered", now),
         NextStep::RetryAt(at) => ("pending", at.as_millis()),
@@ -509,7 +556,9 @@ async fn record(
     // The outcome decides the delivery only while the delivery is still this node's claim. A
     // delete, another attempt's 410 or a redelivery may have settled or reset it meanwhile
     // (each clears the lease), and another node may have claimed it after the lease lapsed.
-    // VALUES columns are named column1, column2, … on both engines.
+    // VALUES columns are named column1, column2, … on both engines. The node is compared
+    // through COALESCE so that the rows are found by primary key: `leased_by = $n` would let
+    // PostgreSQL, without statistics, walk the index of every leased row instead.
     let mut claimed: HashSet<(String, String)> = HashSet::with_capacity(first.len());
     for chunk in statement_chunks(&first) {
         let sql = format!(
@@ -519,7 +568,8 @@ async fn record(
                  leased_by = NULL, last_status = v.column6, last_error = v.column7,
                  updated_at = {}
              FROM (VALUES {}) AS v
-             WHERE event_id = v.column1 AND endpoint_id = v.column2 AND leased_by = {}
+             WHERE event_id = v.column1 AND endpoint_id = v.column2
+               AND COALESCE(leased_by, '') = {}
              RETURNING event_id, endpoint_id",
             style.list(1),
             style.rows_after(1, chunk.len(), 7, ""),
@@ -609,11 +659,12 @@ async fn record(
         .await?;
     }
     // Claims given back unattempted: only this very claim of this node (a later claim of the
-    // same delivery, by the same node, keeps its own lease).
+    // same delivery, by the same node, keeps its own lease). The delivery keeps its place.
     for chunk in statement_chunks(released) {
         let sql = format!(
             "UPDATE webhook_deliveries SET leased_until = NULL, leased_by = NULL
-             WHERE (event_id, endpoint_id, leased_until) IN (VALUES {}) AND leased_by = {}",
+             WHERE (event_id, endpoint_id, leased_until) IN (VALUES {})
+               AND COALESCE(leased_by, '') = {}",
             style.rows(chunk.len(), 3),
             parameter(style, chunk.len() * 3 + 1),
         );
@@ -627,10 +678,10 @@ async fn record(
         query.bind(node).execute(&mut **tx).await?;
     }
     // The next version of each queue whose head settled.
-    let settled: Vec<(&str, &str)> = first
+    let settled: Vec<&str> = first
         .iter()
         .filter(|o| settles(o) && claimed.contains(&(o.event_id.clone(), o.endpoint_id.clone())))
-        .map(|o| (o.order_id.as_str(), o.endpoint_id.as_str()))
+        .map(|o| o.order_id.as_str())
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();

@@ -12,6 +12,7 @@ use rampflow_actors::order::EventType;
 use rampflow_actors::store::{IdempotencyRecord, StoreError};
 use sqlx::Row;
 
+use super::batch::Placeholders;
 use super::orders::OrderScope;
 use super::{deliveries, idempotency, store_error, DbRow, Store};
 
@@ -473,10 +474,12 @@ impl Store {
     ) -> Result<u64, StoreError> {
         let order_id = OrderId::parse(&event.order_id).map_err(StoreError::new)?;
         let shard = self.shards().of(order_id);
+        let style = Placeholders::for_engine(self.engine());
         let mut tx = self.pool().begin().await.map_err(store_error)?;
         // Serializes with the journal fanning out a new event of this order, as the recorder
-        // does (see `deliveries`).
-        deliveries::share_lock_orders(&mut tx, self.engine(), &[event.order_id.as_str()])
+        // does (see `deliveries`), and, being exclusive, with the recorder settling one of the
+        // order's deliveries: both recompute the order's heads from what they read.
+        deliveries::lock_orders(&mut tx, self.engine(), &[event.order_id.as_str()], true)
             .await
             .map_err(store_error)?;
         // The endpoint filter is the fan-out's (`store::order_writes`). SQLite needs the WHERE
@@ -505,15 +508,9 @@ impl Store {
         if queued == 0 {
             return Ok(0);
         }
-        sqlx::query(&format!(
-            "UPDATE webhook_deliveries SET head = 1 - head
-             WHERE state = 'pending' AND order_id = $1 AND {}",
-            deliveries::HEAD_IS_WRONG
-        ))
-        .bind(&event.order_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(store_error)?;
+        deliveries::recompute_heads(&mut tx, style, &[event.order_id.as_str()])
+            .await
+            .map_err(store_error)?;
         tx.commit().await.map_err(store_error)?;
         Ok(queued)
     }

@@ -107,6 +107,7 @@ async fn claim_as(
             lease_until,
             limit: 1000,
             shards,
+            skip_endpoints: &[],
         })
         .await
         .unwrap()
@@ -927,4 +928,42 @@ async fn a_settle_waits_for_a_fan_out_of_the_same_order_on_postgres() {
     journal.commit().await.unwrap();
     recorder.await.unwrap().unwrap();
     assert_eq!(pending_heads(&db).await, vec![("v2".to_owned(), 1)]);
+}
+
+async fn a_claim_passes_over_the_endpoints_it_is_told_to(on_postgres: bool) {
+    let db = database(on_postgres).await;
+    for endpoint in ["busy", "idle"] {
+        insert_endpoint(&db, endpoint, false).await;
+    }
+    due(&db, "b1", 1, "busy").await;
+    due(&db, "b2", 1, "busy").await;
+    due(&db, "i1", 1, "idle").await;
+    fix_heads(&db).await;
+    let now = Timestamp::now();
+    let claimed = db
+        .store
+        .claim_due(ClaimRequest {
+            node: NODE,
+            now,
+            lease_until: now.plus(Duration::from_secs(30)),
+            limit: 1000,
+            shards: None,
+            skip_endpoints: &["busy".to_owned()],
+        })
+        .await
+        .unwrap();
+    let got: Vec<&str> = claimed.iter().map(|d| d.event_id.as_str()).collect();
+    assert_eq!(got, vec!["i1-v1"]);
+    let rows = deliveries(&db).await;
+    assert_eq!(rows[&key("b1-v1", "busy")].leased_until, None, "not leased");
+}
+
+#[tokio::test]
+async fn a_claim_passes_over_the_endpoints_it_is_told_to_on_sqlite() {
+    a_claim_passes_over_the_endpoints_it_is_told_to(false).await;
+}
+
+#[tokio::test]
+async fn a_claim_passes_over_the_endpoints_it_is_told_to_on_postgres() {
+    a_claim_passes_over_the_endpoints_it_is_told_to(true).await;
 }

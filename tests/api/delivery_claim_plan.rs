@@ -132,15 +132,15 @@ async fn the_claim_uses_its_index_on_a_large_unanalyzed_backlog_on_postgres() {
     assert_eq!(analyzed, 0, "the table must have no planner statistics");
 
     let served: Vec<ShardId> = (0..256).step_by(2).map(ShardId::new).collect();
-    let single = claim_statements(Engine::Postgres, None, 128);
-    let cluster = claim_statements(Engine::Postgres, Some(&served), 128);
+    let single = claim_statements(Engine::Postgres, None, 0, 128);
+    let cluster = claim_statements(Engine::Postgres, Some(&served), 2, 128);
     for (what, statements) in [("single node", &single), ("cluster node", &cluster)] {
-        let explained = plan(
-            &mut pg,
-            &statements.candidates,
-            &[Bind::Int(now.as_millis()), Bind::Int(1000)],
-        )
-        .await;
+        let mut binds = vec![Bind::Int(now.as_millis()), Bind::Int(1000)];
+        if what == "cluster node" {
+            // A cluster node passing over two saturated endpoints.
+            binds.extend([Bind::Text("e1".into()), Bind::Text("e2".into())]);
+        }
+        let explained = plan(&mut pg, &statements.candidates, &binds).await;
         assert_index_only(
             &explained,
             "webhook_deliveries",
@@ -188,6 +188,7 @@ async fn the_claim_uses_its_index_on_a_large_unanalyzed_backlog_on_postgres() {
             lease_until: now.plus(Duration::from_secs(20)),
             limit: 1000,
             shards: Some(&served),
+            skip_endpoints: &[],
         })
         .await
         .unwrap();

@@ -7,7 +7,7 @@
 //! lease that names it. It counts, per shard, the deliveries it claimed and has not yet
 //! recorded or given back, so a shard handover can wait for them ([`Webhooks::drained`]).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -201,6 +201,7 @@ impl Webhooks {
             in_flight: dispatcher_in_flight,
             claiming: false,
             again: false,
+            starved_past: None,
             checking: false,
             stopping: false,
             store_calls: Arc::new(AtomicUsize::new(0)),
@@ -280,6 +281,9 @@ struct Dispatcher {
     /// A claim query is running; a nudge meanwhile sets `again` instead of starting another.
     claiming: bool,
     again: bool,
+    /// The endpoints the last claim passed over, if it found less than it asked for: until
+    /// one of them has room again, only the poll claims (see [`Dispatcher::claim`]).
+    starved_past: Option<BTreeSet<String>>,
     /// An endpoint check is running.
     checking: bool,
     /// Stopping: no more claims, sweeps or checks.
@@ -295,6 +299,7 @@ impl Actor for Dispatcher {
     fn started(&mut self, ctx: &mut Self::Context) {
         ctx.run_interval(self.settings.poll_interval, |act, ctx| {
             act.sweep(ctx);
+            act.starved_past = None;
             act.claim(ctx);
         });
         let check_every = (self.settings.cache_ttl / 2).max(Duration::from_millis(10));
@@ -354,6 +359,13 @@ impl Dispatcher {
         );
     }
 
+    /// Claims due deliveries and hands them to their senders. An endpoint whose sender has a
+    /// full round of attempts queued is passed over (claiming more for it would only have the
+    /// claims wait out their leases), so one slow endpoint does not hold up the others. The
+    /// claim then walks past that endpoint's ready deliveries in the index; when it found
+    /// less than it asked for, nothing else is ready, and claiming again before one of the
+    /// passed-over endpoints has room would only walk them again: until then only the poll
+    /// claims.
     fn claim(&mut self, ctx: &mut Context<Self>) {
         if self.stopping {
             return;
@@ -372,12 +384,28 @@ impl Dispatcher {
             self.health.beat();
             return;
         }
+        let full_round = self.env.max_in_flight;
+        let skipped: BTreeSet<String> = self
+            .senders
+            .iter()
+            .filter(|(_, slot)| slot.queued.load(Ordering::Relaxed) >= full_round)
+            .map(|(id, _)| id.clone())
+            .collect();
+        if self
+            .starved_past
+            .as_ref()
+            .is_some_and(|before| before.is_subset(&skipped))
+        {
+            self.health.beat();
+            return;
+        }
         self.claiming = true;
         let store = self.store.clone();
         let node = self.shards.node().to_owned();
         let batch = self.settings.claim_batch.max(1);
         let lease = lease_for(self.settings.timeout);
         let call = StoreCall::begin(&self.store_calls);
+        let skip: Vec<String> = skipped.iter().cloned().collect();
         ctx.spawn(
             async move {
                 let _call = call;
@@ -389,6 +417,7 @@ impl Dispatcher {
                         lease_until: now.plus(lease),
                         limit: batch,
                         shards: shards.as_deref(),
+                        skip_endpoints: &skip,
                     })
                     .await
             }
@@ -399,6 +428,7 @@ impl Dispatcher {
                 match claimed {
                     Ok(due) => {
                         let full = due.len() as u32 >= batch;
+                        act.starved_past = (!full && !skipped.is_empty()).then_some(skipped);
                         for delivery in due {
                             act.in_flight.add(delivery.shard);
                             act.sender_for(&delivery.endpoint_id)

@@ -23,6 +23,10 @@ use crate::instruments;
 use crate::model::Timestamp;
 use crate::shard::{ShardId, Shards};
 
+/// A sender queues at most this many rounds of `max_in_flight` attempts; what comes beyond is
+/// given back at once.
+const QUEUED_ROUNDS: usize = 4;
+
 /// The first this many bytes of a response body are kept with the attempt.
 const KEPT_RESPONSE_BYTES: usize = 1024;
 
@@ -141,6 +145,11 @@ impl Handler<Deliver> for WebhookSender {
     type Result = ();
 
     fn handle(&mut self, msg: Deliver, ctx: &mut Self::Context) {
+        // A queue longer than a few rounds of attempts would only wait out its leases.
+        if self.waiting.len() >= self.env.max_in_flight * QUEUED_ROUNDS {
+            self.release(msg.0, ctx);
+            return;
+        }
         self.waiting.push_back(msg.0);
         self.queued.store(self.waiting.len(), Ordering::Relaxed);
         self.pump(ctx);

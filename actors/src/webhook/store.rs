@@ -76,6 +76,8 @@ pub struct ClaimRequest<'a> {
     pub limit: u32,
     /// Only deliveries of these shards; `None` for every shard (a single node).
     pub shards: Option<&'a [ShardId]>,
+    /// Not for these endpoints: their senders have a full round of attempts queued already.
+    pub skip_endpoints: &'a [String],
 }
 
 #[async_trait]
