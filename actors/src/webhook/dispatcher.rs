@@ -408,7 +408,6 @@ impl Dispatcher {
         let skip: Vec<String> = skipped.iter().cloned().collect();
         ctx.spawn(
             async move {
-                let _call = call;
                 let now = Timestamp::now();
                 store
                     .claim_due(ClaimRequest {
@@ -423,6 +422,8 @@ impl Dispatcher {
             }
             .into_actor(self)
             .map(move |claimed, act, ctx| {
+                // A stop waits for this until the claimed deliveries are counted in flight.
+                let _call = call;
                 act.claiming = false;
                 act.health.beat();
                 match claimed {
