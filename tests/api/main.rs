@@ -8,6 +8,7 @@ mod concurrency;
 mod dashboard;
 mod delivery_batch;
 mod delivery_claim_plan;
+mod delivery_migration;
 mod demo;
 mod errors;
 mod events_api;
