@@ -456,6 +456,64 @@ pub(crate) async fn lock_orders(
     Ok(())
 }
 
+/// The recorder's statements for `rows` rows, exactly as it runs them (tests EXPLAIN them).
+#[derive(Debug, Clone)]
+pub struct RecordStatements {
+    /// Settles attempts of deliveries this node still holds: now, then (event id, endpoint
+    /// id, state, attempts, next attempt, last status, last error) per row, then the node.
+    /// The node is compared through COALESCE so that the rows are found by primary key:
+    /// `leased_by = $n` would let PostgreSQL, without statistics, walk the index of every
+    /// leased row instead.
+    pub settle: String,
+    /// Gives claims back: (event id, endpoint id, lease until) per row, then the node.
+    pub release: String,
+    /// The pending deliveries of `rows` orders.
+    pub pending_of_orders: String,
+    /// Sets `head`: (event id, endpoint id, head) per row.
+    pub set_heads: String,
+}
+
+/// The recorder's statements for `rows` rows on `engine`.
+pub fn record_statements(engine: Engine, rows: usize) -> RecordStatements {
+    recorder_sql(Placeholders::for_engine(engine), rows)
+}
+
+fn recorder_sql(style: Placeholders, rows: usize) -> RecordStatements {
+    RecordStatements {
+        settle: format!(
+            "UPDATE webhook_deliveries SET state = v.column3, attempts = v.column4,
+                 next_attempt_at = v.column5, leased_until = NULL,
+                 head = CASE WHEN v.column3 = 'pending' THEN head ELSE 0 END,
+                 leased_by = NULL, last_status = v.column6, last_error = v.column7,
+                 updated_at = {}
+             FROM (VALUES {}) AS v
+             WHERE event_id = v.column1 AND endpoint_id = v.column2
+               AND COALESCE(leased_by, '') = {}
+             RETURNING event_id, endpoint_id",
+            style.list(1),
+            style.rows_after(1, rows, 7, ""),
+            parameter(style, rows * 7 + 2),
+        ),
+        release: format!(
+            "UPDATE webhook_deliveries SET leased_until = NULL, leased_by = NULL
+             WHERE (event_id, endpoint_id, leased_until) IN (VALUES {})
+               AND COALESCE(leased_by, '') = {}",
+            style.rows(rows, 3),
+            parameter(style, rows * 3 + 1),
+        ),
+        pending_of_orders: format!(
+            "SELECT event_id, endpoint_id, order_id, order_version, head FROM webhook_deliveries
+             WHERE state = 'pending' AND order_id IN ({})",
+            style.list(rows)
+        ),
+        set_heads: format!(
+            "UPDATE webhook_deliveries SET head = v.column3 FROM (VALUES {}) AS v
+             WHERE event_id = v.column1 AND endpoint_id = v.column2",
+            style.rows(rows, 3)
+        ),
+    }
+}
+
 /// Makes the lowest pending version of each (order, endpoint) queue of `orders` its head, and
 /// no other. The pending deliveries of those orders are read by the partial index of pending
 /// deliveries by order, and only rows whose `head` is wrong are written, by primary key: two
@@ -468,11 +526,7 @@ pub(crate) async fn recompute_heads(
 ) -> Result<(), sqlx::Error> {
     let mut pending: Vec<(String, String, String, i64, i64)> = Vec::new();
     for chunk in statement_chunks(orders) {
-        let sql = format!(
-            "SELECT event_id, endpoint_id, order_id, order_version, head FROM webhook_deliveries
-             WHERE state = 'pending' AND order_id IN ({})",
-            style.list(chunk.len())
-        );
+        let sql = recorder_sql(style, chunk.len()).pending_of_orders;
         let mut query = sqlx::query(&sql);
         for order_id in chunk {
             query = query.bind(*order_id);
@@ -500,11 +554,7 @@ pub(crate) async fn recompute_heads(
         })
         .collect();
     for chunk in statement_chunks(&wrong) {
-        let sql = format!(
-            "UPDATE webhook_deliveries SET head = v.column3 FROM (VALUES {}) AS v
-             WHERE event_id = v.column1 AND endpoint_id = v.column2",
-            style.rows(chunk.len(), 3)
-        );
+        let sql = recorder_sql(style, chunk.len()).set_heads;
         let mut query = sqlx::query(&sql);
         for (event_id, endpoint_id, head) in chunk {
             query = query.bind(*event_id).bind(*endpoint_id).bind(*head);
@@ -556,25 +606,10 @@ async fn record(
     // The outcome decides the delivery only while the delivery is still this node's claim. A
     // delete, another attempt's 410 or a redelivery may have settled or reset it meanwhile
     // (each clears the lease), and another node may have claimed it after the lease lapsed.
-    // VALUES columns are named column1, column2, … on both engines. The node is compared
-    // through COALESCE so that the rows are found by primary key: `leased_by = $n` would let
-    // PostgreSQL, without statistics, walk the index of every leased row instead.
+    // VALUES columns are named column1, column2, … on both engines.
     let mut claimed: HashSet<(String, String)> = HashSet::with_capacity(first.len());
     for chunk in statement_chunks(&first) {
-        let sql = format!(
-            "UPDATE webhook_deliveries SET state = v.column3, attempts = v.column4,
-                 next_attempt_at = v.column5, leased_until = NULL,
-                 head = CASE WHEN v.column3 = 'pending' THEN head ELSE 0 END,
-                 leased_by = NULL, last_status = v.column6, last_error = v.column7,
-                 updated_at = {}
-             FROM (VALUES {}) AS v
-             WHERE event_id = v.column1 AND endpoint_id = v.column2
-               AND COALESCE(leased_by, '') = {}
-             RETURNING event_id, endpoint_id",
-            style.list(1),
-            style.rows_after(1, chunk.len(), 7, ""),
-            parameter(style, chunk.len() * 7 + 2),
-        );
+        let sql = recorder_sql(style, chunk.len()).settle;
         let mut query = sqlx::query(&sql).bind(now);
         for outcome in chunk {
             let (state, next_attempt_at) = state_of(outcome);
@@ -661,13 +696,7 @@ async fn record(
     // Claims given back unattempted: only this very claim of this node (a later claim of the
     // same delivery, by the same node, keeps its own lease). The delivery keeps its place.
     for chunk in statement_chunks(released) {
-        let sql = format!(
-            "UPDATE webhook_deliveries SET leased_until = NULL, leased_by = NULL
-             WHERE (event_id, endpoint_id, leased_until) IN (VALUES {})
-               AND COALESCE(leased_by, '') = {}",
-            style.rows(chunk.len(), 3),
-            parameter(style, chunk.len() * 3 + 1),
-        );
+        let sql = recorder_sql(style, chunk.len()).release;
         let mut query = sqlx::query(&sql);
         for release in chunk {
             query = query

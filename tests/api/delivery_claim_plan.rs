@@ -1,6 +1,6 @@
 //! The claim stays on its index however large the backlog and whatever the planner knows: on
 //! PostgreSQL, 100 000 pending deliveries (and settled history) that were never analyzed, the
-//! claim's exact statements EXPLAINed, and the claim run against them.
+//! claim's and the recorder's exact statements EXPLAINed, and the claim run against them.
 //!
 //! The old claim looked for an earlier pending version of every candidate; with no planner
 //! statistics that anti-join ran for minutes on a backlog a third this size.
@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use rampflow::store::deliveries::claim_statements;
+use rampflow::store::deliveries::{claim_statements, record_statements};
 use rampflow::store::Engine;
 use rampflow_actors::model::Timestamp;
 use rampflow_actors::shard::ShardId;
@@ -172,6 +172,69 @@ async fn the_claim_uses_its_index_on_a_large_unanalyzed_backlog_on_postgres() {
     };
     let explained = plan(&mut pg, &single.payloads, &ids("ev")).await;
     assert_index_only(&explained, "order_events", "order_events_pkey", "payloads");
+
+    // The recorder's statements, each by primary key or by the index of pending deliveries
+    // by order: settling 128 outcomes, giving back 128 claims, reading 128 orders' pending
+    // deliveries and setting heads.
+    let recorder = record_statements(Engine::Postgres, 128);
+    let mut binds = vec![Bind::Int(now.as_millis())];
+    for i in 0..128 {
+        binds.extend([
+            Bind::Text(format!("ev{}", i * 4)),
+            Bind::Text(format!("e{}", i % 8)),
+            Bind::Text("delivered".into()),
+            Bind::Int(1),
+            Bind::Int(now.as_millis()),
+            Bind::Int(200),
+            Bind::Text("none".into()),
+        ]);
+    }
+    binds.push(Bind::Text("node-a".into()));
+    let explained = plan(&mut pg, &recorder.settle, &binds).await;
+    assert_index_only(
+        &explained,
+        "webhook_deliveries",
+        "webhook_deliveries_pkey",
+        "settle",
+    );
+    let mut binds = Vec::new();
+    for i in 0..128 {
+        binds.extend([
+            Bind::Text(format!("ev{}", i * 4)),
+            Bind::Text(format!("e{}", i % 8)),
+            Bind::Int(now.as_millis()),
+        ]);
+    }
+    binds.push(Bind::Text("node-a".into()));
+    let explained = plan(&mut pg, &recorder.release, &binds).await;
+    assert_index_only(
+        &explained,
+        "webhook_deliveries",
+        "webhook_deliveries_pkey",
+        "release",
+    );
+    let explained = plan(&mut pg, &recorder.pending_of_orders, &ids("o")).await;
+    assert_index_only(
+        &explained,
+        "webhook_deliveries",
+        "webhook_deliveries_pending_by_order",
+        "pending of orders",
+    );
+    let mut binds = Vec::new();
+    for i in 0..128 {
+        binds.extend([
+            Bind::Text(format!("ev{}", i * 4 + 1)),
+            Bind::Text(format!("e{}", i % 8)),
+            Bind::Int(1),
+        ]);
+    }
+    let explained = plan(&mut pg, &recorder.set_heads, &binds).await;
+    assert_index_only(
+        &explained,
+        "webhook_deliveries",
+        "webhook_deliveries_pkey",
+        "set heads",
+    );
 
     // And the claim itself: the due heads nobody holds, earliest first, of the served shards.
     let expected: Vec<String> = (0..PENDING)
