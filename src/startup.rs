@@ -13,12 +13,12 @@ use anyhow::Context;
 use rampflow_actors::journal::{Journal, JournalSettings};
 use rampflow_actors::model::Timestamp;
 use rampflow_actors::registry::{Registry, RegistrySettings};
-use rampflow_actors::shard::{ShardId, Shards, DEFAULT_SHARD_COUNT};
+use rampflow_actors::shard::{Shards, DEFAULT_SHARD_COUNT};
 use rampflow_actors::store::{OrderStore, StoreError};
 use rampflow_actors::webhook::{Nudge, WebhookSettings, Webhooks};
 
 use crate::cluster::coherence::CachePolicy;
-use crate::cluster::handoff::ShardDeliveries;
+use crate::cluster::handoff::WebhookDeliveries;
 use crate::cluster::membership::{self, Membership};
 use crate::cluster::{Cluster, ClusterConfig};
 use crate::config::Settings;
@@ -61,6 +61,7 @@ impl Application {
             Engine::Postgres => {
                 let (cluster, cluster_store) = membership::join(
                     &settings.database_url,
+                    &settings.data_dir,
                     settings.cluster.shards,
                     &hash_key(&admin_token),
                     cluster_config,
@@ -94,8 +95,10 @@ impl Application {
                 poll_interval: settings.webhooks.poll_interval,
                 claim_batch: settings.webhooks.claim_batch,
                 max_in_flight_per_endpoint: settings.webhooks.max_in_flight_per_endpoint,
+                cache_ttl: settings.cluster.cache_ttl,
             },
             deliveries.clone(),
+            cluster.shards().clone(),
         )
         .await?;
         let registry = Registry::start(
@@ -109,7 +112,11 @@ impl Application {
                 cluster.clone(),
                 cluster_store,
                 registry.clone(),
-                Arc::new(PendingDeliveries(deliveries.clone())),
+                Arc::new(WebhookDeliveries::new(
+                    webhooks.deliveries_in_flight(),
+                    Arc::new(store.clone()),
+                    deliveries.clone(),
+                )),
                 settings.webhook_timeout + Duration::from_secs(5),
                 settings.database_url.clone(),
             )
@@ -181,35 +188,18 @@ impl Application {
         });
         self.server.await?;
         drain(&self.state.registry, Duration::from_secs(10)).await;
-        // Closing the pool first lets queries in flight on the actor and webhook threads finish
-        // and return their connections before those threads stop.
+        // Webhooks first: their attempts finish and are recorded while the pool is open, and
+        // their thread stops holding no connection. Then closing the pool lets queries in
+        // flight on the actor threads finish and return their connections before those
+        // threads stop.
+        self.webhooks.stop().await;
         self.state.store.close().await;
         self.state.registry.stop();
-        self.webhooks.stop();
         if let Some(membership) = membership {
             membership.stop().await;
         }
         tracing::info!("stopped");
         Ok(())
-    }
-}
-
-/// Until webhook delivery counts its attempts in flight per shard, a handover does not wait
-/// for them: their leases run out and the new owner sends them again (at least once).
-struct PendingDeliveries(Nudge);
-
-#[async_trait::async_trait]
-impl ShardDeliveries for PendingDeliveries {
-    async fn drained(&self, _shards: &[ShardId], _limit: Duration) -> bool {
-        true
-    }
-
-    async fn release_leases_held_by(&self, _nodes: &[String]) -> Result<u64, StoreError> {
-        Ok(0)
-    }
-
-    fn claim_now(&self) {
-        self.0.nudge();
     }
 }
 

@@ -28,6 +28,9 @@ use async_trait::async_trait;
 use rampflow_actors::registry::Registry;
 use rampflow_actors::shard::{Epoch, ShardId, ShardState};
 use rampflow_actors::store::StoreError;
+use rampflow_actors::webhook::dispatcher::DeliveriesInFlight;
+use rampflow_actors::webhook::store::DeliveryStore;
+use rampflow_actors::webhook::Nudge;
 
 use super::instruments;
 use super::store::{ClusterStore, Taken};
@@ -46,6 +49,38 @@ pub trait ShardDeliveries: Send + Sync + 'static {
 
     /// This node serves new shards: claim their due deliveries now.
     fn claim_now(&self);
+}
+
+/// [`ShardDeliveries`] as the webhook dispatcher and the store provide it.
+pub struct WebhookDeliveries {
+    in_flight: DeliveriesInFlight,
+    store: Arc<dyn DeliveryStore>,
+    nudge: Nudge,
+}
+
+impl WebhookDeliveries {
+    pub fn new(in_flight: DeliveriesInFlight, store: Arc<dyn DeliveryStore>, nudge: Nudge) -> Self {
+        WebhookDeliveries {
+            in_flight,
+            store,
+            nudge,
+        }
+    }
+}
+
+#[async_trait]
+impl ShardDeliveries for WebhookDeliveries {
+    async fn drained(&self, shards: &[ShardId], limit: Duration) -> bool {
+        self.in_flight.drained(shards, limit).await
+    }
+
+    async fn release_leases_held_by(&self, nodes: &[String]) -> Result<u64, StoreError> {
+        self.store.release_leases_held_by(nodes).await
+    }
+
+    fn claim_now(&self) {
+        self.nudge.nudge();
+    }
 }
 
 pub struct Handoff {

@@ -22,6 +22,7 @@ use rampflow_actors::shard::{Epoch, ShardId, ShardState, Shards};
 use tokio::sync::watch;
 
 use super::handoff::{Handoff, ShardDeliveries};
+use super::incarnation::Incarnation;
 use super::store::{ClusterStore, DbView, CHANNEL};
 use super::{Cluster, ClusterConfig, RoutingView};
 
@@ -43,10 +44,13 @@ const FORGET_DEAD_AFTER: Duration = Duration::from_secs(600);
 /// this node, and returns its handle. Nothing is owned yet: [`start`] takes the node's share.
 pub async fn join(
     database_url: &str,
+    data_dir: &std::path::Path,
     wanted_shards: u32,
     admin_token_hash: &str,
     config: ClusterConfig,
 ) -> anyhow::Result<(Cluster, ClusterStore)> {
+    let node = uuid::Uuid::now_v7().to_string();
+    let incarnation = Incarnation::begin(data_dir, &node)?;
     let store = ClusterStore::connect(database_url, config.lease).await?;
     let count = store.shard_count(wanted_shards).await?;
     if count != wanted_shards {
@@ -63,11 +67,20 @@ pub async fn join(
              RAMPFLOW_ADMIN_TOKEN"
         );
     }
-    let node = uuid::Uuid::now_v7().to_string();
     store.register(&node, &config.address, config.lease).await?;
     tracing::info!(node = %node, address = %config.address, shards = count, "joined the cluster");
+    if let Some(previous) = &incarnation.previous {
+        // This directory's last process is gone (this one holds its lock): its leases end
+        // now, and its shards can be taken at once.
+        if store.retire(previous).await? {
+            tracing::info!(previous = %previous, "retired this directory's previous node");
+        }
+    }
     let shards = Arc::new(Shards::clustered(node, count));
-    Ok((Cluster::clustered(shards, config, store.clone()), store))
+    Ok((
+        Cluster::clustered(shards, config, store.clone(), incarnation),
+        store,
+    ))
 }
 
 /// The running coordinator of a node of a cluster.
@@ -120,6 +133,20 @@ impl Membership {
     /// `limit`) until none is left here. The node keeps answering meanwhile, forwarding to the
     /// new owners.
     pub async fn leave(&self, limit: Duration) {
+        // The last node keeps its shards to the end: nobody could take them, and its commands
+        // in flight should commit rather than be refused. It releases them as it stops.
+        let others = match self.store.view().await {
+            Ok(view) => view
+                .nodes
+                .iter()
+                .filter(|node| node.id != self.cluster.node())
+                .any(|node| node.is_alive(view.now_ms) && !node.leaving),
+            Err(_) => true,
+        };
+        if !others {
+            tracing::info!("the last node of the cluster: keeping its shards until it stops");
+            return;
+        }
         self.cluster
             .inner
             .leaving

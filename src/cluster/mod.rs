@@ -20,6 +20,8 @@
 //! - [`region`]: this node's shard region: for an order, here or which node.
 //! - [`forward`]: passes a request to the node that owns its order.
 //! - [`coherence`]: how long a cached key or grant may be trusted, and the wait after a change.
+//! - [`incarnation`]: a node's data directory, locked by one process, remembering its last
+//!   node id so a restarted node takes its shards back at once.
 //! - [`store`]: the cluster tables.
 //! - [`instruments`]: the cluster's Prometheus families.
 //!
@@ -29,6 +31,7 @@
 pub mod coherence;
 pub mod forward;
 pub mod handoff;
+pub mod incarnation;
 pub mod instruments;
 pub mod membership;
 pub mod region;
@@ -65,6 +68,8 @@ struct Inner {
     forwarder: forward::Forwarder,
     /// The cluster tables (PostgreSQL only).
     store: Option<store::ClusterStore>,
+    /// This process's hold on its data directory (PostgreSQL only).
+    _incarnation: Option<incarnation::Incarnation>,
 }
 
 /// How a node was started.
@@ -77,7 +82,7 @@ pub struct ClusterConfig {
 impl Cluster {
     /// A node alone with its SQLite database.
     pub fn single_node(shards: Arc<Shards>, config: ClusterConfig) -> Cluster {
-        Cluster::new(shards, config, None)
+        Cluster::new(shards, config, None, None)
     }
 
     /// A node of a PostgreSQL cluster ([`membership::join`] makes it).
@@ -85,14 +90,16 @@ impl Cluster {
         shards: Arc<Shards>,
         config: ClusterConfig,
         store: store::ClusterStore,
+        incarnation: incarnation::Incarnation,
     ) -> Cluster {
-        Cluster::new(shards, config, Some(store))
+        Cluster::new(shards, config, Some(store), Some(incarnation))
     }
 
     fn new(
         shards: Arc<Shards>,
         config: ClusterConfig,
         store: Option<store::ClusterStore>,
+        incarnation: Option<incarnation::Incarnation>,
     ) -> Cluster {
         let clustered = store.is_some();
         Cluster {
@@ -109,6 +116,7 @@ impl Cluster {
                 leaving: AtomicBool::new(false),
                 forwarder: forward::Forwarder::new(config.forward_timeout),
                 store,
+                _incarnation: incarnation,
             }),
         }
     }

@@ -157,6 +157,22 @@ impl ClusterStore {
         self.notify(node, "joined").await
     }
 
+    /// Ends the lease of `node`, a previous process of this node's data directory that is
+    /// known to be gone: its shards can be taken at once (as from any dead node, so what it
+    /// was sending is freed too). True if it was still registered.
+    pub async fn retire(&self, node: &str) -> Result<bool, StoreError> {
+        let retired = sqlx::query("UPDATE cluster_nodes SET heartbeat_at = 0 WHERE id = $1")
+            .bind(node)
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?
+            .rows_affected();
+        if retired > 0 {
+            self.notify(node, "retired").await?;
+        }
+        Ok(retired > 0)
+    }
+
     /// Renews this node's lease (all its shards at once). False when its row is gone: the
     /// others declared it dead and forgot it.
     pub async fn renew(&self, node: &str) -> Result<bool, StoreError> {

@@ -57,19 +57,28 @@ impl Placeholders {
 
     /// `$1, $2, $3` (or `?, ?, ?`): a list of `count` parameters.
     pub(crate) fn list(self, count: usize) -> String {
+        self.list_after(0, count)
+    }
+
+    /// As [`Placeholders::list`], numbered from `before + 1`.
+    pub(crate) fn list_after(self, before: usize, count: usize) -> String {
         let mut sql = String::with_capacity(count * 4);
         for number in 1..=count {
             if number > 1 {
                 sql.push_str(", ");
             }
-            self.parameter(&mut sql, number);
+            self.parameter(&mut sql, before + number);
         }
         sql
     }
 
-    /// `($1, $2), ($3, $4)` for `rows` rows of `columns` parameters.
     /// `(a = $1 AND b = $2) OR (a = $3 AND b = $4)`: `rows` matches on `columns`.
     pub(crate) fn any_of(self, rows: usize, columns: &[&str]) -> String {
+        self.any_of_after(0, rows, columns)
+    }
+
+    /// As [`Placeholders::any_of`], numbered from `before + 1`.
+    pub(crate) fn any_of_after(self, before: usize, rows: usize, columns: &[&str]) -> String {
         let mut sql = String::new();
         for row in 0..rows {
             if row > 0 {
@@ -82,7 +91,7 @@ impl Placeholders {
                 }
                 sql.push_str(column);
                 sql.push_str(" = ");
-                self.parameter(&mut sql, row * columns.len() + index + 1);
+                self.parameter(&mut sql, before + row * columns.len() + index + 1);
             }
             sql.push(')');
         }
@@ -164,6 +173,8 @@ mod tests {
         );
         assert_eq!(Placeholders::Positional.any_of(1, &["a"]), "(a = ?)");
         assert_eq!(numbered.rows_after(1, 2, 2, ""), "($2, $3), ($4, $5)");
+        assert_eq!(numbered.list_after(2, 2), "$3, $4");
+        assert_eq!(numbered.any_of_after(1, 2, &["a"]), "(a = $2) OR (a = $3)");
         let positional = Placeholders::Positional;
         assert_eq!(positional.rows(2, 2), "(?, ?), (?, ?)");
         assert_eq!(positional.list(2), "?, ?");

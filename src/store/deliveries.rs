@@ -1,104 +1,234 @@
-//! Webhook deliveries: the fan-out written with each order event, claiming due deliveries,
-//! and recording attempts.
+//! Webhook deliveries: claiming due deliveries, recording attempts, and the `head` of each
+//! (endpoint, order) queue.
+//!
+//! Only the head of a queue (the pending delivery with the lowest order version) may be sent,
+//! so events reach an endpoint in version order. The head is a column, kept by every write
+//! that changes which delivery it is: the fan-out (`order_writes`), settling an attempt
+//! (here), and a redelivery (`webhooks`). A claim then reads one partial index of ready
+//! deliveries, `(next_attempt_at) WHERE state = 'pending' AND head = 1`, whatever the backlog
+//! behind the heads and whatever the planner knows about the table.
+//!
+//! **Why the recorder locks order rows.** On PostgreSQL (read committed) a journal transaction
+//! fanning out v2 of an order looks for a pending delivery of its (endpoint, order) to decide
+//! whether v2 is the head, while the recorder may be settling v1 and looking for the next
+//! version to promote. Each would miss the other's uncommitted row and v2 would wait forever
+//! with head = 0. The journal updates the order's row (compare-and-set on its version) before
+//! it fans out, so the recorder takes a share lock on the order rows of the deliveries it
+//! settles before it touches them (in id order, as the journal does, so neither deadlocks).
+//! Whichever comes second waits for the first to commit, and its next statement sees the
+//! first's rows: the recorder then promotes v2, or the journal writes v2 as the head. A
+//! redelivery, which moves heads too, locks the order row exclusively, so it also waits for (or
+//! holds off) a recorder settling one of the order's deliveries. SQLite runs one writer at a
+//! time, so it needs no lock.
+//!
+//! Statements that find deliveries by primary key are written so that no partial index's
+//! predicate matches them (`state NOT IN (…)`, `COALESCE(leased_by, '')`): on a table without
+//! planner statistics PostgreSQL otherwise prefers to walk a whole partial index it believes
+//! small. `tests/api/delivery_claim_plan.rs` checks the claim's plans on such a table.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use rampflow_actors::model::Timestamp;
+use rampflow_actors::shard::ShardId;
 use rampflow_actors::store::StoreError;
-use rampflow_actors::webhook::store::{AttemptOutcome, DeliveryStore, DueDelivery, NextStep};
+use rampflow_actors::webhook::store::{
+    AttemptOutcome, ClaimRequest, DeliveryStore, DueDelivery, NextStep, Release,
+};
 use sqlx::{Any, Row, Transaction};
 
 use super::batch::{statement_chunks, Placeholders};
-use super::{store_error, Store};
+use super::{store_error, Engine, Store};
+
+/// A ready delivery found by the claim's first query, not leased yet.
+struct Candidate {
+    event_id: String,
+    endpoint_id: String,
+    order_id: String,
+    order_version: i64,
+    attempts: i64,
+    shard: i64,
+}
+
+/// The statements a claim runs, exactly as it runs them (tests EXPLAIN them).
+#[derive(Debug, Clone)]
+pub struct ClaimStatements {
+    /// Ready deliveries: `$1` now, `$2` the limit, then the endpoints passed over (numbered
+    /// on both engines: `$1` is used twice). One table, one index, no join.
+    pub candidates: String,
+    /// Leases `rows` candidates: lease until, node, (event id, endpoint id) per row, then now.
+    /// Only rows still ready and unleased are leased.
+    pub lease: String,
+    /// The live endpoints among `rows` ids.
+    pub endpoints: String,
+    /// The payloads of `rows` event ids.
+    pub payloads: String,
+}
+
+/// The claim's statements for `rows` deliveries, of `shards` (every shard when `None`),
+/// passing over `skipped` endpoints (bound after the limit).
+pub fn claim_statements(
+    engine: Engine,
+    shards: Option<&[ShardId]>,
+    skipped: usize,
+    rows: usize,
+) -> ClaimStatements {
+    let style = Placeholders::for_engine(engine);
+    // Shard numbers are ours, not a caller's, so they are written in: a node serves a set of
+    // shards that rarely changes, and each set is one statement text.
+    let shard_filter = match shards {
+        None => String::new(),
+        Some(shards) => {
+            let list: Vec<String> = shards.iter().map(|s| s.get().to_string()).collect();
+            format!(" AND shard IN ({})", list.join(", "))
+        }
+    };
+    let skip_filter = match skipped {
+        0 => String::new(),
+        n => format!(
+            " AND endpoint_id NOT IN ({})",
+            Placeholders::Numbered.list_after(2, n)
+        ),
+    };
+    ClaimStatements {
+        candidates: format!(
+            "SELECT event_id, endpoint_id, order_id, order_version, attempts, shard
+             FROM webhook_deliveries
+             WHERE state = 'pending' AND head = 1 AND next_attempt_at <= $1
+               AND (leased_until IS NULL OR leased_until <= $1){shard_filter}{skip_filter}
+             ORDER BY next_attempt_at
+             LIMIT $2"
+        ),
+        // The conditions again: another node may have claimed a row since the query above
+        // (around a shard handover two nodes may claim at once), and its lease stands; or
+        // settled it. "Not settled" and `head <> 0` say `state = 'pending' AND head = 1` in
+        // words no partial index's predicate matches: without statistics PostgreSQL would
+        // otherwise walk a whole partial index (believing it small) and match each row
+        // against the list, instead of finding the rows by primary key.
+        lease: format!(
+            "UPDATE webhook_deliveries SET leased_until = {lease}, leased_by = {node}
+             WHERE (event_id, endpoint_id) IN (VALUES {rows})
+               AND state NOT IN ('delivered', 'failed') AND head <> 0
+               AND (leased_until IS NULL OR leased_until <= {now})",
+            lease = parameter(style, 1),
+            node = parameter(style, 2),
+            rows = style.rows_after(2, rows, 2, ""),
+            now = parameter(style, rows * 2 + 3),
+        ),
+        endpoints: format!(
+            "SELECT id, url, secret, previous_secret, previous_secret_until
+             FROM webhook_endpoints
+             WHERE id IN ({}) AND deleted_at IS NULL AND disabled_at IS NULL",
+            style.list(rows)
+        ),
+        payloads: format!(
+            "SELECT id, payload FROM order_events WHERE id IN ({})",
+            style.list(rows)
+        ),
+    }
+}
+
+fn parameter(style: Placeholders, number: usize) -> String {
+    let mut sql = String::new();
+    style.parameter(&mut sql, number);
+    sql
+}
 
 #[async_trait]
 impl DeliveryStore for Store {
-    async fn claim_due(
-        &self,
-        now: Timestamp,
-        lease_until: Timestamp,
-        limit: u32,
-    ) -> Result<Vec<DueDelivery>, StoreError> {
-        // The head of each (endpoint, order) queue only: no earlier version still pending.
-        let rows = sqlx::query(
-            "SELECT d.event_id, d.endpoint_id, d.order_id, d.order_version, d.attempts,
-                    e.url, e.secret, e.previous_secret, e.previous_secret_until, ev.payload
-             FROM webhook_deliveries d
-             JOIN webhook_endpoints e ON e.id = d.endpoint_id
-             JOIN order_events ev ON ev.id = d.event_id
-             WHERE d.state = 'pending' AND d.next_attempt_at <= $1
-               AND (d.leased_until IS NULL OR d.leased_until <= $1)
-               AND e.deleted_at IS NULL AND e.disabled_at IS NULL
-               AND NOT EXISTS (
-                   SELECT 1 FROM webhook_deliveries p
-                   WHERE p.endpoint_id = d.endpoint_id AND p.order_id = d.order_id
-                     AND p.state = 'pending' AND p.order_version < d.order_version)
-             ORDER BY d.next_attempt_at
-             LIMIT $2",
-        )
-        .bind(now.as_millis())
-        .bind(i64::from(limit))
-        .fetch_all(self.pool())
-        .await
-        .map_err(store_error)?;
-        let mut due = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let previous: Option<String> = row.try_get("previous_secret").map_err(store_error)?;
-            let previous_until: Option<i64> =
-                row.try_get("previous_secret_until").map_err(store_error)?;
-            let mut secrets = vec![row.try_get::<String, _>("secret").map_err(store_error)?];
-            if let (Some(previous), Some(until)) = (previous, previous_until) {
-                if until > now.as_millis() {
-                    secrets.push(previous);
-                }
-            }
-            let attempts: i64 = row.try_get("attempts").map_err(store_error)?;
-            due.push(DueDelivery {
-                event_id: row.try_get("event_id").map_err(store_error)?,
-                endpoint_id: row.try_get("endpoint_id").map_err(store_error)?,
-                order_id: row.try_get("order_id").map_err(store_error)?,
-                order_version: row.try_get("order_version").map_err(store_error)?,
-                attempts: attempts as u32,
-                url: row.try_get("url").map_err(store_error)?,
-                secrets,
-                payload: row.try_get("payload").map_err(store_error)?,
-            });
+    async fn claim_due(&self, claim: ClaimRequest<'_>) -> Result<Vec<DueDelivery>, StoreError> {
+        if claim.shards.is_some_and(<[ShardId]>::is_empty) {
+            return Ok(Vec::new());
         }
-        if due.is_empty() {
-            return Ok(due);
+        let now = claim.now.as_millis();
+        let sql =
+            claim_statements(self.engine(), claim.shards, claim.skip_endpoints.len(), 0).candidates;
+        let mut query = sqlx::query(&sql).bind(now).bind(i64::from(claim.limit));
+        for endpoint_id in claim.skip_endpoints {
+            query = query.bind(endpoint_id.as_str());
         }
-        // One transaction leases the whole batch, a statement per up to 128 deliveries (one per
-        // delivery made the lease cost more than the claim query). It starts with a write, so
-        // SQLite takes its write lock up front instead of failing to upgrade a read.
-        let style = Placeholders::for_engine(self.engine());
-        let mut tx = self.pool().begin().await.map_err(store_error)?;
-        for chunk in statement_chunks(&due) {
-            let sql = format!(
-                "UPDATE webhook_deliveries SET leased_until = {}
-                 WHERE (event_id, endpoint_id) IN (VALUES {})",
-                style.list(1),
-                style.rows_after(1, chunk.len(), 2, "")
-            );
-            let mut query = sqlx::query(&sql).bind(lease_until.as_millis());
-            for delivery in chunk {
-                query = query.bind(&delivery.event_id).bind(&delivery.endpoint_id);
-            }
-            query.execute(&mut *tx).await.map_err(store_error)?;
+        let candidates: Vec<Candidate> = query
+            .fetch_all(self.pool())
+            .await
+            .map_err(store_error)?
+            .iter()
+            .map(|row| {
+                Ok(Candidate {
+                    event_id: row.try_get(0)?,
+                    endpoint_id: row.try_get(1)?,
+                    order_id: row.try_get(2)?,
+                    order_version: row.try_get(3)?,
+                    attempts: row.try_get(4)?,
+                    shard: row.try_get(5)?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(store_error)?;
+        if candidates.is_empty() {
+            return Ok(Vec::new());
         }
-        tx.commit().await.map_err(store_error)?;
-        Ok(due)
-    }
-
-    async fn record_attempts(&self, outcomes: &[AttemptOutcome]) -> Result<(), StoreError> {
-        if outcomes.is_empty() {
-            return Ok(());
-        }
-        let style = Placeholders::for_engine(self.engine());
-        let mut tx = self.pool().begin().await.map_err(store_error)?;
-        record(&mut tx, style, outcomes, Timestamp::now())
+        let leased = lease(self, &claim, &candidates)
             .await
             .map_err(store_error)?;
+        let candidates: Vec<Candidate> = match leased {
+            None => candidates,
+            Some(leased) => candidates
+                .into_iter()
+                .filter(|c| leased.contains(&(c.event_id.clone(), c.endpoint_id.clone())))
+                .collect(),
+        };
+        if candidates.is_empty() {
+            return Ok(Vec::new());
+        }
+        let endpoints = claimed_endpoints(self, &candidates, claim.now)
+            .await
+            .map_err(store_error)?;
+        let payloads = claimed_payloads(self, &candidates)
+            .await
+            .map_err(store_error)?;
+        // A delivery whose endpoint was deleted or disabled meanwhile keeps its lease until
+        // the orphan sweep fails it: giving it back would only have it claimed again.
+        Ok(candidates
+            .into_iter()
+            .filter_map(|c| {
+                let (url, secrets) = endpoints.get(&c.endpoint_id)?.clone();
+                let payload = payloads.get(&c.event_id)?.clone();
+                Some(DueDelivery {
+                    event_id: c.event_id,
+                    endpoint_id: c.endpoint_id,
+                    order_id: c.order_id,
+                    order_version: c.order_version,
+                    shard: ShardId::new(c.shard as u32),
+                    attempts: c.attempts as u32,
+                    lease_until: claim.lease_until,
+                    url,
+                    secrets,
+                    payload,
+                })
+            })
+            .collect())
+    }
+
+    async fn record_attempts(
+        &self,
+        node: &str,
+        outcomes: &[AttemptOutcome],
+        released: &[Release],
+    ) -> Result<(), StoreError> {
+        if outcomes.is_empty() && released.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool().begin().await.map_err(store_error)?;
+        record(
+            &mut tx,
+            self.engine(),
+            node,
+            outcomes,
+            released,
+            Timestamp::now(),
+        )
+        .await
+        .map_err(store_error)?;
         tx.commit().await.map_err(store_error)
     }
 
@@ -121,8 +251,8 @@ impl DeliveryStore for Store {
             return Ok(());
         }
         sqlx::query(
-            "UPDATE webhook_deliveries SET state = 'failed', leased_until = NULL,
-                 last_error = 'endpoint disabled or deleted', updated_at = $1
+            "UPDATE webhook_deliveries SET state = 'failed', head = 0, leased_until = NULL,
+                 leased_by = NULL, last_error = 'endpoint disabled or deleted', updated_at = $1
              WHERE state = 'pending' AND endpoint_id IN (
                  SELECT id FROM webhook_endpoints
                  WHERE disabled_at IS NOT NULL OR deleted_at IS NOT NULL)",
@@ -134,29 +264,329 @@ impl DeliveryStore for Store {
         .map_err(store_error)
     }
 
-    async fn release_leases(&self) -> Result<(), StoreError> {
+    async fn release_leases_at_boot(&self) -> Result<(), StoreError> {
+        if self.engine() != Engine::Sqlite {
+            return Ok(());
+        }
         sqlx::query(
-            "UPDATE webhook_deliveries SET leased_until = NULL WHERE leased_until IS NOT NULL",
+            "UPDATE webhook_deliveries SET leased_until = NULL, leased_by = NULL
+             WHERE leased_until IS NOT NULL",
         )
         .execute(self.pool())
         .await
         .map(|_| ())
         .map_err(store_error)
     }
+
+    async fn release_leases_held_by(&self, nodes: &[String]) -> Result<u64, StoreError> {
+        let style = Placeholders::for_engine(self.engine());
+        let mut released = 0;
+        for chunk in statement_chunks(nodes) {
+            let sql = format!(
+                "UPDATE webhook_deliveries SET leased_until = NULL, leased_by = NULL
+                 WHERE leased_by IS NOT NULL AND leased_by IN ({})",
+                style.list(chunk.len())
+            );
+            let mut query = sqlx::query(&sql);
+            for node in chunk {
+                query = query.bind(node.as_str());
+            }
+            released += query
+                .execute(self.pool())
+                .await
+                .map_err(store_error)?
+                .rows_affected();
+        }
+        Ok(released)
+    }
+
+    async fn live_endpoints(&self, endpoint_ids: &[String]) -> Result<HashSet<String>, StoreError> {
+        let style = Placeholders::for_engine(self.engine());
+        let mut live = HashSet::with_capacity(endpoint_ids.len());
+        for chunk in statement_chunks(endpoint_ids) {
+            let sql = format!(
+                "SELECT id FROM webhook_endpoints
+                 WHERE id IN ({}) AND deleted_at IS NULL AND disabled_at IS NULL",
+                style.list(chunk.len())
+            );
+            let mut query = sqlx::query(&sql);
+            for id in chunk {
+                query = query.bind(id.as_str());
+            }
+            for row in query.fetch_all(self.pool()).await.map_err(store_error)? {
+                live.insert(row.try_get(0).map_err(store_error)?);
+            }
+        }
+        Ok(live)
+    }
+}
+
+/// Leases the candidates, a statement per up to 128 of them, in one transaction that starts
+/// with a write (so SQLite takes its write lock up front instead of failing to upgrade a
+/// read). The row count says whether every candidate was leased, the usual case (`None`);
+/// when not, the rows this claim leased are read back.
+async fn lease(
+    store: &Store,
+    claim: &ClaimRequest<'_>,
+    candidates: &[Candidate],
+) -> Result<Option<HashSet<(String, String)>>, sqlx::Error> {
+    let mut tx = store.pool().begin().await?;
+    let mut leased = 0;
+    for chunk in statement_chunks(candidates) {
+        let sql = claim_statements(store.engine(), None, 0, chunk.len()).lease;
+        let mut query = sqlx::query(&sql)
+            .bind(claim.lease_until.as_millis())
+            .bind(claim.node);
+        for candidate in chunk {
+            query = query
+                .bind(candidate.event_id.as_str())
+                .bind(candidate.endpoint_id.as_str());
+        }
+        query = query.bind(claim.now.as_millis());
+        leased += query.execute(&mut *tx).await?.rows_affected();
+    }
+    if leased == candidates.len() as u64 {
+        tx.commit().await?;
+        return Ok(None);
+    }
+    // Another claim took some meanwhile. This claim's rows carry its node and lease time.
+    let rows = sqlx::query(
+        "SELECT event_id, endpoint_id FROM webhook_deliveries
+         WHERE leased_by = $1 AND leased_until = $2",
+    )
+    .bind(claim.node)
+    .bind(claim.lease_until.as_millis())
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .map(Some)
+}
+
+/// URL and signing secrets of the live endpoints among the candidates', by id.
+async fn claimed_endpoints(
+    store: &Store,
+    candidates: &[Candidate],
+    now: Timestamp,
+) -> Result<HashMap<String, (String, Vec<String>)>, sqlx::Error> {
+    let ids: Vec<&str> = candidates
+        .iter()
+        .map(|c| c.endpoint_id.as_str())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let mut endpoints = HashMap::with_capacity(ids.len());
+    for chunk in statement_chunks(&ids) {
+        let sql = claim_statements(store.engine(), None, 0, chunk.len()).endpoints;
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for row in query.fetch_all(store.pool()).await? {
+            let mut secrets = vec![row.try_get::<String, _>("secret")?];
+            let previous: Option<String> = row.try_get("previous_secret")?;
+            let previous_until: Option<i64> = row.try_get("previous_secret_until")?;
+            if let (Some(previous), Some(until)) = (previous, previous_until) {
+                if until > now.as_millis() {
+                    secrets.push(previous);
+                }
+            }
+            endpoints.insert(row.try_get("id")?, (row.try_get("url")?, secrets));
+        }
+    }
+    Ok(endpoints)
+}
+
+/// The webhook bodies of the candidates' events, by event id.
+async fn claimed_payloads(
+    store: &Store,
+    candidates: &[Candidate],
+) -> Result<HashMap<String, String>, sqlx::Error> {
+    let ids: Vec<&str> = candidates
+        .iter()
+        .map(|c| c.event_id.as_str())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let mut payloads = HashMap::with_capacity(ids.len());
+    for chunk in statement_chunks(&ids) {
+        let sql = claim_statements(store.engine(), None, 0, chunk.len()).payloads;
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for row in query.fetch_all(store.pool()).await? {
+            payloads.insert(row.try_get(0)?, row.try_get(1)?);
+        }
+    }
+    Ok(payloads)
+}
+
+/// On PostgreSQL, locks the rows of `order_ids` in id order, for the rest of the transaction
+/// (a share lock, or an exclusive one with `exclusive`): see the module's comment. SQLite
+/// serializes writers already.
+pub(crate) async fn lock_orders(
+    tx: &mut Transaction<'_, Any>,
+    engine: Engine,
+    order_ids: &[&str],
+    exclusive: bool,
+) -> Result<(), sqlx::Error> {
+    if engine != Engine::Postgres || order_ids.is_empty() {
+        return Ok(());
+    }
+    let mut ids = order_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let style = Placeholders::for_engine(engine);
+    // Chunks in id order, each locking in id order: the locks are taken in one order overall.
+    for chunk in statement_chunks(&ids) {
+        let sql = format!(
+            "SELECT id FROM orders WHERE id IN ({}) ORDER BY id FOR {}",
+            style.list(chunk.len()),
+            if exclusive { "UPDATE" } else { "SHARE" }
+        );
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        query.fetch_all(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// The recorder's statements for `rows` rows, exactly as it runs them (tests EXPLAIN them).
+#[derive(Debug, Clone)]
+pub struct RecordStatements {
+    /// Settles attempts of deliveries this node still holds: now, then (event id, endpoint
+    /// id, state, attempts, next attempt, last status, last error) per row, then the node.
+    /// The node is compared through COALESCE so that the rows are found by primary key:
+    /// `leased_by = $n` would let PostgreSQL, without statistics, walk the index of every
+    /// leased row instead.
+    pub settle: String,
+    /// Gives claims back: (event id, endpoint id, lease until) per row, then the node.
+    pub release: String,
+    /// The pending deliveries of `rows` orders.
+    pub pending_of_orders: String,
+    /// Sets `head`: (event id, endpoint id, head) per row.
+    pub set_heads: String,
+}
+
+/// The recorder's statements for `rows` rows on `engine`.
+pub fn record_statements(engine: Engine, rows: usize) -> RecordStatements {
+    recorder_sql(Placeholders::for_engine(engine), rows)
+}
+
+fn recorder_sql(style: Placeholders, rows: usize) -> RecordStatements {
+    RecordStatements {
+        settle: format!(
+            "UPDATE webhook_deliveries SET state = v.column3, attempts = v.column4,
+                 next_attempt_at = v.column5, leased_until = NULL,
+                 head = CASE WHEN v.column3 = 'pending' THEN head ELSE 0 END,
+                 leased_by = NULL, last_status = v.column6, last_error = v.column7,
+                 updated_at = {}
+             FROM (VALUES {}) AS v
+             WHERE event_id = v.column1 AND endpoint_id = v.column2
+               AND COALESCE(leased_by, '') = {}
+             RETURNING event_id, endpoint_id",
+            style.list(1),
+            style.rows_after(1, rows, 7, ""),
+            parameter(style, rows * 7 + 2),
+        ),
+        release: format!(
+            "UPDATE webhook_deliveries SET leased_until = NULL, leased_by = NULL
+             WHERE (event_id, endpoint_id, leased_until) IN (VALUES {})
+               AND COALESCE(leased_by, '') = {}",
+            style.rows(rows, 3),
+            parameter(style, rows * 3 + 1),
+        ),
+        pending_of_orders: format!(
+            "SELECT event_id, endpoint_id, order_id, order_version, head FROM webhook_deliveries
+             WHERE state = 'pending' AND order_id IN ({})",
+            style.list(rows)
+        ),
+        set_heads: format!(
+            "UPDATE webhook_deliveries SET head = v.column3 FROM (VALUES {}) AS v
+             WHERE event_id = v.column1 AND endpoint_id = v.column2",
+            style.rows(rows, 3)
+        ),
+    }
+}
+
+/// Makes the lowest pending version of each (order, endpoint) queue of `orders` its head, and
+/// no other. The pending deliveries of those orders are read by the partial index of pending
+/// deliveries by order, and only rows whose `head` is wrong are written, by primary key: two
+/// statements that stay small whatever the backlog (in the usual case, an order's only
+/// pending delivery just settled, the read finds nothing and nothing is written).
+pub(crate) async fn recompute_heads(
+    tx: &mut Transaction<'_, Any>,
+    style: Placeholders,
+    orders: &[&str],
+) -> Result<(), sqlx::Error> {
+    let mut pending: Vec<(String, String, String, i64, i64)> = Vec::new();
+    for chunk in statement_chunks(orders) {
+        let sql = recorder_sql(style, chunk.len()).pending_of_orders;
+        let mut query = sqlx::query(&sql);
+        for order_id in chunk {
+            query = query.bind(*order_id);
+        }
+        for row in query.fetch_all(&mut **tx).await? {
+            pending.push((
+                row.try_get(0)?,
+                row.try_get(1)?,
+                row.try_get(2)?,
+                row.try_get(3)?,
+                row.try_get(4)?,
+            ));
+        }
+    }
+    let mut lowest: HashMap<(&str, &str), i64> = HashMap::new();
+    for (_, endpoint_id, order_id, version, _) in &pending {
+        let queue = lowest.entry((order_id, endpoint_id)).or_insert(*version);
+        *queue = (*queue).min(*version);
+    }
+    let wrong: Vec<(&str, &str, i64)> = pending
+        .iter()
+        .filter_map(|(event_id, endpoint_id, order_id, version, head)| {
+            let should = i64::from(lowest[&(order_id.as_str(), endpoint_id.as_str())] == *version);
+            (should != *head).then_some((event_id.as_str(), endpoint_id.as_str(), should))
+        })
+        .collect();
+    for chunk in statement_chunks(&wrong) {
+        let sql = recorder_sql(style, chunk.len()).set_heads;
+        let mut query = sqlx::query(&sql);
+        for (event_id, endpoint_id, head) in chunk {
+            query = query.bind(*event_id).bind(*endpoint_id).bind(*head);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 /// Records a batch of attempts, in as few statements as the batch allows: the claimed
 /// deliveries settle in multi-row `UPDATE … FROM (VALUES …)` statements and the attempts go in
 /// multi-row `INSERT`s. What is rare (an outcome whose claim was lost meanwhile, a 410 Gone)
 /// keeps a statement of its own. The end state is the one recording the outcomes one by one,
-/// in order, would leave.
+/// in order, would leave. Released claims are cleared in the same transaction, and the
+/// deliveries that settled hand their queue's head to the next version.
 async fn record(
     tx: &mut Transaction<'_, Any>,
-    style: Placeholders,
+    engine: Engine,
+    node: &str,
     outcomes: &[AttemptOutcome],
+    released: &[Release],
     now: Timestamp,
 ) -> Result<(), sqlx::Error> {
+    let style = Placeholders::for_engine(engine);
     let now = now.as_millis();
+    let settles = |outcome: &AttemptOutcome| !matches!(outcome.next, NextStep::RetryAt(_));
+    let settling: Vec<&str> = outcomes
+        .iter()
+        .filter(|o| settles(o))
+        .map(|o| o.order_id.as_str())
+        .collect();
+    lock_orders(tx, engine, &settling, false).await?;
     let state_of = |outcome: &AttemptOutcome| match &outcome.next {
         NextStep::Delivered => ("delivered", now),
         NextStep::RetryAt(at) => ("pending", at.as_millis()),
@@ -173,22 +603,13 @@ async fn record(
             repeats.push(outcome);
         }
     }
-    // The outcome decides the delivery only while the delivery is still this attempt's claim.
-    // A delete, another attempt's 410 or a redelivery may have settled or reset it meanwhile
-    // (each clears the lease). VALUES columns are named column1, column2, … on both engines.
+    // The outcome decides the delivery only while the delivery is still this node's claim. A
+    // delete, another attempt's 410 or a redelivery may have settled or reset it meanwhile
+    // (each clears the lease), and another node may have claimed it after the lease lapsed.
+    // VALUES columns are named column1, column2, … on both engines.
     let mut claimed: HashSet<(String, String)> = HashSet::with_capacity(first.len());
     for chunk in statement_chunks(&first) {
-        let sql = format!(
-            "UPDATE webhook_deliveries SET state = v.column3, attempts = v.column4,
-                 next_attempt_at = v.column5, leased_until = NULL, last_status = v.column6,
-                 last_error = v.column7, updated_at = {}
-             FROM (VALUES {}) AS v
-             WHERE event_id = v.column1 AND endpoint_id = v.column2
-               AND leased_until IS NOT NULL
-             RETURNING event_id, endpoint_id",
-            style.list(1),
-            style.rows_after(1, chunk.len(), 7, "")
-        );
+        let sql = recorder_sql(style, chunk.len()).settle;
         let mut query = sqlx::query(&sql).bind(now);
         for outcome in chunk {
             let (state, next_attempt_at) = state_of(outcome);
@@ -201,7 +622,7 @@ async fn record(
                 .bind(outcome.status_code.map(i64::from))
                 .bind(outcome.error.as_deref());
         }
-        for row in query.fetch_all(&mut **tx).await? {
+        for row in query.bind(node).fetch_all(&mut **tx).await? {
             claimed.insert((row.try_get(0)?, row.try_get(1)?));
         }
     }
@@ -262,7 +683,8 @@ async fn record(
         .execute(&mut **tx)
         .await?;
         sqlx::query(
-            "UPDATE webhook_deliveries SET state = 'failed', leased_until = NULL,
+            "UPDATE webhook_deliveries SET state = 'failed', head = 0, leased_until = NULL,
+                 leased_by = NULL,
                  last_error = 'endpoint disabled: the receiver answered 410 Gone', updated_at = $1
              WHERE endpoint_id = $2 AND state = 'pending'",
         )
@@ -271,7 +693,28 @@ async fn record(
         .execute(&mut **tx)
         .await?;
     }
-    Ok(())
+    // Claims given back unattempted: only this very claim of this node (a later claim of the
+    // same delivery, by the same node, keeps its own lease). The delivery keeps its place.
+    for chunk in statement_chunks(released) {
+        let sql = recorder_sql(style, chunk.len()).release;
+        let mut query = sqlx::query(&sql);
+        for release in chunk {
+            query = query
+                .bind(release.event_id.as_str())
+                .bind(release.endpoint_id.as_str())
+                .bind(release.lease_until.as_millis());
+        }
+        query.bind(node).execute(&mut **tx).await?;
+    }
+    // The next version of each queue whose head settled.
+    let settled: Vec<&str> = first
+        .iter()
+        .filter(|o| settles(o) && claimed.contains(&(o.event_id.clone(), o.endpoint_id.clone())))
+        .map(|o| o.order_id.as_str())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    recompute_heads(tx, style, &settled).await
 }
 
 /// Webhook figures for `GET /metrics`, counted at scrape time.

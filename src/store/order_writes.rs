@@ -67,7 +67,7 @@ pub(crate) async fn commit(
     insert_events(&mut tx, style, &landed)
         .await
         .map_err(store_error)?;
-    fan_out(&mut tx, style, &landed)
+    fan_out(&mut tx, style, shards, &landed)
         .await
         .map_err(store_error)?;
     tx.commit().await.map_err(store_error)?;
@@ -340,9 +340,16 @@ async fn insert_events(
 /// type. The endpoints are read inside this transaction, so an endpoint registered before the
 /// batch commits gets the batch's events, as the webhook contract promises. A batch whose
 /// parties have no endpoints writes nothing more.
+///
+/// Each delivery is written with its order's shard and whether it is the head of its
+/// (endpoint, order) queue: an order's first event always is; a later one is when nothing of
+/// that queue is pending. That takes one read for the whole batch, after this transaction
+/// updated the order rows, which is what makes it safe beside the recorder settling the
+/// previous head (see `deliveries`).
 async fn fan_out(
     tx: &mut Transaction<'_, Any>,
     style: Placeholders,
+    shards: &Shards,
     landed: &[&OrderWrite],
 ) -> Result<(), sqlx::Error> {
     let owners: Vec<String> = landed
@@ -381,27 +388,78 @@ async fn fan_out(
             }
         }
     }
+    if deliveries.is_empty() {
+        return Ok(());
+    }
+    let waiting = queues_with_pending(tx, style, &deliveries).await?;
+    // The lowest version of each queue in this batch, if nothing of it was pending before.
+    let mut heads: HashMap<(String, String), u64> = HashMap::new();
+    for (write, endpoint_id) in &deliveries {
+        let event = &write.event;
+        let queue = (event.order_id.to_string(), endpoint_id.to_string());
+        if event.version > 1 && waiting.contains(&queue) {
+            continue;
+        }
+        let lowest = heads.entry(queue).or_insert(event.version);
+        *lowest = (*lowest).min(event.version);
+    }
     for chunk in statement_chunks(&deliveries) {
         let sql = format!(
             "INSERT INTO webhook_deliveries (event_id, endpoint_id, order_id, order_version,
-                 next_attempt_at, updated_at, state, attempts)
+                 next_attempt_at, updated_at, shard, head, state, attempts)
              VALUES {}",
-            style.rows_with(chunk.len(), 6, "'pending', 0")
+            style.rows_with(chunk.len(), 8, "'pending', 0")
         );
         let mut query = sqlx::query(&sql);
         for (write, endpoint_id) in chunk {
             let event = &write.event;
+            let queue = (event.order_id.to_string(), endpoint_id.to_string());
+            let head = heads.get(&queue) == Some(&event.version);
             query = query
                 .bind(event.id.to_string())
                 .bind(*endpoint_id)
                 .bind(event.order_id.to_string())
                 .bind(event.version as i64)
                 .bind(event.at.as_millis())
-                .bind(event.at.as_millis());
+                .bind(event.at.as_millis())
+                .bind(i64::from(shards.of(event.order_id).get()))
+                .bind(i64::from(head));
         }
         query.execute(&mut **tx).await?;
     }
     Ok(())
+}
+
+/// The (order, endpoint) queues among `deliveries`' that already have a pending delivery.
+/// Orders at their first event have none and are not asked about.
+async fn queues_with_pending(
+    tx: &mut Transaction<'_, Any>,
+    style: Placeholders,
+    deliveries: &[(&OrderWrite, &str)],
+) -> Result<HashSet<(String, String)>, sqlx::Error> {
+    let orders: Vec<String> = deliveries
+        .iter()
+        .filter(|(write, _)| write.event.version > 1)
+        .map(|(write, _)| write.event.order_id.to_string())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let mut waiting = HashSet::new();
+    for chunk in statement_chunks(&orders) {
+        let sql = format!(
+            "SELECT DISTINCT order_id, endpoint_id FROM webhook_deliveries
+             WHERE state = 'pending' AND order_id IN ({})",
+            style.list(chunk.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for order_id in chunk {
+            query = query.bind(order_id.as_str());
+        }
+        for row in query.fetch_all(&mut **tx).await? {
+            waiting.insert((row.try_get(0)?, row.try_get(1)?));
+        }
+    }
+    Ok(waiting)
 }
 
 struct LiveEndpoint {

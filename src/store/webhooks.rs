@@ -12,8 +12,9 @@ use rampflow_actors::order::EventType;
 use rampflow_actors::store::{IdempotencyRecord, StoreError};
 use sqlx::Row;
 
+use super::batch::Placeholders;
 use super::orders::OrderScope;
-use super::{idempotency, store_error, DbRow, Store};
+use super::{deliveries, idempotency, store_error, DbRow, Store};
 
 /// A new endpoint, as written by [`Store::create_webhook_endpoint`].
 #[derive(Debug, Clone)]
@@ -282,8 +283,8 @@ impl Store {
             return Ok(false);
         }
         sqlx::query(
-            "UPDATE webhook_deliveries SET state = 'failed', leased_until = NULL,
-                 last_error = 'endpoint deleted', updated_at = $1
+            "UPDATE webhook_deliveries SET state = 'failed', head = 0, leased_until = NULL,
+                 leased_by = NULL, last_error = 'endpoint deleted', updated_at = $1
              WHERE endpoint_id = $2 AND state = 'pending'",
         )
         .bind(now.as_millis())
@@ -462,24 +463,36 @@ impl Store {
     }
 
     /// Queues the event again for every live endpoint of the owner that wants its type:
-    /// the delivery becomes pending with no attempts, due at `now`. Returns how many.
+    /// the delivery becomes pending with no attempts, due at `now`. Returns how many. The
+    /// heads of the order's queues are recomputed in the same transaction: an old version
+    /// queued again goes before the later ones still pending.
     pub async fn redeliver_event(
         &self,
         owner: &str,
         event: &EventRow,
         now: Timestamp,
     ) -> Result<u64, StoreError> {
-        // The endpoint filter is the fan-out's (`store::deliveries`). SQLite needs the WHERE
+        let order_id = OrderId::parse(&event.order_id).map_err(StoreError::new)?;
+        let shard = self.shards().of(order_id);
+        let style = Placeholders::for_engine(self.engine());
+        let mut tx = self.pool().begin().await.map_err(store_error)?;
+        // Serializes with the journal fanning out a new event of this order, as the recorder
+        // does (see `deliveries`), and, being exclusive, with the recorder settling one of the
+        // order's deliveries: both recompute the order's heads from what they read.
+        deliveries::lock_orders(&mut tx, self.engine(), &[event.order_id.as_str()], true)
+            .await
+            .map_err(store_error)?;
+        // The endpoint filter is the fan-out's (`store::order_writes`). SQLite needs the WHERE
         // clause to read `ON CONFLICT` as the upsert's rather than a join's.
-        sqlx::query(
+        let queued = sqlx::query(
             "INSERT INTO webhook_deliveries (event_id, endpoint_id, order_id, order_version,
-                 state, attempts, next_attempt_at, updated_at)
-             SELECT $1, id, $2, $3, 'pending', 0, $4, $4 FROM webhook_endpoints
+                 state, attempts, next_attempt_at, updated_at, shard, head)
+             SELECT $1, id, $2, $3, 'pending', 0, $4, $4, $7, 0 FROM webhook_endpoints
              WHERE owner = $5 AND deleted_at IS NULL AND disabled_at IS NULL
                AND (event_types IS NULL OR event_types LIKE $6)
              ON CONFLICT (event_id, endpoint_id) DO UPDATE SET
                  state = 'pending', attempts = 0, next_attempt_at = excluded.next_attempt_at,
-                 leased_until = NULL, updated_at = excluded.updated_at",
+                 leased_until = NULL, leased_by = NULL, updated_at = excluded.updated_at",
         )
         .bind(&event.id)
         .bind(&event.order_id)
@@ -487,9 +500,18 @@ impl Store {
         .bind(now.as_millis())
         .bind(owner)
         .bind(format!("%\"{}\"%", event.event_type))
-        .execute(self.pool())
+        .bind(i64::from(shard.get()))
+        .execute(&mut *tx)
         .await
-        .map(|done| done.rows_affected())
-        .map_err(store_error)
+        .map_err(store_error)?
+        .rows_affected();
+        if queued == 0 {
+            return Ok(0);
+        }
+        deliveries::recompute_heads(&mut tx, style, &[event.order_id.as_str()])
+            .await
+            .map_err(store_error)?;
+        tx.commit().await.map_err(store_error)?;
+        Ok(queued)
     }
 }

@@ -7,7 +7,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use rampflow_actors::model::Timestamp;
-use rampflow_actors::webhook::store::{AttemptOutcome, DeliveryStore, NextStep};
+use rampflow_actors::shard::ShardId;
+use rampflow_actors::webhook::store::{
+    AttemptOutcome, ClaimRequest, DeliveryStore, DueDelivery, NextStep, Release,
+};
 use sqlx::Row;
 
 use crate::journal_batch::{database, Database};
@@ -50,11 +53,16 @@ struct Pending<'a> {
     leased_until: Option<i64>,
 }
 
+/// The node every claim and record of these tests runs as, unless a test says otherwise.
+pub(crate) const NODE: &str = "node-a";
+
+/// Inserts a delivery leased (if at all) by [`NODE`]; `head` is left for [`fix_heads`].
 async fn insert_delivery(db: &Database, d: Pending<'_>) {
     sqlx::query(
         "INSERT INTO webhook_deliveries (event_id, endpoint_id, order_id, order_version, state,
-             attempts, next_attempt_at, leased_until, updated_at)
-         VALUES ($1, $2, $3, $4, $5, 0, $6, $7, 1)",
+             attempts, next_attempt_at, leased_until, leased_by, updated_at, shard, head)
+         VALUES ($1, $2, $3, $4, $5, 0, $6, $7, CASE WHEN $7 IS NULL THEN NULL ELSE 'node-a' END,
+                 1, 0, 0)",
     )
     .bind(format!("{}-v{}", d.order, d.version))
     .bind(d.endpoint)
@@ -66,6 +74,43 @@ async fn insert_delivery(db: &Database, d: Pending<'_>) {
     .execute(&db.raw)
     .await
     .unwrap();
+}
+
+/// Sets `head` on every pending delivery as the migration's backfill does: the lowest pending
+/// version of each (endpoint, order).
+async fn fix_heads(db: &Database) {
+    sqlx::query(
+        "UPDATE webhook_deliveries SET head = CASE WHEN state = 'pending' AND NOT EXISTS (
+             SELECT 1 FROM webhook_deliveries p
+             WHERE p.endpoint_id = webhook_deliveries.endpoint_id
+               AND p.order_id = webhook_deliveries.order_id
+               AND p.state = 'pending' AND p.order_version < webhook_deliveries.order_version)
+         THEN 1 ELSE 0 END",
+    )
+    .execute(&db.raw)
+    .await
+    .unwrap();
+}
+
+/// A claim as `node` of every shard, leasing until `lease_until`.
+async fn claim_as(
+    db: &Database,
+    node: &str,
+    now: Timestamp,
+    lease_until: Timestamp,
+    shards: Option<&[ShardId]>,
+) -> Vec<DueDelivery> {
+    db.store
+        .claim_due(ClaimRequest {
+            node,
+            now,
+            lease_until,
+            limit: 1000,
+            shards,
+            skip_endpoints: &[],
+        })
+        .await
+        .unwrap()
 }
 
 /// A pending, due, unleased delivery of a stored event.
@@ -198,8 +243,9 @@ async fn a_claim_leases_exactly_the_heads(on_postgres: bool) {
         due(&db, order, 1, "e2").await;
     }
 
+    fix_heads(&db).await;
     let lease = now.plus(Duration::from_secs(600));
-    let claimed = db.store.claim_due(now, lease, 1000).await.unwrap();
+    let claimed = claim_as(&db, NODE, now, lease, None).await;
 
     let mut expected: BTreeSet<(String, String)> = many
         .iter()
@@ -215,15 +261,17 @@ async fn a_claim_leases_exactly_the_heads(on_postgres: bool) {
     assert_eq!(got, expected);
     for ((event, endpoint), row) in deliveries(&db).await {
         let leased_now = expected.contains(&key(&event, &endpoint));
+        // A delivery to a disabled endpoint is leased but not handed over: it waits for the
+        // orphan sweep rather than being claimed again and again.
         let want = match (leased_now, event.as_str()) {
-            (true, _) => Some(lease.as_millis()),
+            (true, _) | (false, "gone-v1") => Some(lease.as_millis()),
             (false, "leased-v1") => Some(later),
             (false, _) => None,
         };
         assert_eq!(row.leased_until, want, "{event} at {endpoint}");
     }
     // Everything due is leased now: a second claim finds nothing.
-    let again = db.store.claim_due(now, lease, 1000).await.unwrap();
+    let again = claim_as(&db, NODE, now, lease, None).await;
     assert!(again.is_empty(), "claimed again: {}", again.len());
 }
 
@@ -241,6 +289,7 @@ fn outcome(event: &str, endpoint: &str, status: Option<u16>, next: NextStep) -> 
     AttemptOutcome {
         event_id: event.to_owned(),
         endpoint_id: endpoint.to_owned(),
+        order_id: event.split("-v").next().unwrap().to_owned(),
         attempts: 1,
         attempted_at: Timestamp::now(),
         status_code: status,
@@ -332,7 +381,7 @@ async fn one_batch_records_every_outcome(on_postgres: bool) {
         outcome("twice-v1", "e1", Some(500), NextStep::RetryAt(retry_at)),
         second,
     ];
-    db.store.record_attempts(&batch).await.unwrap();
+    db.store.record_attempts(NODE, &batch, &[]).await.unwrap();
 
     let rows = deliveries(&db).await;
     let state = |event: &str, endpoint: &str| rows[&key(event, endpoint)].clone();
@@ -417,4 +466,504 @@ async fn one_batch_records_every_outcome_on_sqlite() {
 #[tokio::test]
 async fn one_batch_records_every_outcome_on_postgres() {
     one_batch_records_every_outcome(true).await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Heads, shards and node leases.
+
+/// One order taken to version 3 through the real journal, with one endpoint of its wallet:
+/// its three deliveries to `e1`, written by the fan-out. Returns the order id and the event ids
+/// in version order.
+async fn order_at_version_3(db: &Database) -> (String, Vec<String>) {
+    use rampflow_actors::model::{Address, PartnerId, WalletId};
+    use rampflow_actors::order::{Accept, Command, DepositInstructions};
+
+    use rampflow_actors::store::OrderStore;
+
+    use crate::journal_batch::{change, create, insert_endpoint, new_order};
+
+    let (wallet, partner) = (WalletId::new(), PartnerId::new());
+    insert_endpoint(db, "e1", &format!("wallet:{wallet}"), None, false).await;
+    let created = create(new_order(wallet, partner), None);
+    let accept = Command::Accept(Accept {
+        external_id: None,
+        rate: None,
+        fees: None,
+        deposit: DepositInstructions::Crypto {
+            address: Address::parse("DepositAddr111").unwrap(),
+            tag: None,
+        },
+        deposit_window: Duration::from_secs(600),
+        remind_before: None,
+    });
+    let accepted = change(&created.state, accept, 1);
+    let sent = change(&accepted.state, Command::FundsSent { reference: None }, 2);
+    let mut events = Vec::new();
+    for write in [created, accepted, sent] {
+        events.push(write.event.id.to_string());
+        let outcomes = db.store.commit(&[write]).await.unwrap();
+        assert_eq!(
+            outcomes,
+            vec![rampflow_actors::store::WriteOutcome::Committed]
+        );
+    }
+    let order = sqlx::query("SELECT id FROM orders")
+        .fetch_one(&db.raw)
+        .await
+        .unwrap()
+        .get(0);
+    (order, events)
+}
+
+/// `(event_id, head)` of every pending delivery, by version.
+async fn pending_heads(db: &Database) -> Vec<(String, i64)> {
+    sqlx::query(
+        "SELECT event_id, head FROM webhook_deliveries WHERE state = 'pending'
+         ORDER BY order_version",
+    )
+    .fetch_all(&db.raw)
+    .await
+    .unwrap()
+    .iter()
+    .map(|row| (row.get(0), row.get(1)))
+    .collect()
+}
+
+fn settled(delivery: &DueDelivery, next: NextStep) -> AttemptOutcome {
+    AttemptOutcome {
+        order_id: delivery.order_id.clone(),
+        ..outcome(&delivery.event_id, &delivery.endpoint_id, Some(200), next)
+    }
+}
+
+async fn only_the_head_is_claimable_and_it_moves_on(on_postgres: bool) {
+    let db = database(on_postgres).await;
+    let (_, events) = order_at_version_3(&db).await;
+    let lease = || Timestamp::now().plus(Duration::from_secs(30));
+    let ids = |claimed: &[DueDelivery]| -> Vec<String> {
+        claimed.iter().map(|d| d.event_id.clone()).collect()
+    };
+    assert_eq!(
+        pending_heads(&db).await,
+        vec![
+            (events[0].clone(), 1),
+            (events[1].clone(), 0),
+            (events[2].clone(), 0)
+        ]
+    );
+
+    // v1 only; delivered, v2 becomes the head.
+    let claimed = claim_as(&db, NODE, Timestamp::now(), lease(), None).await;
+    assert_eq!(ids(&claimed), vec![events[0].clone()]);
+    assert!(claim_as(&db, NODE, Timestamp::now(), lease(), None)
+        .await
+        .is_empty());
+    let outcome = settled(&claimed[0], NextStep::Delivered);
+    db.store
+        .record_attempts(NODE, &[outcome], &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        pending_heads(&db).await,
+        vec![(events[1].clone(), 1), (events[2].clone(), 0)]
+    );
+
+    // v2 fails for now (a retry keeps it the head), then for good: v3 follows.
+    let claimed = claim_as(&db, NODE, Timestamp::now(), lease(), None).await;
+    assert_eq!(ids(&claimed), vec![events[1].clone()]);
+    let retry = settled(&claimed[0], NextStep::RetryAt(Timestamp::from_millis(0)));
+    db.store.record_attempts(NODE, &[retry], &[]).await.unwrap();
+    let claimed = claim_as(&db, NODE, Timestamp::now(), lease(), None).await;
+    assert_eq!(
+        ids(&claimed),
+        vec![events[1].clone()],
+        "a retry stays the head"
+    );
+    let failed = settled(&claimed[0], NextStep::Failed);
+    db.store
+        .record_attempts(NODE, &[failed], &[])
+        .await
+        .unwrap();
+    assert_eq!(pending_heads(&db).await, vec![(events[2].clone(), 1)]);
+    let claimed = claim_as(&db, NODE, Timestamp::now(), lease(), None).await;
+    assert_eq!(ids(&claimed), vec![events[2].clone()]);
+    let v3 = claimed[0].clone();
+
+    // Redelivering v1 while v3 is in flight: v1 goes first again and v3 waits behind it.
+    let wallet_owner: String = sqlx::query("SELECT owner FROM webhook_endpoints WHERE id = 'e1'")
+        .fetch_one(&db.raw)
+        .await
+        .unwrap()
+        .get(0);
+    let event = rampflow::store::webhooks::EventRow {
+        id: events[0].clone(),
+        event_type: "order.created".into(),
+        order_id: v3.order_id.clone(),
+        order_version: 1,
+        created_at: Timestamp::now(),
+        payload: "{}".into(),
+        delivery: None,
+    };
+    let queued = db
+        .store
+        .redeliver_event(&wallet_owner, &event, Timestamp::now())
+        .await
+        .unwrap();
+    assert_eq!(queued, 1);
+    assert_eq!(
+        pending_heads(&db).await,
+        vec![(events[0].clone(), 1), (events[2].clone(), 0)]
+    );
+    // v3's attempt fails: still pending, still behind v1. Once v1 is delivered, v3 is next.
+    let v3_retry = settled(&v3, NextStep::RetryAt(Timestamp::from_millis(0)));
+    db.store
+        .record_attempts(NODE, &[v3_retry], &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        pending_heads(&db).await,
+        vec![(events[0].clone(), 1), (events[2].clone(), 0)]
+    );
+    let claimed = claim_as(&db, NODE, Timestamp::now(), lease(), None).await;
+    assert_eq!(ids(&claimed), vec![events[0].clone()]);
+    let v1 = settled(&claimed[0], NextStep::Delivered);
+    db.store.record_attempts(NODE, &[v1], &[]).await.unwrap();
+    assert_eq!(pending_heads(&db).await, vec![(events[2].clone(), 1)]);
+}
+
+#[tokio::test]
+async fn only_the_head_is_claimable_and_it_moves_on_on_sqlite() {
+    only_the_head_is_claimable_and_it_moves_on(false).await;
+}
+
+#[tokio::test]
+async fn only_the_head_is_claimable_and_it_moves_on_on_postgres() {
+    only_the_head_is_claimable_and_it_moves_on(true).await;
+}
+
+async fn a_claim_takes_only_the_shards_asked_for(on_postgres: bool) {
+    let db = database(on_postgres).await;
+    insert_endpoint(&db, "e1", false).await;
+    for order in ["s1", "s2", "s3"] {
+        due(&db, order, 1, "e1").await;
+    }
+    sqlx::query("UPDATE webhook_deliveries SET shard = CASE order_id WHEN 's1' THEN 1 WHEN 's2' THEN 2 ELSE 3 END")
+        .execute(&db.raw)
+        .await
+        .unwrap();
+    fix_heads(&db).await;
+    let now = Timestamp::now();
+    let lease = now.plus(Duration::from_secs(30));
+    let served = [ShardId::new(1), ShardId::new(3)];
+    let claimed = claim_as(&db, NODE, now, lease, Some(&served)).await;
+    let got: BTreeSet<(String, u32)> = claimed
+        .iter()
+        .map(|d| (d.order_id.clone(), d.shard.get()))
+        .collect();
+    assert_eq!(
+        got,
+        BTreeSet::from([("s1".to_owned(), 1), ("s3".to_owned(), 3)])
+    );
+    assert!(claim_as(&db, NODE, now, lease, Some(&[])).await.is_empty());
+    let rest = claim_as(&db, NODE, now, lease, None).await;
+    assert_eq!(rest.len(), 1);
+    assert_eq!(rest[0].order_id, "s2");
+}
+
+#[tokio::test]
+async fn a_claim_takes_only_the_shards_asked_for_on_sqlite() {
+    a_claim_takes_only_the_shards_asked_for(false).await;
+}
+
+#[tokio::test]
+async fn a_claim_takes_only_the_shards_asked_for_on_postgres() {
+    a_claim_takes_only_the_shards_asked_for(true).await;
+}
+
+/// `(leased_by, leased_until)` of the delivery of `order`'s first event.
+async fn lease_of(db: &Database, order: &str) -> (Option<String>, Option<i64>) {
+    let row =
+        sqlx::query("SELECT leased_by, leased_until FROM webhook_deliveries WHERE event_id = $1")
+            .bind(format!("{order}-v1"))
+            .fetch_one(&db.raw)
+            .await
+            .unwrap();
+    (row.get(0), row.get(1))
+}
+
+async fn another_nodes_lease_is_neither_claimed_nor_recorded_over(on_postgres: bool) {
+    let db = database(on_postgres).await;
+    insert_endpoint(&db, "e1", false).await;
+    due(&db, "held", 1, "e1").await;
+    due(&db, "lapsed", 1, "e1").await;
+    fix_heads(&db).await;
+    let now = Timestamp::now();
+    let theirs = now.plus(Duration::from_secs(30));
+    assert_eq!(claim_as(&db, "node-b", now, theirs, None).await.len(), 2);
+    // node-b's lease on `lapsed` ran out; on `held` it still holds.
+    sqlx::query("UPDATE webhook_deliveries SET leased_until = 1 WHERE order_id = 'lapsed'")
+        .execute(&db.raw)
+        .await
+        .unwrap();
+
+    let mine = now.plus(Duration::from_secs(20));
+    let claimed = claim_as(&db, NODE, now, mine, None).await;
+    let got: Vec<&str> = claimed.iter().map(|d| d.order_id.as_str()).collect();
+    assert_eq!(got, vec!["lapsed"], "only the lapsed lease is taken over");
+    assert_eq!(
+        lease_of(&db, "held").await,
+        (Some("node-b".to_owned()), Some(theirs.as_millis()))
+    );
+    assert_eq!(
+        lease_of(&db, "lapsed").await,
+        (Some(NODE.to_owned()), Some(mine.as_millis()))
+    );
+
+    // node-a's outcome for `held` (it never held it) changes nothing but the attempt log;
+    // node-b's outcome for `lapsed` (it lost it) neither.
+    let stray = outcome("held-v1", "e1", Some(200), NextStep::Delivered);
+    db.store.record_attempts(NODE, &[stray], &[]).await.unwrap();
+    let late = outcome("lapsed-v1", "e1", Some(200), NextStep::Delivered);
+    db.store
+        .record_attempts("node-b", &[late], &[])
+        .await
+        .unwrap();
+    let rows = deliveries(&db).await;
+    for order in ["held", "lapsed"] {
+        let row = &rows[&key(&format!("{order}-v1"), "e1")];
+        assert_eq!(
+            (row.state.as_str(), row.attempts),
+            ("pending", 0),
+            "{order}"
+        );
+    }
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM webhook_attempts").await,
+        2,
+        "both attempts are logged"
+    );
+
+    // The holder's own outcome counts.
+    let mine_delivered = outcome("lapsed-v1", "e1", Some(200), NextStep::Delivered);
+    db.store
+        .record_attempts(NODE, &[mine_delivered], &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        deliveries(&db).await[&key("lapsed-v1", "e1")].state,
+        "delivered"
+    );
+}
+
+async fn count(db: &Database, sql: &str) -> i64 {
+    sqlx::query(sql)
+        .fetch_one(&db.raw)
+        .await
+        .unwrap()
+        .get::<i64, _>(0)
+}
+
+#[tokio::test]
+async fn another_nodes_lease_is_neither_claimed_nor_recorded_over_on_sqlite() {
+    another_nodes_lease_is_neither_claimed_nor_recorded_over(false).await;
+}
+
+#[tokio::test]
+async fn another_nodes_lease_is_neither_claimed_nor_recorded_over_on_postgres() {
+    another_nodes_lease_is_neither_claimed_nor_recorded_over(true).await;
+}
+
+async fn leases_are_released_by_node_and_by_claim(on_postgres: bool) {
+    let db = database(on_postgres).await;
+    insert_endpoint(&db, "e1", false).await;
+    for order in ["a1", "a2", "b1", "c1", "free"] {
+        due(&db, order, 1, "e1").await;
+    }
+    fix_heads(&db).await;
+    let now = Timestamp::now();
+    let lease = now.plus(Duration::from_secs(30));
+    for (node, order) in [
+        ("node-a", "a1"),
+        ("node-a", "a2"),
+        ("node-b", "b1"),
+        ("node-c", "c1"),
+    ] {
+        sqlx::query(
+            "UPDATE webhook_deliveries SET leased_by = $1, leased_until = $2 WHERE order_id = $3",
+        )
+        .bind(node)
+        .bind(lease.as_millis())
+        .bind(order)
+        .execute(&db.raw)
+        .await
+        .unwrap();
+    }
+    let released = db
+        .store
+        .release_leases_held_by(&["node-a".to_owned(), "node-b".to_owned()])
+        .await
+        .unwrap();
+    assert_eq!(released, 3);
+    for order in ["a1", "a2", "b1", "free"] {
+        assert_eq!(lease_of(&db, order).await, (None, None), "{order}");
+    }
+    assert_eq!(
+        lease_of(&db, "c1").await,
+        (Some("node-c".to_owned()), Some(lease.as_millis()))
+    );
+
+    // Giving a claim back clears that claim only, and counts no attempt.
+    let claimed = claim_as(&db, NODE, now, lease, None).await;
+    assert_eq!(claimed.len(), 4);
+    let give_back = |d: &DueDelivery, lease_until: Timestamp| Release {
+        event_id: d.event_id.clone(),
+        endpoint_id: d.endpoint_id.clone(),
+        lease_until,
+    };
+    let stale = give_back(&claimed[0], now.plus(Duration::from_secs(1)));
+    let current = give_back(&claimed[1], lease);
+    db.store
+        .record_attempts(NODE, &[], &[stale, current])
+        .await
+        .unwrap();
+    let rows = deliveries(&db).await;
+    let first = &rows[&key(&claimed[0].event_id, "e1")];
+    assert_eq!(
+        first.leased_until,
+        Some(lease.as_millis()),
+        "a stale release"
+    );
+    let second = &rows[&key(&claimed[1].event_id, "e1")];
+    assert_eq!((second.leased_until, second.attempts), (None, 0));
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM webhook_attempts").await, 0);
+    let again = claim_as(&db, NODE, now, lease, None).await;
+    assert_eq!(again.len(), 1, "the released delivery is claimed again");
+    assert_eq!(again[0].event_id, claimed[1].event_id);
+}
+
+#[tokio::test]
+async fn leases_are_released_by_node_and_by_claim_on_sqlite() {
+    leases_are_released_by_node_and_by_claim(false).await;
+}
+
+#[tokio::test]
+async fn leases_are_released_by_node_and_by_claim_on_postgres() {
+    leases_are_released_by_node_and_by_claim(true).await;
+}
+
+/// PostgreSQL runs the journal and the recorder side by side, in read committed. A journal
+/// transaction fanning out v2 finds v1 still pending, so writes v2 as no head; the recorder
+/// settling v1 at the same time must then see v2 to promote it. It does because it waits for
+/// the journal's lock on the order row before it settles anything.
+#[tokio::test]
+async fn a_settle_waits_for_a_fan_out_of_the_same_order_on_postgres() {
+    use rampflow_actors::model::{PartnerId, WalletId};
+    use rampflow_actors::store::OrderStore;
+
+    use crate::journal_batch::{create, insert_endpoint, new_order};
+
+    let db = database(true).await;
+    let (wallet, partner) = (WalletId::new(), PartnerId::new());
+    insert_endpoint(&db, "e1", &format!("wallet:{wallet}"), None, false).await;
+    let created = create(new_order(wallet, partner), None);
+    let order = created.state.order.id.to_string();
+    db.store.commit(&[created]).await.unwrap();
+    let now = Timestamp::now();
+    let claimed = claim_as(&db, NODE, now, now.plus(Duration::from_secs(30)), None).await;
+    assert_eq!(claimed.len(), 1);
+
+    // The journal's transaction for v2, by hand, as far as its fan-out's look at the queue.
+    let mut journal = db.raw.begin().await.unwrap();
+    sqlx::query("UPDATE orders SET version = 2 WHERE id = $1")
+        .bind(&order)
+        .execute(&mut *journal)
+        .await
+        .unwrap();
+    let pending: i64 = sqlx::query(
+        "SELECT COUNT(*) FROM webhook_deliveries
+         WHERE order_id = $1 AND endpoint_id = 'e1' AND state = 'pending'",
+    )
+    .bind(&order)
+    .fetch_one(&mut *journal)
+    .await
+    .unwrap()
+    .get(0);
+    assert_eq!(pending, 1, "v1 is still pending: v2 will not be the head");
+
+    // The recorder settles v1 meanwhile, and waits.
+    let store = db.store.clone();
+    let delivered = settled(&claimed[0], NextStep::Delivered);
+    let recorder =
+        tokio::spawn(async move { store.record_attempts(NODE, &[delivered], &[]).await });
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let waiting: i64 = sqlx::query(
+            "SELECT COUNT(*) FROM pg_stat_activity
+             WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(&db.raw)
+        .await
+        .unwrap()
+        .get(0);
+        if waiting == 1 {
+            break;
+        }
+        assert!(
+            !recorder.is_finished() && tokio::time::Instant::now() < deadline,
+            "the recorder did not wait for the order row"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    // The journal writes v2 behind v1 and commits; the recorder then promotes it.
+    sqlx::query(
+        "INSERT INTO webhook_deliveries (event_id, endpoint_id, order_id, order_version, state,
+             attempts, next_attempt_at, updated_at, shard, head)
+         VALUES ('v2', 'e1', $1, 2, 'pending', 0, 0, 0, 0, 0)",
+    )
+    .bind(&order)
+    .execute(&mut *journal)
+    .await
+    .unwrap();
+    journal.commit().await.unwrap();
+    recorder.await.unwrap().unwrap();
+    assert_eq!(pending_heads(&db).await, vec![("v2".to_owned(), 1)]);
+}
+
+async fn a_claim_passes_over_the_endpoints_it_is_told_to(on_postgres: bool) {
+    let db = database(on_postgres).await;
+    for endpoint in ["busy", "idle"] {
+        insert_endpoint(&db, endpoint, false).await;
+    }
+    due(&db, "b1", 1, "busy").await;
+    due(&db, "b2", 1, "busy").await;
+    due(&db, "i1", 1, "idle").await;
+    fix_heads(&db).await;
+    let now = Timestamp::now();
+    let claimed = db
+        .store
+        .claim_due(ClaimRequest {
+            node: NODE,
+            now,
+            lease_until: now.plus(Duration::from_secs(30)),
+            limit: 1000,
+            shards: None,
+            skip_endpoints: &["busy".to_owned()],
+        })
+        .await
+        .unwrap();
+    let got: Vec<&str> = claimed.iter().map(|d| d.event_id.as_str()).collect();
+    assert_eq!(got, vec!["i1-v1"]);
+    let rows = deliveries(&db).await;
+    assert_eq!(rows[&key("b1-v1", "busy")].leased_until, None, "not leased");
+}
+
+#[tokio::test]
+async fn a_claim_passes_over_the_endpoints_it_is_told_to_on_sqlite() {
+    a_claim_passes_over_the_endpoints_it_is_told_to(false).await;
+}
+
+#[tokio::test]
+async fn a_claim_passes_over_the_endpoints_it_is_told_to_on_postgres() {
+    a_claim_passes_over_the_endpoints_it_is_told_to(true).await;
 }

@@ -13,6 +13,7 @@ use rampflow_actors::model::{
 use rampflow_actors::order::{
     amount, decide, open, Command, Crypto, Direction, Fiat, NewOrder, OrderState, Outcome,
 };
+use rampflow_actors::shard::{shard_of, DEFAULT_SHARD_COUNT};
 use rampflow_actors::store::{IdempotencyRecord, OrderStore, OrderWrite, WriteOutcome};
 use rampflow_actors::write_for;
 use sqlx::Row;
@@ -20,7 +21,7 @@ use sqlx::Row;
 use crate::helpers::{create_postgres_database, drop_postgres_database, postgres_server};
 
 pub(crate) struct Database {
-    url: String,
+    pub(crate) url: String,
     pub(crate) store: Store,
     pub(crate) raw: sqlx::AnyPool,
     _dir: tempfile::TempDir,
@@ -60,7 +61,7 @@ pub(crate) async fn database(on_postgres: bool) -> Database {
     }
 }
 
-fn new_order(wallet: WalletId, partner: PartnerId) -> NewOrder {
+pub(crate) fn new_order(wallet: WalletId, partner: PartnerId) -> NewOrder {
     NewOrder {
         id: OrderId::new(),
         direction: Direction::Offramp,
@@ -84,7 +85,7 @@ fn new_order(wallet: WalletId, partner: PartnerId) -> NewOrder {
     }
 }
 
-fn create(new: NewOrder, key: Option<(&str, &str)>) -> OrderWrite {
+pub(crate) fn create(new: NewOrder, key: Option<(&str, &str)>) -> OrderWrite {
     let mut write = write_for(
         open(new, Timestamp::now(), Duration::from_secs(600)),
         0,
@@ -101,7 +102,7 @@ fn create(new: NewOrder, key: Option<(&str, &str)>) -> OrderWrite {
     write
 }
 
-fn change(state: &OrderState, command: Command, expected_version: u64) -> OrderWrite {
+pub(crate) fn change(state: &OrderState, command: Command, expected_version: u64) -> OrderWrite {
     match decide(state, &command, Timestamp::now()).unwrap() {
         Outcome::Changed(change) => write_for(change, expected_version, None),
         Outcome::Unchanged => panic!("the command changes the order"),
@@ -117,7 +118,13 @@ async fn count(db: &Database, sql: &str) -> i64 {
         .unwrap()
 }
 
-async fn insert_endpoint(db: &Database, id: &str, owner: &str, types: Option<&str>, deleted: bool) {
+pub(crate) async fn insert_endpoint(
+    db: &Database,
+    id: &str,
+    owner: &str,
+    types: Option<&str>,
+    deleted: bool,
+) {
     sqlx::query(
         "INSERT INTO webhook_endpoints (id, owner, url, event_types, secret, created_at, deleted_at)
          VALUES ($1, $2, 'https://example.com/hook', $3, 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 1, $4)",
@@ -286,6 +293,26 @@ async fn fan_out_follows_owners_types_and_deletions(on_postgres: bool) {
     assert_eq!(delivery.get::<i64, _>(2), 2);
     assert_eq!(delivery.get::<String, _>(3), "pending");
     assert_eq!(delivery.get::<i64, _>(4), 0);
+
+    // Each delivery carries its order's shard, and only the first pending version of each
+    // (endpoint, order) is its head: the rejection waits behind the creation at `we_all`, and
+    // is the head at the endpoint that wanted nothing earlier.
+    let rows: Vec<(String, String, i64, i64, i64)> = sqlx::query(
+        "SELECT endpoint_id, order_id, order_version, shard, head FROM webhook_deliveries",
+    )
+    .fetch_all(&db.raw)
+    .await
+    .unwrap()
+    .iter()
+    .map(|row| (row.get(0), row.get(1), row.get(2), row.get(3), row.get(4)))
+    .collect();
+    let rejected_order = creates[7].state.order.id;
+    for (endpoint, order, version, shard, head) in rows {
+        let id = rampflow_actors::model::OrderId::parse(&order).unwrap();
+        assert_eq!(shard, i64::from(shard_of(id, DEFAULT_SHARD_COUNT).get()));
+        let waits = endpoint == "we_all" && id == rejected_order && version == 2;
+        assert_eq!(head, i64::from(!waits), "{endpoint} v{version} of {order}");
+    }
 }
 
 #[tokio::test]

@@ -2,21 +2,26 @@
 //! sender; the recorder writes attempt outcomes back in batches. Everything that matters lives
 //! in the database (pending deliveries, attempt counts, next attempt times), so a restart, even
 //! a kill -9, resumes where delivery stopped.
+//!
+//! In a cluster each node claims only the deliveries of the shards it serves, under a short
+//! lease that names it. It counts, per shard, the deliveries it claimed and has not yet
+//! recorded or given back, so a shard handover can wait for them ([`Webhooks::drained`]).
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use actix::prelude::*;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot, Notify};
 
 use super::client::build_client;
 use super::retry::RetryPolicy;
-use super::sender::{Deliver, SenderEnv, WebhookSender};
-use super::store::{AttemptOutcome, DeliveryStore};
+use super::sender::{Deliver, Finished, ReleaseQueued, SenderEnv, WebhookSender};
+use super::store::{ClaimRequest, DeliveryStore};
 use super::Nudge;
 use crate::model::Timestamp;
+use crate::shard::{ShardId, Shards};
 
 #[derive(Debug, Clone)]
 pub struct WebhookSettings {
@@ -31,16 +36,43 @@ pub struct WebhookSettings {
     pub claim_batch: u32,
     /// Attempts in flight per endpoint, at most.
     pub max_in_flight_per_endpoint: usize,
+    /// How stale a node's view of an endpoint may be. The dispatcher checks twice per
+    /// `cache_ttl` that the endpoints it holds queued deliveries for are still live, so once a
+    /// delete has waited this long, no node starts a new attempt to the endpoint.
+    pub cache_ttl: Duration,
 }
 
-/// A claimed delivery is not claimed again for this long (unless the process restarts, which
-/// releases every lease). Long enough for an attempt queued behind a slow endpoint.
-const LEASE: Duration = Duration::from_secs(600);
+/// How long a claimed delivery may wait in its sender's queue before its attempt starts.
+const QUEUE_ALLOWANCE: Duration = Duration::from_secs(5);
+
+/// How long an attempt's outcome may take to reach the database once the attempt ended: the
+/// recorder's batch and its retries (under a second), with room for a slow commit.
+const RECORD_ALLOWANCE: Duration = Duration::from_secs(5);
+
+/// The lease a claim takes: the wait in the sender's queue, one attempt (the webhook timeout)
+/// and the recording of its outcome. Seconds, not minutes, so the deliveries of a node that
+/// died (or was cut off) go out again soon; the sender starts an attempt only while at least
+/// [`attempt_allowance`] of the lease is left, so an attempt never outlives its lease, and a
+/// delivery that waited too long is given back rather than sent under a lapsing lease.
+pub fn lease_for(timeout: Duration) -> Duration {
+    QUEUE_ALLOWANCE + timeout + RECORD_ALLOWANCE
+}
+
+/// The lease an attempt needs left to start: the attempt itself and its recording.
+pub fn attempt_allowance(timeout: Duration) -> Duration {
+    timeout + RECORD_ALLOWANCE
+}
 
 /// The running delivery machinery.
 pub struct Webhooks {
     arbiter: Arbiter,
     health: WebhookHealth,
+    dispatcher: Addr<Dispatcher>,
+    in_flight: Arc<InFlight>,
+    stop_recorder: Arc<Notify>,
+    recorder_done: oneshot::Receiver<()>,
+    /// How long a stop waits for attempts in flight: one attempt and its recording.
+    stop_limit: Duration,
 }
 
 /// Whether the dispatcher is alive: it beats after every claim, and claims at least once per
@@ -65,15 +97,87 @@ impl WebhookHealth {
     }
 }
 
+/// The deliveries this node claimed and has not yet recorded or given back, per shard. Cheap
+/// to clone: a shard handover holds one while the dispatcher runs.
+#[derive(Clone)]
+pub struct DeliveriesInFlight(Arc<InFlight>);
+
+impl DeliveriesInFlight {
+    /// Waits, for at most `limit`, until none of `shards`' deliveries is in flight on this
+    /// node; whether that happened. For a shard handover: once the shards are no longer
+    /// served, nothing new is claimed or started for them, queued deliveries are given back
+    /// and attempts under way end within the webhook timeout.
+    pub async fn drained(&self, shards: &[ShardId], limit: Duration) -> bool {
+        self.0
+            .wait_until(limit, |in_flight| {
+                shards.iter().all(|&shard| in_flight.of(shard) == 0)
+            })
+            .await
+    }
+}
+
+/// Deliveries claimed and not yet recorded or given back, per shard.
+struct InFlight {
+    counts: Box<[AtomicUsize]>,
+    changed: Notify,
+}
+
+impl InFlight {
+    fn new(shards: u32) -> InFlight {
+        InFlight {
+            counts: (0..shards).map(|_| AtomicUsize::new(0)).collect(),
+            changed: Notify::new(),
+        }
+    }
+
+    fn add(&self, shard: ShardId) {
+        if let Some(count) = self.counts.get(shard.index()) {
+            count.fetch_add(1, Ordering::AcqRel);
+        }
+    }
+
+    fn finish(&self, shard: ShardId) {
+        if let Some(count) = self.counts.get(shard.index()) {
+            let _ = count.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                Some(n.saturating_sub(1))
+            });
+        }
+        self.changed.notify_waiters();
+    }
+
+    fn of(&self, shard: ShardId) -> usize {
+        self.counts
+            .get(shard.index())
+            .map_or(0, |count| count.load(Ordering::Acquire))
+    }
+
+    /// Waits until `done` holds, for at most `limit`; whether it holds.
+    async fn wait_until(&self, limit: Duration, done: impl Fn(&InFlight) -> bool) -> bool {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            // Registered before the check, so a change between the two is not missed.
+            let changed = self.changed.notified();
+            if done(self) {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, changed).await.is_err() {
+                return done(self);
+            }
+        }
+    }
+}
+
 impl Webhooks {
-    /// Starts the dispatcher, its senders and the recorder on an arbiter of their own. Releases
-    /// the leases a previous process left behind first.
+    /// Starts the dispatcher, its senders and the recorder on an arbiter of their own. On a
+    /// database this process has to itself (SQLite), the leases a previous process left
+    /// behind are released first; another node's never are.
     pub async fn start(
         store: Arc<dyn DeliveryStore>,
         settings: WebhookSettings,
         nudge: Nudge,
+        shards: Arc<Shards>,
     ) -> Result<Webhooks, crate::store::StoreError> {
-        store.release_leases().await?;
+        store.release_leases_at_boot().await?;
         let arbiter = Arbiter::new();
         let (outcomes, recorded) = mpsc::channel(4096);
         let env = Arc::new(SenderEnv {
@@ -82,50 +186,128 @@ impl Webhooks {
             outcomes,
             allow_private_targets: settings.allow_private_targets,
             max_in_flight: settings.max_in_flight_per_endpoint.max(1),
+            shards: shards.clone(),
+            attempt_allowance: attempt_allowance(settings.timeout),
         });
-        let recorder_store = store.clone();
-        let recorder_nudge = nudge.clone();
-        arbiter.spawn(record_outcomes(recorder_store, recorded, recorder_nudge));
-        let dispatcher_nudge = nudge;
+        let in_flight = Arc::new(InFlight::new(shards.count()));
+        let stop_recorder = Arc::new(Notify::new());
+        let (done, recorder_done) = oneshot::channel();
+        arbiter.spawn(record_outcomes(
+            Recorder {
+                store: store.clone(),
+                node: shards.node().to_owned(),
+                nudge: nudge.clone(),
+                in_flight: in_flight.clone(),
+                stop: stop_recorder.clone(),
+            },
+            recorded,
+            done,
+        ));
         let health = WebhookHealth {
             last_beat_millis: Arc::new(AtomicI64::new(Timestamp::now().as_millis())),
             poll_interval: settings.poll_interval,
         };
+        let stop_limit = attempt_allowance(settings.timeout);
         let dispatcher_health = health.clone();
-        Dispatcher::start_in_arbiter(&arbiter.handle(), move |_| Dispatcher {
+        let dispatcher_in_flight = in_flight.clone();
+        let dispatcher = Dispatcher::start_in_arbiter(&arbiter.handle(), move |_| Dispatcher {
             store,
             env,
             senders: HashMap::new(),
-            nudge: dispatcher_nudge,
+            nudge,
             settings,
+            shards,
+            in_flight: dispatcher_in_flight,
             claiming: false,
-            health: dispatcher_health,
             again: false,
+            starved_past: None,
+            checking: false,
+            stopping: false,
+            store_calls: Arc::new(AtomicUsize::new(0)),
+            health: dispatcher_health,
         });
-        Ok(Webhooks { arbiter, health })
+        Ok(Webhooks {
+            arbiter,
+            health,
+            dispatcher,
+            in_flight,
+            stop_recorder,
+            recorder_done,
+            stop_limit,
+        })
     }
 
     pub fn health(&self) -> WebhookHealth {
         self.health.clone()
     }
 
-    /// Stops delivering. Attempts cut short are retried after the next start (their leases are
-    /// released then): delivery is at least once.
-    pub fn stop(self) {
+    /// Deliveries of `shard` this node claimed and has not yet recorded or given back.
+    pub fn in_flight(&self, shard: ShardId) -> usize {
+        self.in_flight.of(shard)
+    }
+
+    /// Waits, for at most `limit`, until none of `shards`' deliveries is in flight on this
+    /// node; whether that happened. See [`DeliveriesInFlight::drained`].
+    pub async fn drained(&self, shards: &[ShardId], limit: Duration) -> bool {
+        self.deliveries_in_flight().drained(shards, limit).await
+    }
+
+    /// A handle on the deliveries in flight per shard, for the shard coordinator.
+    pub fn deliveries_in_flight(&self) -> DeliveriesInFlight {
+        DeliveriesInFlight(self.in_flight.clone())
+    }
+
+    /// Stops delivering, gracefully: no more claims, queued deliveries given back, attempts
+    /// under way finished and recorded (for at most one attempt's time; what is cut short is
+    /// simply claimed again later: delivery is at least once), then the recorder and the
+    /// senders stop, and only then their arbiter, so no database connection is still held
+    /// when its thread goes.
+    pub async fn stop(self) {
+        let _ = self.dispatcher.send(StopClaiming).await;
+        let all_done = |in_flight: &InFlight| {
+            (0..in_flight.counts.len()).all(|shard| in_flight.of(ShardId::new(shard as u32)) == 0)
+        };
+        if !self.in_flight.wait_until(self.stop_limit, all_done).await {
+            tracing::warn!("stopping with webhook attempts still in flight (they will be retried)");
+        }
+        self.stop_recorder.notify_one();
+        if tokio::time::timeout(Duration::from_secs(10), self.recorder_done)
+            .await
+            .is_err()
+        {
+            tracing::warn!("the webhook recorder did not stop in time");
+        }
         self.arbiter.stop();
         let _ = self.arbiter.join();
     }
 }
 
+struct SenderSlot {
+    addr: Addr<WebhookSender>,
+    /// Deliveries queued at the sender, not started.
+    queued: Arc<AtomicUsize>,
+}
+
 struct Dispatcher {
     store: Arc<dyn DeliveryStore>,
     env: Arc<SenderEnv>,
-    senders: HashMap<String, Addr<WebhookSender>>,
+    senders: HashMap<String, SenderSlot>,
     nudge: Nudge,
     settings: WebhookSettings,
+    shards: Arc<Shards>,
+    in_flight: Arc<InFlight>,
     /// A claim query is running; a nudge meanwhile sets `again` instead of starting another.
     claiming: bool,
     again: bool,
+    /// The endpoints the last claim passed over, if it found less than it asked for: until
+    /// one of them has room again, only the poll claims (see [`Dispatcher::claim`]).
+    starved_past: Option<BTreeSet<String>>,
+    /// An endpoint check is running.
+    checking: bool,
+    /// Stopping: no more claims, sweeps or checks.
+    stopping: bool,
+    /// Store calls under way on this actor, which a stop waits for: each holds a connection.
+    store_calls: Arc<AtomicUsize>,
     health: WebhookHealth,
 }
 
@@ -135,10 +317,29 @@ impl Actor for Dispatcher {
     fn started(&mut self, ctx: &mut Self::Context) {
         ctx.run_interval(self.settings.poll_interval, |act, ctx| {
             act.sweep(ctx);
+            act.starved_past = None;
             act.claim(ctx);
         });
+        let check_every = (self.settings.cache_ttl / 2).max(Duration::from_millis(10));
+        ctx.run_interval(check_every, |act, ctx| act.check_endpoints(ctx));
         self.listen(ctx);
         self.claim(ctx);
+    }
+}
+
+/// Counts a store call under way until it is dropped.
+struct StoreCall(Arc<AtomicUsize>);
+
+impl StoreCall {
+    fn begin(calls: &Arc<AtomicUsize>) -> StoreCall {
+        calls.fetch_add(1, Ordering::AcqRel);
+        StoreCall(calls.clone())
+    }
+}
+
+impl Drop for StoreCall {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -160,9 +361,14 @@ impl Dispatcher {
     /// Fails deliveries orphaned by a disable or delete that raced their fan-out. On the poll
     /// tick only: a nudge comes with every journal commit and should cost one query, not two.
     fn sweep(&mut self, ctx: &mut Context<Self>) {
+        if self.stopping {
+            return;
+        }
         let store = self.store.clone();
+        let call = StoreCall::begin(&self.store_calls);
         ctx.spawn(
             async move {
+                let _call = call;
                 if let Err(error) = store.fail_orphaned_deliveries(Timestamp::now()).await {
                     tracing::warn!(%error, "could not sweep orphaned webhook deliveries");
                 }
@@ -171,28 +377,80 @@ impl Dispatcher {
         );
     }
 
+    /// Claims due deliveries and hands them to their senders. An endpoint whose sender has a
+    /// full round of attempts queued is passed over (claiming more for it would only have the
+    /// claims wait out their leases), so one slow endpoint does not hold up the others. The
+    /// claim then walks past that endpoint's ready deliveries in the index; when it found
+    /// less than it asked for, nothing else is ready, and claiming again before one of the
+    /// passed-over endpoints has room would only walk them again: until then only the poll
+    /// claims.
     fn claim(&mut self, ctx: &mut Context<Self>) {
+        if self.stopping {
+            return;
+        }
         if self.claiming {
             self.again = true;
             return;
         }
+        // A single node claims every shard without naming them; a cluster node only those it
+        // serves right now (not those it is handing over).
+        let shards = match self.shards.is_single_node() {
+            true => None,
+            false => Some(self.shards.serving()),
+        };
+        if shards.as_ref().is_some_and(Vec::is_empty) {
+            self.health.beat();
+            return;
+        }
+        let full_round = self.env.max_in_flight;
+        let skipped: BTreeSet<String> = self
+            .senders
+            .iter()
+            .filter(|(_, slot)| slot.queued.load(Ordering::Relaxed) >= full_round)
+            .map(|(id, _)| id.clone())
+            .collect();
+        if self
+            .starved_past
+            .as_ref()
+            .is_some_and(|before| before.is_subset(&skipped))
+        {
+            self.health.beat();
+            return;
+        }
         self.claiming = true;
         let store = self.store.clone();
+        let node = self.shards.node().to_owned();
         let batch = self.settings.claim_batch.max(1);
+        let lease = lease_for(self.settings.timeout);
+        let call = StoreCall::begin(&self.store_calls);
+        let skip: Vec<String> = skipped.iter().cloned().collect();
         ctx.spawn(
             async move {
                 let now = Timestamp::now();
-                store.claim_due(now, now.plus(LEASE), batch).await
+                store
+                    .claim_due(ClaimRequest {
+                        node: &node,
+                        now,
+                        lease_until: now.plus(lease),
+                        limit: batch,
+                        shards: shards.as_deref(),
+                        skip_endpoints: &skip,
+                    })
+                    .await
             }
             .into_actor(self)
             .map(move |claimed, act, ctx| {
+                // A stop waits for this until the claimed deliveries are counted in flight.
+                let _call = call;
                 act.claiming = false;
                 act.health.beat();
                 match claimed {
                     Ok(due) => {
                         let full = due.len() as u32 >= batch;
+                        act.starved_past = (!full && !skipped.is_empty()).then_some(skipped);
                         for delivery in due {
-                            act.sender_for(&delivery.endpoint_id, ctx)
+                            act.in_flight.add(delivery.shard);
+                            act.sender_for(&delivery.endpoint_id)
                                 .do_send(Deliver(delivery));
                         }
                         if full || std::mem::take(&mut act.again) {
@@ -205,42 +463,159 @@ impl Dispatcher {
         );
     }
 
-    fn sender_for(&mut self, endpoint_id: &str, _ctx: &mut Context<Self>) -> Addr<WebhookSender> {
+    /// Gives back what is queued for endpoints deleted or disabled since it was claimed: one
+    /// small query, and only while something is queued.
+    fn check_endpoints(&mut self, ctx: &mut Context<Self>) {
+        if self.stopping || self.checking {
+            return;
+        }
+        let ids: Vec<String> = self
+            .senders
+            .iter()
+            .filter(|(_, slot)| slot.queued.load(Ordering::Relaxed) > 0)
+            .map(|(id, _)| id.clone())
+            .collect();
+        if ids.is_empty() {
+            return;
+        }
+        self.checking = true;
+        let store = self.store.clone();
+        let call = StoreCall::begin(&self.store_calls);
+        ctx.spawn(
+            async move {
+                let _call = call;
+                let live = store.live_endpoints(&ids).await;
+                (ids, live)
+            }
+            .into_actor(self)
+            .map(|(ids, live), act, _ctx| {
+                act.checking = false;
+                match live {
+                    Ok(live) => {
+                        for id in ids.iter().filter(|id| !live.contains(*id)) {
+                            if let Some(slot) = act.senders.get(id) {
+                                slot.addr.do_send(ReleaseQueued { stopping: false });
+                            }
+                        }
+                    }
+                    Err(error) => tracing::warn!(%error, "could not check webhook endpoints"),
+                }
+            }),
+        );
+    }
+
+    fn sender_for(&mut self, endpoint_id: &str) -> Addr<WebhookSender> {
         let env = &self.env;
         self.senders
             .entry(endpoint_id.to_owned())
-            .or_insert_with(|| WebhookSender::new(env.clone()).start())
+            .or_insert_with(|| {
+                let queued = Arc::new(AtomicUsize::new(0));
+                SenderSlot {
+                    addr: WebhookSender::new(env.clone(), queued.clone()).start(),
+                    queued,
+                }
+            })
+            .addr
             .clone()
     }
 }
 
-/// Writes outcomes in batches: one transaction for everything that finished meanwhile.
-async fn record_outcomes(
+/// No more claims: queued deliveries are given back and nothing more starts. Answers once the
+/// dispatcher's own store calls have finished.
+struct StopClaiming;
+
+impl Message for StopClaiming {
+    type Result = ();
+}
+
+impl Handler<StopClaiming> for Dispatcher {
+    type Result = ResponseFuture<()>;
+
+    fn handle(&mut self, _: StopClaiming, _ctx: &mut Self::Context) -> Self::Result {
+        self.stopping = true;
+        for slot in self.senders.values() {
+            slot.addr.do_send(ReleaseQueued { stopping: true });
+        }
+        let calls = self.store_calls.clone();
+        Box::pin(async move {
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+            while calls.load(Ordering::Acquire) > 0 && tokio::time::Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+    }
+}
+
+struct Recorder {
     store: Arc<dyn DeliveryStore>,
-    mut recorded: mpsc::Receiver<AttemptOutcome>,
+    node: String,
     nudge: Nudge,
+    in_flight: Arc<InFlight>,
+    stop: Arc<Notify>,
+}
+
+/// Writes outcomes in batches: one transaction for everything that finished meanwhile. Stops
+/// when told to, after writing what had already arrived.
+async fn record_outcomes(
+    recorder: Recorder,
+    mut recorded: mpsc::Receiver<Finished>,
+    done: oneshot::Sender<()>,
 ) {
     let mut batch = Vec::with_capacity(512);
     loop {
-        if recorded.recv_many(&mut batch, 512).await == 0 {
-            return;
-        }
-        let mut delay = Duration::from_millis(50);
-        for attempt in 0..5 {
-            match store.record_attempts(&batch).await {
-                Ok(()) => break,
-                Err(error) if attempt < 4 => {
-                    tracing::warn!(%error, "could not record webhook attempts; retrying");
-                    tokio::time::sleep(delay).await;
-                    delay *= 2;
-                }
-                // Their leases expire and they are attempted again: at least once.
-                Err(error) => {
-                    tracing::error!(%error, rows = batch.len(), "webhook attempts not recorded")
+        let stopping = tokio::select! {
+            received = recorded.recv_many(&mut batch, 512) => received == 0,
+            () = recorder.stop.notified() => true,
+        };
+        if stopping {
+            while batch.len() < 4096 {
+                match recorded.try_recv() {
+                    Ok(finished) => batch.push(finished),
+                    Err(_) => break,
                 }
             }
         }
-        batch.clear();
-        nudge.nudge();
+        if !batch.is_empty() {
+            record_batch(&recorder, &batch).await;
+            batch.clear();
+        }
+        if stopping {
+            let _ = done.send(());
+            return;
+        }
     }
+}
+
+async fn record_batch(recorder: &Recorder, batch: &[Finished]) {
+    let (mut outcomes, mut released) = (Vec::new(), Vec::new());
+    for finished in batch {
+        match finished {
+            Finished::Attempted(outcome, _) => outcomes.push(outcome.clone()),
+            Finished::Released(release, _) => released.push(release.clone()),
+        }
+    }
+    let mut delay = Duration::from_millis(50);
+    for attempt in 0..5 {
+        match recorder
+            .store
+            .record_attempts(&recorder.node, &outcomes, &released)
+            .await
+        {
+            Ok(()) => break,
+            Err(error) if attempt < 4 => {
+                tracing::warn!(%error, "could not record webhook attempts; retrying");
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+            }
+            // Their leases lapse and they are attempted again: at least once.
+            Err(error) => {
+                tracing::error!(%error, rows = batch.len(), "webhook attempts not recorded")
+            }
+        }
+    }
+    for finished in batch {
+        let (Finished::Attempted(_, shard) | Finished::Released(_, shard)) = finished;
+        recorder.in_flight.finish(*shard);
+    }
+    recorder.nudge.nudge();
 }

@@ -19,7 +19,7 @@ pub mod store;
 
 use std::sync::Arc;
 
-pub use dispatcher::{WebhookSettings, Webhooks};
+pub use dispatcher::{attempt_allowance, lease_for, WebhookSettings, Webhooks};
 pub use signing::{generate_secret, sign, signature_header};
 use tokio::sync::Notify;
 

@@ -1,7 +1,13 @@
 //! One `WebhookSender` actor per endpoint: it makes the attempts for that endpoint, at most
 //! `max_in_flight` at a time, and reports each outcome to the recorder.
+//!
+//! A claimed delivery may wait in the sender's queue. Before its attempt starts, the sender
+//! checks that the attempt can still end, and its outcome be recorded, inside the claim's
+//! lease, and that this node still serves the delivery's shard; otherwise it gives the claim
+//! back unattempted, and the delivery is claimed again (here, or by the shard's new owner).
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -12,35 +18,79 @@ use tokio::sync::mpsc;
 use super::client::literal_target_is_forbidden;
 use super::retry::{parse_retry_after, RetryPolicy};
 use super::signing::signature_header;
-use super::store::{AttemptOutcome, DueDelivery, NextStep};
+use super::store::{AttemptOutcome, DueDelivery, NextStep, Release};
 use crate::instruments;
 use crate::model::Timestamp;
+use crate::shard::{ShardId, Shards};
+
+/// A sender queues at most this many rounds of `max_in_flight` attempts; what comes beyond is
+/// given back at once.
+const QUEUED_ROUNDS: usize = 4;
 
 /// The first this many bytes of a response body are kept with the attempt.
 const KEPT_RESPONSE_BYTES: usize = 1024;
+
+/// What the recorder is told about a claimed delivery: its attempt's outcome, or that the
+/// claim was given back. Either way the delivery is no longer in flight once recorded.
+#[derive(Debug)]
+pub enum Finished {
+    Attempted(AttemptOutcome, ShardId),
+    Released(Release, ShardId),
+}
 
 /// What every sender shares.
 pub struct SenderEnv {
     pub client: reqwest::Client,
     pub policy: RetryPolicy,
-    pub outcomes: mpsc::Sender<AttemptOutcome>,
+    pub outcomes: mpsc::Sender<Finished>,
     pub allow_private_targets: bool,
     pub max_in_flight: usize,
+    pub shards: Arc<Shards>,
+    /// An attempt starts only while at least this much of its lease is left.
+    pub attempt_allowance: Duration,
 }
 
 pub struct WebhookSender {
     env: Arc<SenderEnv>,
     in_flight: usize,
     waiting: VecDeque<DueDelivery>,
+    /// `waiting.len()`, for the dispatcher's check of the endpoints it holds deliveries for.
+    queued: Arc<AtomicUsize>,
+    /// Stopping: nothing more starts, whatever arrives is given back.
+    stopping: bool,
 }
 
 impl WebhookSender {
-    pub fn new(env: Arc<SenderEnv>) -> WebhookSender {
+    pub fn new(env: Arc<SenderEnv>, queued: Arc<AtomicUsize>) -> WebhookSender {
         WebhookSender {
             env,
             in_flight: 0,
             waiting: VecDeque::new(),
+            queued,
+            stopping: false,
         }
+    }
+
+    /// Starts queued deliveries while there is room, giving back those that may not start.
+    fn pump(&mut self, ctx: &mut Context<Self>) {
+        while self.in_flight < self.env.max_in_flight {
+            let Some(delivery) = self.waiting.pop_front() else {
+                break;
+            };
+            self.queued.store(self.waiting.len(), Ordering::Relaxed);
+            if self.may_start(&delivery) {
+                self.start(delivery, ctx);
+            } else {
+                self.release(delivery, ctx);
+            }
+        }
+    }
+
+    fn may_start(&self, delivery: &DueDelivery) -> bool {
+        let lease_left = delivery.lease_until.as_millis() - Timestamp::now().as_millis();
+        !self.stopping
+            && lease_left >= self.env.attempt_allowance.as_millis() as i64
+            && self.env.shards.serves(delivery.shard)
     }
 
     fn start(&mut self, delivery: DueDelivery, ctx: &mut Context<Self>) {
@@ -49,18 +99,33 @@ impl WebhookSender {
         ctx.spawn(
             async move {
                 let started = Instant::now();
+                let shard = delivery.shard;
                 let outcome = attempt(&env, delivery).await;
                 instruments::webhook_attempt(&outcome.next, started.elapsed());
                 // Bounded: if the recorder falls behind, senders wait rather than pile up.
-                let _ = env.outcomes.send(outcome).await;
+                let _ = env.outcomes.send(Finished::Attempted(outcome, shard)).await;
             }
             .into_actor(self)
             .map(|(), act, ctx| {
                 act.in_flight -= 1;
-                if let Some(next) = act.waiting.pop_front() {
-                    act.start(next, ctx);
-                }
+                act.pump(ctx);
             }),
+        );
+    }
+
+    fn release(&mut self, delivery: DueDelivery, ctx: &mut Context<Self>) {
+        let env = self.env.clone();
+        let release = Release {
+            event_id: delivery.event_id,
+            endpoint_id: delivery.endpoint_id,
+            lease_until: delivery.lease_until,
+        };
+        let shard = delivery.shard;
+        ctx.spawn(
+            async move {
+                let _ = env.outcomes.send(Finished::Released(release, shard)).await;
+            }
+            .into_actor(self),
         );
     }
 }
@@ -80,10 +145,36 @@ impl Handler<Deliver> for WebhookSender {
     type Result = ();
 
     fn handle(&mut self, msg: Deliver, ctx: &mut Self::Context) {
-        if self.in_flight < self.env.max_in_flight {
-            self.start(msg.0, ctx);
-        } else {
-            self.waiting.push_back(msg.0);
+        // A queue longer than a few rounds of attempts would only wait out its leases.
+        if self.waiting.len() >= self.env.max_in_flight * QUEUED_ROUNDS {
+            self.release(msg.0, ctx);
+            return;
+        }
+        self.waiting.push_back(msg.0);
+        self.queued.store(self.waiting.len(), Ordering::Relaxed);
+        self.pump(ctx);
+    }
+}
+
+/// Give back every delivery still queued (not started): the endpoint was deleted or disabled,
+/// or, with `stopping`, the node is stopping and nothing more may start.
+pub struct ReleaseQueued {
+    pub stopping: bool,
+}
+
+impl Message for ReleaseQueued {
+    type Result = ();
+}
+
+impl Handler<ReleaseQueued> for WebhookSender {
+    type Result = ();
+
+    fn handle(&mut self, msg: ReleaseQueued, ctx: &mut Self::Context) {
+        self.stopping |= msg.stopping;
+        let queued: Vec<DueDelivery> = self.waiting.drain(..).collect();
+        self.queued.store(0, Ordering::Relaxed);
+        for delivery in queued {
+            self.release(delivery, ctx);
         }
     }
 }
@@ -96,6 +187,7 @@ async fn attempt(env: &SenderEnv, delivery: DueDelivery) -> AttemptOutcome {
     let mut outcome = AttemptOutcome {
         event_id: delivery.event_id.clone(),
         endpoint_id: delivery.endpoint_id.clone(),
+        order_id: delivery.order_id.clone(),
         attempts,
         attempted_at,
         status_code: None,
