@@ -215,6 +215,17 @@ impl Shards {
             .collect()
     }
 
+    /// Whether this node serves at least one shard now.
+    pub fn serves_any(&self) -> bool {
+        self.lease_holds()
+            && self.slots.iter().any(|slot| {
+                matches!(
+                    ShardState::unpack(slot.load(Ordering::Acquire)),
+                    ShardState::Owned(_)
+                )
+            })
+    }
+
     /// True while every shard is served for good (a single node): queries need no shard
     /// filter then.
     pub fn is_single_node(&self) -> bool {
