@@ -109,7 +109,8 @@ struct Shared {
     /// clock, which is this machine's clock), in µs.
     lag: Mutex<Histogram<u64>>,
     /// Per order and per endpoint of a party (0 for the first), a bit per (side, event type)
-    /// already handled: duplicates are answered 2xx and otherwise ignored.
+    /// already handled: duplicates are answered 2xx and otherwise ignored. Kept for the whole
+    /// run: a duplicate may come after the order completed.
     seen: DashMap<(String, usize), u32>,
     /// Idle connections for the reactions; a reaction takes one or opens a new one.
     idle: Mutex<Vec<Conn>>,
@@ -239,13 +240,6 @@ fn seen_bit(side: Side, event_type: &str) -> u32 {
     1 << (index + offset)
 }
 
-/// Both sides heard `order.completed`: nothing more comes for this order.
-fn finished(mask: u32) -> bool {
-    let completed_wallet = seen_bit(Side::Wallet, "order.completed");
-    let completed_partner = seen_bit(Side::Partner, "order.completed");
-    mask & completed_wallet != 0 && mask & completed_partner != 0
-}
-
 async fn handle(
     shared: Arc<Shared>,
     request: Request<Incoming>,
@@ -337,15 +331,9 @@ async fn handle(
 /// false if it was already.
 fn first_time(shared: &Shared, side: Side, copy: usize, event: &Event) -> bool {
     let bit = seen_bit(side, &event.event_type);
-    let key = (event.data.id.clone(), copy);
-    let mut entry = shared.seen.entry(key.clone()).or_insert(0);
+    let mut entry = shared.seen.entry((event.data.id.clone(), copy)).or_insert(0);
     let first = *entry & bit == 0;
     *entry |= bit;
-    let done = finished(*entry);
-    drop(entry);
-    if done {
-        shared.seen.remove(&key);
-    }
     first
 }
 
@@ -383,7 +371,5 @@ mod tests {
             .collect();
         let union = bits.iter().fold(0, |a, b| a | b);
         assert_eq!(union.count_ones(), 4);
-        assert!(finished(bits[2] | bits[3]));
-        assert!(!finished(bits[2]));
     }
 }
