@@ -91,12 +91,13 @@ pub struct WebhooksReport {
     pub webhook_lag: Latency,
 }
 
-/// One run against one server.
+/// One run against one server, or against the nodes of one cluster.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     /// `rampflow` or `floor`.
     pub server: String,
-    pub target: String,
+    /// The nodes loaded, round robin by connection.
+    pub targets: Vec<String>,
     pub scenario: String,
     /// `open` or `closed`.
     pub mode: String,
@@ -142,6 +143,8 @@ impl Report {
 /// rampflow beside the floor from the same run.
 #[derive(Debug, Clone, Serialize)]
 pub struct Comparison {
+    /// rampflow's nodes (the floor is one process).
+    pub rampflow_nodes: usize,
     /// rampflow's headline throughput / the floor's requests/s.
     pub throughput_ratio: f64,
     /// rampflow's p99 / the floor's p99 (of all requests).
@@ -160,11 +163,22 @@ impl Comparison {
             (None, None) => "rampflow req/s / floor req/s",
         };
         Comparison {
+            rampflow_nodes: rampflow.targets.len(),
             throughput_ratio: rampflow.headline() / floor.throughput,
             p99_ratio: rampflow.latency.p99_ms / floor.latency.p99_ms,
             basis: basis.into(),
         }
     }
+}
+
+/// rampflow as the load generator started it (`--spawn`, `--spawn-cluster`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Spawned {
+    pub nodes: usize,
+    /// `sqlite` or `postgres`.
+    pub database: String,
+    /// The PostgreSQL database made for the run (dropped at its end).
+    pub database_name: Option<String>,
 }
 
 /// What `--json` writes.
@@ -176,6 +190,8 @@ pub struct JsonReport {
     pub cores: usize,
     /// RFC 3339, when the report was written.
     pub written_at: String,
+    /// `None` for servers given with `--target`.
+    pub spawned: Option<Spawned>,
     pub runs: Vec<Report>,
     pub comparison: Option<Comparison>,
 }
@@ -199,10 +215,14 @@ impl fmt::Display for Report {
             ),
             None => format!("closed loop on {} connections", self.connections),
         };
+        let at = match self.targets.as_slice() {
+            [one] => format!("at {one}"),
+            many => format!("on {} nodes ({})", many.len(), many.join(", ")),
+        };
         let _ = writeln!(
             out,
-            "{} at {} · {} · {load} · {:.1} s measured after {:.1} s warmup",
-            self.server, self.target, self.scenario, self.duration_secs, self.warmup_secs
+            "{} {at} · {} · {load} · {:.1} s measured after {:.1} s warmup",
+            self.server, self.scenario, self.duration_secs, self.warmup_secs
         );
         let _ = writeln!(
             out,
@@ -326,9 +346,13 @@ impl fmt::Display for Report {
 
 impl fmt::Display for Comparison {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let rampflow = match self.rampflow_nodes {
+            1 => "rampflow".to_owned(),
+            n => format!("rampflow ({n} nodes)"),
+        };
         writeln!(
             f,
-            "rampflow / floor: throughput {:.2}×, p99 {:.2}×  ({})",
+            "{rampflow} / floor (one process): throughput {:.2}×, p99 {:.2}×  ({})",
             self.throughput_ratio, self.p99_ratio, self.basis
         )
     }

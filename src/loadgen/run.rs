@@ -28,6 +28,8 @@ pub enum LoadgenError {
     Secret(String),
     #[error("the floor serves only POST /v1/orders: run it with the create scenario")]
     FloorScenario,
+    #[error("no target given")]
+    NoTarget,
 }
 
 /// Open loop at a rate, or closed loop at a concurrency.
@@ -70,7 +72,8 @@ pub enum Server {
 
 /// A run whose world exists, ready to go.
 pub struct Prepared {
-    target: Arc<Target>,
+    /// The nodes loaded: connection `i` talks to `targets[i % len]`.
+    targets: Vec<Arc<Target>>,
     server: &'static str,
     plan: Plan,
     world: World,
@@ -78,13 +81,18 @@ pub struct Prepared {
     receivers: Option<Receivers>,
 }
 
-/// Makes the world the run needs on the server at `target_url`.
+/// Makes the world the run needs on the server at `target_urls` (the nodes of one cluster, or
+/// one server). Setup goes through the first.
 pub async fn prepare(
-    target_url: &str,
+    target_urls: &[String],
     server: Server,
     plan: Plan,
 ) -> Result<Prepared, LoadgenError> {
-    let target = Arc::new(Target::parse(target_url).await?);
+    let mut targets = Vec::new();
+    for url in target_urls {
+        targets.push(Arc::new(Target::parse(url).await?));
+    }
+    let first = targets.first().ok_or(LoadgenError::NoTarget)?.clone();
     let (name, world, receivers) = match server {
         Server::Floor => {
             if plan.scenario != Scenario::Create {
@@ -100,19 +108,13 @@ pub async fn prepare(
                 _ => None,
             };
             let url = receivers.as_ref().map(Receivers::url);
-            let world = setup(
-                target.clone(),
-                &admin_token,
-                &plan.population,
-                url.as_deref(),
-            )
-            .await?;
+            let world = setup(first, &admin_token, &plan.population, url.as_deref()).await?;
             ("rampflow", world, receivers)
         }
     };
     Ok(Prepared {
         requests: Arc::new(Requests::new(&world)),
-        target,
+        targets,
         server: name,
         plan,
         world,
@@ -147,7 +149,7 @@ impl Prepared {
                 self.requests.clone(),
                 stats.clone(),
                 tracker.clone(),
-                self.target.clone(),
+                self.targets.clone(),
             )
             .map_err(|e| LoadgenError::Secret(e.to_string()))?;
             routes.react = plan.scenario == Scenario::Lifecycle;
@@ -223,8 +225,10 @@ impl Prepared {
 
     /// Drives `workload` with the plan's load; returns how many requests were not sent.
     async fn drive<W: Workload<Slot = Conn>>(&self, workload: W, window: Window) -> u64 {
+        // Connection i talks to node i mod n, as a load balancer keeping connections alive
+        // would spread them.
         let slots = (0..self.plan.load.connections())
-            .map(|_| Conn::new(self.target.clone()))
+            .map(|i| Conn::new(self.targets[i % self.targets.len()].clone()))
             .collect();
         match self.plan.load {
             Load::Open { rate, .. } => {
@@ -313,7 +317,7 @@ impl Prepared {
         };
         Report {
             server: self.server.into(),
-            target: self.target.base().into(),
+            targets: self.targets.iter().map(|t| t.base().into()).collect(),
             scenario: plan.scenario.name(),
             mode: mode.into(),
             rate,
