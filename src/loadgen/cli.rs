@@ -29,6 +29,10 @@ pub enum ScenarioName {
     Webhooks,
     /// Creates, reads and commands by the weights of `--mix`.
     Mixed,
+    /// Needs two nodes or more: `--orders` accepted orders per node, their accept repeated
+    /// (200, nothing changes) through the node that owns the order or through another one,
+    /// which forwards it: what forwarding costs.
+    Forward,
 }
 
 /// Load rampflow (or `--spawn` one, or `--spawn-cluster` several), and optionally its bare
@@ -103,6 +107,9 @@ pub struct LoadgenArgs {
     /// event is delivered to every one of them, the first of each party's reacting.
     #[arg(long, default_value_t = 1)]
     pub endpoints: usize,
+    /// Orders `forward` makes through each node.
+    #[arg(long, default_value_t = 64)]
+    pub orders: usize,
     /// Also run the same load against `rampflow floor` (started as a child) right after, and
     /// print the ratio.
     #[arg(long)]
@@ -138,6 +145,9 @@ impl LoadgenArgs {
                 ScenarioName::Lifecycle => Scenario::Lifecycle,
                 ScenarioName::Webhooks => Scenario::Webhooks,
                 ScenarioName::Mixed => Scenario::Mixed(self.mix),
+                ScenarioName::Forward => Scenario::Forward {
+                    orders_per_node: self.orders,
+                },
             },
             load: self.load(),
             duration: self.duration,
@@ -156,6 +166,15 @@ impl LoadgenArgs {
         }
     }
 
+    /// The rampflow nodes the run loads.
+    fn nodes(&self) -> usize {
+        match (self.spawn, self.spawn_cluster) {
+            (true, _) => 1,
+            (false, Some(nodes)) => nodes,
+            (false, None) => self.targets.len(),
+        }
+    }
+
     fn check(&self) -> anyhow::Result<()> {
         if let Some(rate) = self.rate {
             if !(rate.is_finite() && rate > 0.0) {
@@ -168,8 +187,8 @@ impl LoadgenArgs {
         if self.wallets == 0 || self.partners == 0 || self.users == 0 || self.endpoints == 0 {
             bail!("--wallets, --partners, --users and --endpoints must be at least 1");
         }
-        if self.spawn_cluster == Some(0) {
-            bail!("--spawn-cluster must be at least 1");
+        if self.spawn_cluster == Some(0) || self.orders == 0 {
+            bail!("--spawn-cluster and --orders must be at least 1");
         }
         if self.duration.is_zero() {
             bail!("--duration must be above zero");
@@ -181,6 +200,11 @@ impl LoadgenArgs {
         if self.floor && !compared {
             bail!(
                 "--floor compares create, lifecycle or webhooks: the floor serves only POST /v1/orders"
+            );
+        }
+        if self.scenario == ScenarioName::Forward && self.nodes() < 2 {
+            bail!(
+                "--scenario forward needs two nodes or more: --target twice, or --spawn-cluster 2"
             );
         }
         Ok(())

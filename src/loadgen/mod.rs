@@ -10,7 +10,7 @@
 //!   robin over the nodes of a cluster.
 //! - [`setup`]: wallets, partners, users, grants and webhook endpoints, through the API.
 //! - [`scenario`]: `create`, `lifecycle`, `webhooks`, `mixed`, built on the prebuilt requests
-//!   of [`orders`].
+//!   of [`orders`]; [`forward`]: the cost of forwarding a command to its order's owner.
 //! - [`shards`]: which node owns which order, from `GET /v1/ops/cluster`.
 //! - [`driver`]: open loop (fixed arrival rate, latency from the intended send time) and
 //!   closed loop (fixed concurrency).
@@ -24,6 +24,7 @@ pub mod cli;
 pub mod client;
 pub mod cluster;
 pub mod driver;
+pub mod forward;
 pub mod orders;
 pub mod receiver;
 pub mod report;

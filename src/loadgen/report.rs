@@ -91,6 +91,34 @@ pub struct WebhooksReport {
     pub webhook_lag: Latency,
 }
 
+/// The `forward` scenario's figures: the same accept, repeated, through the order's owner and
+/// through another node that forwards it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ForwardReport {
+    /// Orders made (and accepted) for the run, through every node.
+    pub orders: u64,
+    pub local: Latency,
+    pub forwarded: Latency,
+    /// Forwarded minus local, at the same percentile.
+    pub p50_overhead_ms: f64,
+    pub p99_overhead_ms: f64,
+    /// Orders whose owner changed during the run (their turns counted under the wrong name).
+    pub orders_moved: u64,
+}
+
+impl ForwardReport {
+    pub fn new(orders: u64, local: Latency, forwarded: Latency, orders_moved: u64) -> Self {
+        ForwardReport {
+            orders,
+            p50_overhead_ms: forwarded.p50_ms - local.p50_ms,
+            p99_overhead_ms: forwarded.p99_ms - local.p99_ms,
+            local,
+            forwarded,
+            orders_moved,
+        }
+    }
+}
+
 /// One run against one server, or against the nodes of one cluster.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -122,6 +150,7 @@ pub struct Report {
     pub not_sent: u64,
     pub lifecycle: Option<LifecycleReport>,
     pub webhooks: Option<WebhooksReport>,
+    pub forward: Option<ForwardReport>,
 }
 
 impl Report {
@@ -339,6 +368,20 @@ impl fmt::Display for Report {
                 out,
                 "  (webhook lag: receive time − the event's timestamp, i.e. the order change's time on the server)"
             );
+        }
+        if let Some(forward) = &self.forward {
+            let _ = writeln!(
+                out,
+                "  forwarding: p50 {:+.2} ms, p99 {:+.2} ms (accept forwarded − accept local; {} accepted orders, each accept repeated: 200, nothing changes)",
+                forward.p50_overhead_ms, forward.p99_overhead_ms, forward.orders
+            );
+            if forward.orders_moved > 0 {
+                let _ = writeln!(
+                    out,
+                    "  {} orders changed owner during the run: their turns are counted under the wrong name",
+                    forward.orders_moved
+                );
+            }
         }
         f.write_str(&out)
     }

@@ -167,3 +167,34 @@ async fn spawn_cluster_carries_lifecycles_to_completed_with_every_delivery_verif
     assert_every_lifecycle_completed(&report["runs"][0]);
     assert_spawned_and_cleaned_up(&report, 2).await;
 }
+
+#[tokio::test]
+async fn forward_repeats_accepts_through_the_owner_and_through_another_node() {
+    let postgres = postgres_server();
+    let mut args = vec!["--spawn-cluster", "2", "--postgres", &postgres];
+    args.extend(short("forward"));
+    args.extend(["--orders", "8"]);
+    let report = loadgen_binary(&args, &SMALL_NODES).await;
+
+    let run = &report["runs"][0];
+    assert_eq!(run["errors"], json!({}), "{run:#}");
+    for op in ["accept local", "accept forwarded"] {
+        assert!(run["ops"][op]["completed"].as_u64().unwrap() > 0, "{run:#}");
+    }
+    let forward = &run["forward"];
+    assert_eq!(forward["orders"], 16, "8 through each node");
+    assert_eq!(forward["orders_moved"], 0);
+    assert!(forward["forwarded"]["count"].as_u64().unwrap() > 0);
+    assert_spawned_and_cleaned_up(&report, 2).await;
+}
+
+#[tokio::test]
+async fn forward_refuses_a_single_node() {
+    let output = loadgen_command(&["--spawn", "--scenario", "forward"])
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("two nodes or more"), "{stderr}");
+}
