@@ -12,6 +12,7 @@ use tokio::time::Duration;
 
 use super::child::{self, Child};
 use super::cluster::SpawnedCluster;
+use super::failover::{self, FailoverReport};
 use super::report::{Comparison, JsonReport, Report, Spawned};
 use super::run::{prepare, Load, Plan, Server};
 use super::scenario::{Mix, Scenario};
@@ -33,6 +34,10 @@ pub enum ScenarioName {
     /// (200, nothing changes) through the node that owns the order or through another one,
     /// which forwards it: what forwarding costs.
     Forward,
+    /// Needs `--spawn-cluster 2` or more: kills the last node (kill -9) right after giving it
+    /// `--orders` orders with a timer due a second later, and measures how long until the
+    /// survivors fire those timers and serve those orders again.
+    Failover,
 }
 
 /// Load rampflow (or `--spawn` one, or `--spawn-cluster` several), and optionally its bare
@@ -107,7 +112,7 @@ pub struct LoadgenArgs {
     /// event is delivered to every one of them, the first of each party's reacting.
     #[arg(long, default_value_t = 1)]
     pub endpoints: usize,
-    /// Orders `forward` makes through each node.
+    /// Orders `forward` makes through each node, and `failover` on the node it kills.
     #[arg(long, default_value_t = 64)]
     pub orders: usize,
     /// Also run the same load against `rampflow floor` (started as a child) right after, and
@@ -148,6 +153,7 @@ impl LoadgenArgs {
                 ScenarioName::Forward => Scenario::Forward {
                     orders_per_node: self.orders,
                 },
+                ScenarioName::Failover => unreachable!("failover is not a load"),
             },
             load: self.load(),
             duration: self.duration,
@@ -207,6 +213,11 @@ impl LoadgenArgs {
                 "--scenario forward needs two nodes or more: --target twice, or --spawn-cluster 2"
             );
         }
+        if self.scenario == ScenarioName::Failover && self.spawn_cluster.unwrap_or(0) < 2 {
+            bail!(
+                "--scenario failover kills a node it started: it needs --spawn-cluster 2 or more"
+            );
+        }
         Ok(())
     }
 
@@ -254,8 +265,26 @@ async fn run(
             "--admin-token (or RAMPFLOW_ADMIN_TOKEN) is needed for setup, or use --spawn or --spawn-cluster"
         ),
     };
-    let rampflow = interruptible(Rampflow::start(&args, &admin_token, config)).await?;
+    let mut rampflow = interruptible(Rampflow::start(&args, &admin_token, config)).await?;
     let spawned = rampflow.spawned();
+    if args.scenario == ScenarioName::Failover {
+        let Rampflow::Cluster(cluster) = &mut rampflow else {
+            unreachable!("checked: failover needs --spawn-cluster");
+        };
+        let population = args.population();
+        let measured = interruptible(failover::measure(
+            cluster,
+            &admin_token,
+            &population,
+            args.orders,
+        ))
+        .await;
+        let stopped = interruptible(rampflow.stop()).await;
+        let report = measured?;
+        stopped?;
+        println!("\n{report}");
+        return write_json(&args, spawned, Vec::new(), None, Some(report));
+    }
     let mut runs = Vec::new();
     let server = Server::Rampflow { admin_token };
     let measured = interruptible(measure(&rampflow.targets(), server, args.plan())).await;
@@ -284,7 +313,7 @@ async fn run(
         comparison = Some(compared);
         runs.push(report);
     }
-    write_json(&args, spawned, runs, comparison)
+    write_json(&args, spawned, runs, comparison, None)
 }
 
 /// Runs `work` unless Ctrl-C comes first; then `work` is dropped, and with it what it started
@@ -377,6 +406,7 @@ fn write_json(
     spawned: Option<Spawned>,
     runs: Vec<Report>,
     comparison: Option<Comparison>,
+    failover: Option<FailoverReport>,
 ) -> anyhow::Result<()> {
     let Some(path) = &args.json else {
         return Ok(());
@@ -388,6 +418,7 @@ fn write_json(
         spawned,
         runs,
         comparison,
+        failover,
     };
     let json = serde_json::to_string_pretty(&report)?;
     std::fs::write(path, json).with_context(|| format!("cannot write {}", path.display()))?;

@@ -204,6 +204,12 @@ impl SpawnedCluster {
         self.database.as_ref().map_or("", Database::name)
     }
 
+    /// `kill -9` node `index`: no handover, its leases run out.
+    pub fn kill9(&mut self, index: usize) {
+        // Dropping a child kills it and reaps it.
+        self.nodes[index] = None;
+    }
+
     /// Stops every node (SIGTERM to all, SIGKILL to those still running after the limit),
     /// then drops the database.
     pub async fn stop(mut self) -> anyhow::Result<()> {

@@ -11,6 +11,7 @@
 //! - [`setup`]: wallets, partners, users, grants and webhook endpoints, through the API.
 //! - [`scenario`]: `create`, `lifecycle`, `webhooks`, `mixed`, built on the prebuilt requests
 //!   of [`orders`]; [`forward`]: the cost of forwarding a command to its order's owner.
+//! - [`failover`]: `kill -9` of a node of a spawned cluster, and how long its orders wait.
 //! - [`shards`]: which node owns which order, from `GET /v1/ops/cluster`.
 //! - [`driver`]: open loop (fixed arrival rate, latency from the intended send time) and
 //!   closed loop (fixed concurrency).
@@ -24,6 +25,7 @@ pub mod cli;
 pub mod client;
 pub mod cluster;
 pub mod driver;
+pub mod failover;
 pub mod forward;
 pub mod orders;
 pub mod receiver;

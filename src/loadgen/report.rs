@@ -223,6 +223,7 @@ pub struct JsonReport {
     pub spawned: Option<Spawned>,
     pub runs: Vec<Report>,
     pub comparison: Option<Comparison>,
+    pub failover: Option<super::failover::FailoverReport>,
 }
 
 fn row(out: &mut String, name: &str, count: u64, per_second: Option<f64>, latency: &Latency) {

@@ -198,3 +198,38 @@ async fn forward_refuses_a_single_node() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("two nodes or more"), "{stderr}");
 }
+
+#[tokio::test]
+async fn failover_kills_a_node_and_every_one_of_its_orders_is_served_and_expired_elsewhere() {
+    let postgres = postgres_server();
+    let args = [
+        "--spawn-cluster",
+        "2",
+        "--postgres",
+        &postgres,
+        "--scenario",
+        "failover",
+        "--orders",
+        "8",
+        "--wallets",
+        "1",
+        "--partners",
+        "1",
+    ];
+    let mut env = SMALL_NODES.to_vec();
+    env.push(("RAMPFLOW_CLUSTER_LEASE", "2s"));
+    let report = loadgen_binary(&args, &env).await;
+
+    assert!(report["runs"].as_array().unwrap().is_empty());
+    let failover = &report["failover"];
+    assert_eq!(failover["nodes"], 2);
+    assert_eq!(failover["lease_ms"], 2000);
+    assert_eq!(failover["orders"], 8, "{failover:#}");
+    assert_eq!(failover["not_served"], 0, "{failover:#}");
+    assert_eq!(failover["timers_not_fired"], 0, "{failover:#}");
+    assert_eq!(failover["shards_taken_over"], 128, "{failover:#}");
+    for figure in ["first_timer_ms", "last_timer_ms", "all_served_ms"] {
+        assert!(failover[figure].as_f64().unwrap() > 0.0, "{failover:#}");
+    }
+    assert_spawned_and_cleaned_up(&report, 2).await;
+}
