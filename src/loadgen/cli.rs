@@ -358,9 +358,9 @@ impl Rampflow {
                 .await
                 .context("the spawned cluster did not start")?;
             eprintln!(
-                "started {nodes} rampflow nodes on database {} ({}), ready and balanced: {}",
+                "started {nodes} rampflow nodes on database {} on {}, ready and balanced: {}",
                 cluster.database_name(),
-                args.postgres,
+                cluster.server(),
                 cluster.urls().join(", ")
             );
             return Ok(Rampflow::Cluster(cluster));
@@ -412,7 +412,7 @@ fn write_json(
         return Ok(());
     };
     let report = JsonReport {
-        command: std::env::args().collect(),
+        command: redacted(std::env::args()),
         cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
         written_at: chrono::Utc::now().to_rfc3339(),
         spawned,
@@ -424,6 +424,26 @@ fn write_json(
     std::fs::write(path, json).with_context(|| format!("cannot write {}", path.display()))?;
     eprintln!("report written to {}", path.display());
     Ok(())
+}
+
+/// The command line as the report keeps it: without the operator's token, nor the password
+/// of a URL (`--postgres postgres://user:secret@…`).
+fn redacted(args: impl Iterator<Item = String>) -> Vec<String> {
+    let mut after_token = false;
+    args.map(|arg| {
+        let token_value = std::mem::replace(&mut after_token, arg == "--admin-token");
+        if token_value || arg.starts_with("--admin-token=") {
+            return "(redacted)".to_owned();
+        }
+        match url::Url::parse(&arg) {
+            Ok(mut url) if url.password().is_some() => {
+                let _ = url.set_password(Some("redacted"));
+                url.into()
+            }
+            _ => arg,
+        }
+    })
+    .collect()
 }
 
 /// One run with a progress bar.
@@ -474,4 +494,29 @@ async fn measure(targets: &[String], server: Server, plan: Plan) -> anyhow::Resu
     }
     bar.finish_and_clear();
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reported_command_keeps_no_token_and_no_password() {
+        let args = [
+            "rampflow",
+            "loadgen",
+            "--admin-token",
+            "secret-1",
+            "--admin-token=secret-2",
+            "--postgres",
+            "postgres://ops:secret-3@db:5432",
+            "--target",
+            "http://127.0.0.1:8080",
+        ];
+        let kept = redacted(args.iter().map(|a| a.to_string()));
+        assert!(kept.iter().all(|arg| !arg.contains("secret")), "{kept:?}");
+        assert_eq!(kept[5], "--postgres");
+        assert_eq!(kept[6], "postgres://ops:redacted@db:5432");
+        assert_eq!(kept[8], "http://127.0.0.1:8080");
+    }
 }

@@ -35,21 +35,16 @@ impl Database {
     /// Creates `rampflow_loadgen_<uuid>` on the PostgreSQL server at `server`
     /// (`postgres://user@host:port`; a database in the URL is ignored).
     pub async fn create(server: &str) -> anyhow::Result<Database> {
-        let mut admin_url = url::Url::parse(server)
-            .with_context(|| format!("--postgres {server:?} is not a URL"))?;
+        // The URL may hold a password: it is not repeated in the errors.
+        let mut admin_url = url::Url::parse(server).context("--postgres is not a URL")?;
         if !matches!(admin_url.scheme(), "postgres" | "postgresql") {
-            bail!("--postgres must be a postgres:// URL, not {server:?}");
+            bail!("--postgres must be a postgres:// URL");
         }
         admin_url.set_path("/postgres");
         let name = format!("rampflow_loadgen_{}", uuid::Uuid::now_v7().simple());
-        let mut admin = sqlx::PgConnection::connect(admin_url.as_str())
+        on_server(&admin_url, &format!("CREATE DATABASE {name}"))
             .await
-            .with_context(|| format!("cannot connect to PostgreSQL at {server}"))?;
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut admin)
-            .await
-            .with_context(|| format!("cannot create database {name} on {server}"))?;
-        let _ = admin.close().await;
+            .with_context(|| format!("cannot create database {name}"))?;
         Ok(Database {
             admin_url,
             name,
@@ -59,6 +54,13 @@ impl Database {
 
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The server, as it may be printed (no password).
+    pub fn server(&self) -> String {
+        let mut server = shown(&self.admin_url);
+        server.set_path("");
+        server.into()
     }
 
     /// The URL the nodes connect with.
@@ -71,20 +73,35 @@ impl Database {
     /// Drops it, ending any connection still open to it.
     pub async fn drop_now(mut self) -> anyhow::Result<()> {
         self.dropped = true;
-        drop_database(self.admin_url.as_str(), &self.name).await
+        drop_database(&self.admin_url, &self.name).await
     }
 }
 
-async fn drop_database(admin_url: &str, name: &str) -> anyhow::Result<()> {
-    let mut admin = sqlx::PgConnection::connect(admin_url)
+async fn drop_database(admin_url: &url::Url, name: &str) -> anyhow::Result<()> {
+    on_server(
+        admin_url,
+        &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+    )
+    .await
+    .with_context(|| format!("cannot drop database {name}"))
+}
+
+/// Runs one statement on the server's maintenance database, on a connection of its own.
+async fn on_server(admin_url: &url::Url, statement: &str) -> anyhow::Result<()> {
+    let mut admin = sqlx::PgConnection::connect(admin_url.as_str())
         .await
-        .with_context(|| format!("cannot connect to PostgreSQL to drop database {name}"))?;
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .execute(&mut admin)
-        .await
-        .with_context(|| format!("cannot drop database {name}"))?;
+        .with_context(|| format!("cannot connect to PostgreSQL at {}", shown(admin_url)))?;
+    let done = sqlx::query(statement).execute(&mut admin).await;
     let _ = admin.close().await;
+    done?;
     Ok(())
+}
+
+/// `url` without its password, to be printed.
+fn shown(url: &url::Url) -> url::Url {
+    let mut shown = url.clone();
+    let _ = shown.set_password(None);
+    shown
 }
 
 impl Drop for Database {
@@ -94,7 +111,7 @@ impl Drop for Database {
         if self.dropped {
             return;
         }
-        let (admin_url, name) = (self.admin_url.to_string(), self.name.clone());
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
         let dropped = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -202,6 +219,13 @@ impl SpawnedCluster {
 
     pub fn database_name(&self) -> &str {
         self.database.as_ref().map_or("", Database::name)
+    }
+
+    /// The PostgreSQL server the database is on (no password).
+    pub fn server(&self) -> String {
+        self.database
+            .as_ref()
+            .map_or_else(String::new, Database::server)
     }
 
     /// `kill -9` node `index`: no handover, its leases run out.
