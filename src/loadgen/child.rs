@@ -1,6 +1,7 @@
-//! `--spawn` and `--floor`: the current executable started again as `rampflow serve` (on a
-//! fresh SQLite database in a temporary directory) or `rampflow floor`, on a free port, and
-//! killed when dropped. So one command reproduces a figure from nothing.
+//! `--spawn`, `--spawn-cluster` and `--floor`: the current executable started again as
+//! `rampflow serve` (on a fresh SQLite database in a temporary directory, or on a PostgreSQL
+//! database made for the run) or `rampflow floor`, on a free port, and killed when dropped. So
+//! one command reproduces a figure from nothing.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -58,15 +59,25 @@ fn executable() -> anyhow::Result<PathBuf> {
     std::env::current_exe().context("cannot find the current executable")
 }
 
-/// `rampflow serve` on a fresh SQLite database, with `admin_token` as the operator's key and
-/// private webhook targets allowed (the receivers are on 127.0.0.1). Other `RAMPFLOW_*`
-/// variables of this process reach the child, so settings can be tuned as for any server.
-pub fn spawn_server(admin_token: &str, config: Option<&Path>) -> anyhow::Result<Child> {
+/// `rampflow serve` on `database_url`, or on a fresh SQLite database in its own temporary
+/// directory when `None`, with `admin_token` as the operator's key and private webhook targets
+/// allowed (the receivers are on 127.0.0.1). The temporary directory is its data directory
+/// either way. Other `RAMPFLOW_*` variables of this process reach the child, so settings can be
+/// tuned as for any server.
+pub fn spawn_server(
+    admin_token: &str,
+    config: Option<&Path>,
+    database_url: Option<&str>,
+) -> anyhow::Result<Child> {
     let dir = tempfile::Builder::new()
         .prefix("rampflow-loadgen-")
         .tempdir()
         .context("cannot create a temporary directory")?;
     let port = free_port()?;
+    let database_url = match database_url {
+        Some(url) => url.to_owned(),
+        None => format!("sqlite://{}/rampflow.db", dir.path().display()),
+    };
     let mut command = Command::new(executable()?);
     if let Some(config) = config {
         command.arg("--config").arg(config);
@@ -74,10 +85,7 @@ pub fn spawn_server(admin_token: &str, config: Option<&Path>) -> anyhow::Result<
     command
         .arg("serve")
         .env("RAMPFLOW_BIND", format!("127.0.0.1:{port}"))
-        .env(
-            "RAMPFLOW_DATABASE_URL",
-            format!("sqlite://{}/rampflow.db", dir.path().display()),
-        )
+        .env("RAMPFLOW_DATABASE_URL", database_url)
         .env("RAMPFLOW_DATA_DIR", dir.path())
         .env("RAMPFLOW_ADMIN_TOKEN", admin_token)
         .env("RAMPFLOW_WEBHOOK_ALLOW_PRIVATE_TARGETS", "true");
@@ -138,8 +146,30 @@ impl Child {
         }
     }
 
+    /// SIGTERM: a node of a cluster hands its shards over, then stops.
+    pub fn terminate(&self) {
+        use nix::sys::signal::{kill, Signal};
+        use nix::unistd::Pid;
+        // It may have exited already: then there is nothing to stop.
+        let _ = kill(Pid::from_raw(self.process.id() as i32), Signal::SIGTERM);
+    }
+
+    /// Waits up to `limit` for the child to exit; false if it still runs.
+    pub async fn wait_exit(&mut self, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
+        loop {
+            if !matches!(self.process.try_wait(), Ok(None)) {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// The last lines the child printed.
-    fn output_tail(&self) -> String {
+    pub fn output_tail(&self) -> String {
         let text = std::fs::read_to_string(&self.log).unwrap_or_default();
         let lines: Vec<&str> = text.lines().collect();
         lines[lines.len().saturating_sub(30)..].join("\n")

@@ -122,6 +122,7 @@ impl Reply {
 
 /// One request, built from parts that are shared between requests where possible (the
 /// bearer key and the order body are prebuilt `Bytes`/`HeaderValue`s, cloned by refcount).
+#[derive(Clone)]
 pub struct Call {
     pub method: Method,
     pub path: Uri,

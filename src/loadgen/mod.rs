@@ -3,11 +3,16 @@
 //!
 //! # Layout
 //! - [`cli`]: the `loadgen` command's arguments and what it prints; [`child`] starts
-//!   `rampflow serve` / `rampflow floor` as child processes for `--spawn` and `--floor`.
-//! - [`run`]: one run, [`run::prepare`] then [`run::Prepared::execute`].
+//!   `rampflow serve` / `rampflow floor` as child processes for `--spawn` and `--floor`;
+//!   [`cluster`] starts a cluster of them on a PostgreSQL database made for the run for
+//!   `--spawn-cluster`.
+//! - [`run`]: one run, [`run::prepare`] then [`run::Prepared::execute`], on one node or round
+//!   robin over the nodes of a cluster.
 //! - [`setup`]: wallets, partners, users, grants and webhook endpoints, through the API.
-//! - [`scenario`]: `create`, `lifecycle`, `mixed`, built on the prebuilt requests of
-//!   [`orders`].
+//! - [`scenario`]: `create`, `lifecycle`, `webhooks`, `mixed`, built on the prebuilt requests
+//!   of [`orders`]; [`forward`]: the cost of forwarding a command to its order's owner.
+//! - [`failover`]: `kill -9` of a node of a spawned cluster, and how long its orders wait.
+//! - [`shards`]: which node owns which order, from `GET /v1/ops/cluster`.
 //! - [`driver`]: open loop (fixed arrival rate, latency from the intended send time) and
 //!   closed loop (fixed concurrency).
 //! - [`receiver`]: the simulated wallets' and partners' webhook receivers, which verify every
@@ -18,13 +23,17 @@
 pub mod child;
 pub mod cli;
 pub mod client;
+pub mod cluster;
 pub mod driver;
+pub mod failover;
+pub mod forward;
 pub mod orders;
 pub mod receiver;
 pub mod report;
 pub mod run;
 pub mod scenario;
 pub mod setup;
+pub mod shards;
 pub mod stats;
 pub mod tracker;
 

@@ -161,8 +161,12 @@ impl Requests {
     pub fn command(&self, op: Op, order: &str, owner: usize, direction: Direction) -> Call {
         let partner = || &self.partner_keys[owner];
         let (name, key, body) = match (op, direction) {
-            (Op::Accept, Direction::Offramp) => ("accept", partner(), &self.accept_offramp),
-            (Op::Accept, Direction::Onramp) => ("accept", partner(), &self.accept_onramp),
+            (Op::Accept | Op::AcceptLocal | Op::AcceptForwarded, Direction::Offramp) => {
+                ("accept", partner(), &self.accept_offramp)
+            }
+            (Op::Accept | Op::AcceptLocal | Op::AcceptForwarded, Direction::Onramp) => {
+                ("accept", partner(), &self.accept_onramp)
+            }
             (Op::FundsSent, _) => ("funds-sent", &self.wallet_keys[owner], &self.funds_sent),
             (Op::FundsReceived, Direction::Offramp) => {
                 ("funds-received", partner(), &self.funds_received_offramp)
@@ -199,7 +203,7 @@ pub fn next_step(op: Op) -> Option<Op> {
         Op::Accept => Some(Op::FundsSent),
         Op::FundsSent => Some(Op::FundsReceived),
         Op::FundsReceived => Some(Op::Complete),
-        Op::Complete | Op::Read => None,
+        Op::Complete | Op::Read | Op::AcceptLocal | Op::AcceptForwarded => None,
     }
 }
 

@@ -6,7 +6,9 @@
 //! Every delivery is verified with the `standardwebhooks` crate (never with rampflow's own
 //! signing code), deduplicated by order and event type (delivery is at least once), timed,
 //! and answered at once; the reaction it calls for is sent afterwards from its own task, as a
-//! real integration would do it, so the answer never waits for the next command:
+//! real integration would do it, so the answer never waits for the next command. Deliveries
+//! may come from any node of a cluster; reactions go to the nodes round robin, as through a
+//! load balancer:
 //!
 //! | who | hears | sends |
 //! |---|---|---|
@@ -18,7 +20,7 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use bytes::Bytes;
@@ -67,7 +69,8 @@ pub struct Routes {
     pub requests: Arc<Requests>,
     pub stats: Arc<Stats>,
     pub tracker: Arc<Tracker>,
-    pub target: Arc<Target>,
+    /// The nodes reactions are sent to, in turn.
+    pub targets: Vec<Arc<Target>>,
     /// Endpoints per party, as setup registered them.
     pub per_party: usize,
     /// Send the commands the events call for (`lifecycle`); otherwise only verify and count.
@@ -81,7 +84,7 @@ impl Routes {
         requests: Arc<Requests>,
         stats: Arc<Stats>,
         tracker: Arc<Tracker>,
-        target: Arc<Target>,
+        targets: Vec<Arc<Target>>,
     ) -> Result<Routes, standardwebhooks::WebhookError> {
         let verifiers = |endpoints: &[super::setup::Endpoint]| {
             endpoints
@@ -95,7 +98,7 @@ impl Routes {
             requests,
             stats,
             tracker,
-            target,
+            targets,
             per_party: world.endpoints_per_party.max(1),
             react: true,
         })
@@ -109,10 +112,13 @@ struct Shared {
     /// clock, which is this machine's clock), in µs.
     lag: Mutex<Histogram<u64>>,
     /// Per order and per endpoint of a party (0 for the first), a bit per (side, event type)
-    /// already handled: duplicates are answered 2xx and otherwise ignored.
+    /// already handled: duplicates are answered 2xx and otherwise ignored. Kept for the whole
+    /// run: a duplicate may come after the order completed.
     seen: DashMap<(String, usize), u32>,
-    /// Idle connections for the reactions; a reaction takes one or opens a new one.
-    idle: Mutex<Vec<Conn>>,
+    /// Idle connections for the reactions, per target; a reaction takes one or opens one.
+    idle: Mutex<Vec<Vec<Conn>>>,
+    /// The next target a reaction goes to.
+    next_target: AtomicUsize,
 }
 
 /// The running receivers. Dropping them stops the server.
@@ -140,6 +146,7 @@ impl Receivers {
             lag: Mutex::new(histogram()),
             seen: DashMap::new(),
             idle: Mutex::new(Vec::new()),
+            next_target: AtomicUsize::new(0),
         });
         let task = tokio::spawn(accept_loop(listener, shared.clone()));
         Ok(Receivers { addr, shared, task })
@@ -152,7 +159,11 @@ impl Receivers {
 
     /// Starts verifying and reacting. Only the first call counts.
     pub fn install(&self, routes: Routes) {
-        let _ = self.shared.routes.set(routes);
+        let targets = routes.targets.len();
+        if self.shared.routes.set(routes).is_ok() {
+            *self.shared.idle.lock().expect("idle lock") =
+                (0..targets).map(|_| Vec::new()).collect();
+        }
     }
 
     pub fn counts(&self) -> &WebhookCounts {
@@ -237,13 +248,6 @@ fn seen_bit(side: Side, event_type: &str) -> u32 {
     let index = TYPES.iter().position(|t| *t == event_type).unwrap_or(15) as u32;
     let offset = if side == Side::Wallet { 0 } else { 16 };
     1 << (index + offset)
-}
-
-/// Both sides heard `order.completed`: nothing more comes for this order.
-fn finished(mask: u32) -> bool {
-    let completed_wallet = seen_bit(Side::Wallet, "order.completed");
-    let completed_partner = seen_bit(Side::Partner, "order.completed");
-    mask & completed_wallet != 0 && mask & completed_partner != 0
 }
 
 async fn handle(
@@ -337,30 +341,28 @@ async fn handle(
 /// false if it was already.
 fn first_time(shared: &Shared, side: Side, copy: usize, event: &Event) -> bool {
     let bit = seen_bit(side, &event.event_type);
-    let key = (event.data.id.clone(), copy);
-    let mut entry = shared.seen.entry(key.clone()).or_insert(0);
+    let mut entry = shared
+        .seen
+        .entry((event.data.id.clone(), copy))
+        .or_insert(0);
     let first = *entry & bit == 0;
     *entry |= bit;
-    let done = finished(*entry);
-    drop(entry);
-    if done {
-        shared.seen.remove(&key);
-    }
     first
 }
 
-/// Sends the command an event called for, on a spare connection.
+/// Sends the command an event called for to the next node, on a spare connection.
 async fn react(shared: Arc<Shared>, op: Op, order: String, owner: usize, direction: Direction) {
     let Some(routes) = shared.routes.get() else {
         return;
     };
     let call = routes.requests.command(op, &order, owner, direction);
-    let spare = shared.idle.lock().expect("idle lock").pop();
-    let mut conn = spare.unwrap_or_else(|| Conn::new(routes.target.clone()));
+    let node = shared.next_target.fetch_add(1, Ordering::Relaxed) % routes.targets.len();
+    let spare = shared.idle.lock().expect("idle lock")[node].pop();
+    let mut conn = spare.unwrap_or_else(|| Conn::new(routes.targets[node].clone()));
     let started = Instant::now();
     let outcome = conn.send(call).await;
     routes.stats.record(op, started, outcome);
-    shared.idle.lock().expect("idle lock").push(conn);
+    shared.idle.lock().expect("idle lock")[node].push(conn);
 }
 
 #[cfg(test)]
@@ -383,7 +385,5 @@ mod tests {
             .collect();
         let union = bits.iter().fold(0, |a, b| a | b);
         assert_eq!(union.count_ones(), 4);
-        assert!(finished(bits[2] | bits[3]));
-        assert!(!finished(bits[2]));
     }
 }

@@ -91,12 +91,41 @@ pub struct WebhooksReport {
     pub webhook_lag: Latency,
 }
 
-/// One run against one server.
+/// The `forward` scenario's figures: the same accept, repeated, through the order's owner and
+/// through another node that forwards it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ForwardReport {
+    /// Orders made (and accepted) for the run, through every node.
+    pub orders: u64,
+    pub local: Latency,
+    pub forwarded: Latency,
+    /// Forwarded minus local, at the same percentile.
+    pub p50_overhead_ms: f64,
+    pub p99_overhead_ms: f64,
+    /// Orders whose owner changed during the run (their turns counted under the wrong name).
+    pub orders_moved: u64,
+}
+
+impl ForwardReport {
+    pub fn new(orders: u64, local: Latency, forwarded: Latency, orders_moved: u64) -> Self {
+        ForwardReport {
+            orders,
+            p50_overhead_ms: forwarded.p50_ms - local.p50_ms,
+            p99_overhead_ms: forwarded.p99_ms - local.p99_ms,
+            local,
+            forwarded,
+            orders_moved,
+        }
+    }
+}
+
+/// One run against one server, or against the nodes of one cluster.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     /// `rampflow` or `floor`.
     pub server: String,
-    pub target: String,
+    /// The nodes loaded, round robin by connection.
+    pub targets: Vec<String>,
     pub scenario: String,
     /// `open` or `closed`.
     pub mode: String,
@@ -121,6 +150,7 @@ pub struct Report {
     pub not_sent: u64,
     pub lifecycle: Option<LifecycleReport>,
     pub webhooks: Option<WebhooksReport>,
+    pub forward: Option<ForwardReport>,
 }
 
 impl Report {
@@ -142,6 +172,8 @@ impl Report {
 /// rampflow beside the floor from the same run.
 #[derive(Debug, Clone, Serialize)]
 pub struct Comparison {
+    /// rampflow's nodes (the floor is one process).
+    pub rampflow_nodes: usize,
     /// rampflow's headline throughput / the floor's requests/s.
     pub throughput_ratio: f64,
     /// rampflow's p99 / the floor's p99 (of all requests).
@@ -160,11 +192,22 @@ impl Comparison {
             (None, None) => "rampflow req/s / floor req/s",
         };
         Comparison {
+            rampflow_nodes: rampflow.targets.len(),
             throughput_ratio: rampflow.headline() / floor.throughput,
             p99_ratio: rampflow.latency.p99_ms / floor.latency.p99_ms,
             basis: basis.into(),
         }
     }
+}
+
+/// rampflow as the load generator started it (`--spawn`, `--spawn-cluster`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Spawned {
+    pub nodes: usize,
+    /// `sqlite` or `postgres`.
+    pub database: String,
+    /// The PostgreSQL database made for the run (dropped at its end).
+    pub database_name: Option<String>,
 }
 
 /// What `--json` writes.
@@ -176,8 +219,11 @@ pub struct JsonReport {
     pub cores: usize,
     /// RFC 3339, when the report was written.
     pub written_at: String,
+    /// `None` for servers given with `--target`.
+    pub spawned: Option<Spawned>,
     pub runs: Vec<Report>,
     pub comparison: Option<Comparison>,
+    pub failover: Option<super::failover::FailoverReport>,
 }
 
 fn row(out: &mut String, name: &str, count: u64, per_second: Option<f64>, latency: &Latency) {
@@ -199,10 +245,14 @@ impl fmt::Display for Report {
             ),
             None => format!("closed loop on {} connections", self.connections),
         };
+        let at = match self.targets.as_slice() {
+            [one] => format!("at {one}"),
+            many => format!("on {} nodes ({})", many.len(), many.join(", ")),
+        };
         let _ = writeln!(
             out,
-            "{} at {} · {} · {load} · {:.1} s measured after {:.1} s warmup",
-            self.server, self.target, self.scenario, self.duration_secs, self.warmup_secs
+            "{} {at} · {} · {load} · {:.1} s measured after {:.1} s warmup",
+            self.server, self.scenario, self.duration_secs, self.warmup_secs
         );
         let _ = writeln!(
             out,
@@ -320,15 +370,33 @@ impl fmt::Display for Report {
                 "  (webhook lag: receive time − the event's timestamp, i.e. the order change's time on the server)"
             );
         }
+        if let Some(forward) = &self.forward {
+            let _ = writeln!(
+                out,
+                "  forwarding: p50 {:+.2} ms, p99 {:+.2} ms (accept forwarded − accept local; {} accepted orders, each accept repeated: 200, nothing changes)",
+                forward.p50_overhead_ms, forward.p99_overhead_ms, forward.orders
+            );
+            if forward.orders_moved > 0 {
+                let _ = writeln!(
+                    out,
+                    "  {} orders changed owner during the run: their turns are counted under the wrong name",
+                    forward.orders_moved
+                );
+            }
+        }
         f.write_str(&out)
     }
 }
 
 impl fmt::Display for Comparison {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let rampflow = match self.rampflow_nodes {
+            1 => "rampflow".to_owned(),
+            n => format!("rampflow ({n} nodes)"),
+        };
         writeln!(
             f,
-            "rampflow / floor: throughput {:.2}×, p99 {:.2}×  ({})",
+            "{rampflow} / floor (one process): throughput {:.2}×, p99 {:.2}×  ({})",
             self.throughput_ratio, self.p99_ratio, self.basis
         )
     }

@@ -2,18 +2,21 @@
 //! for the warmup and the window, lets what is in flight finish, and reports.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use tokio::time::{Duration, Instant};
 
-use super::client::{ClientError, Conn, Target};
+use super::client::{bearer, ClientError, Conn, Target};
 use super::driver::{closed_loop, open_loop, Pace, Workload};
+use super::forward::{ForwardOrders, Repeats};
 use super::orders::Requests;
 use super::receiver::{Receivers, Routes};
-use super::report::{Latency, LifecycleReport, OpReport, Report, WebhooksReport};
+use super::report::{ForwardReport, Latency, LifecycleReport, OpReport, Report, WebhooksReport};
 use super::scenario::{Creates, Mixed, Scenario};
 use super::setup::{setup, Population, SetupError, World};
-use super::stats::{histogram, Stats, Window};
+use super::shards::Ownership;
+use super::stats::{histogram, Op, Stats, Window};
 use super::tracker::Tracker;
 
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +31,12 @@ pub enum LoadgenError {
     Secret(String),
     #[error("the floor serves only POST /v1/orders: run it with the create scenario")]
     FloorScenario,
+    #[error("no target given")]
+    NoTarget,
+    #[error("forward needs two nodes or more (--target twice, or --spawn-cluster 2)")]
+    ForwardNeedsNodes,
+    #[error("the node at {0} owns none of the orders created through it: is the cluster still balancing?")]
+    ForwardOwnership(String),
 }
 
 /// Open loop at a rate, or closed loop at a concurrency.
@@ -70,27 +79,35 @@ pub enum Server {
 
 /// A run whose world exists, ready to go.
 pub struct Prepared {
-    target: Arc<Target>,
+    /// The nodes loaded: connection `i` talks to `targets[i % len]`.
+    targets: Vec<Arc<Target>>,
     server: &'static str,
+    admin_token: Option<String>,
     plan: Plan,
     world: World,
     requests: Arc<Requests>,
     receivers: Option<Receivers>,
+    forward: Option<Arc<ForwardOrders>>,
 }
 
-/// Makes the world the run needs on the server at `target_url`.
+/// Makes the world the run needs on the server at `target_urls` (the nodes of one cluster, or
+/// one server). Setup goes through the first.
 pub async fn prepare(
-    target_url: &str,
+    target_urls: &[String],
     server: Server,
     plan: Plan,
 ) -> Result<Prepared, LoadgenError> {
-    let target = Arc::new(Target::parse(target_url).await?);
-    let (name, world, receivers) = match server {
+    let mut targets = Vec::new();
+    for url in target_urls {
+        targets.push(Arc::new(Target::parse(url).await?));
+    }
+    let first = targets.first().ok_or(LoadgenError::NoTarget)?.clone();
+    let (name, world, receivers, admin_token) = match server {
         Server::Floor => {
             if plan.scenario != Scenario::Create {
                 return Err(LoadgenError::FloorScenario);
             }
-            ("floor", World::synthetic(&plan.population), None)
+            ("floor", World::synthetic(&plan.population), None, None)
         }
         Server::Rampflow { admin_token } => {
             let receivers = match plan.scenario {
@@ -100,23 +117,29 @@ pub async fn prepare(
                 _ => None,
             };
             let url = receivers.as_ref().map(Receivers::url);
-            let world = setup(
-                target.clone(),
-                &admin_token,
-                &plan.population,
-                url.as_deref(),
-            )
-            .await?;
-            ("rampflow", world, receivers)
+            let world = setup(first, &admin_token, &plan.population, url.as_deref()).await?;
+            ("rampflow", world, receivers, Some(admin_token))
         }
     };
+    let requests = Arc::new(Requests::new(&world));
+    let forward = match (&plan.scenario, &admin_token) {
+        (Scenario::Forward { orders_per_node }, Some(token)) => {
+            let admin = bearer(token);
+            let orders =
+                super::forward::prepare(&targets, &requests, &admin, *orders_per_node).await?;
+            Some(Arc::new(orders))
+        }
+        _ => None,
+    };
     Ok(Prepared {
-        requests: Arc::new(Requests::new(&world)),
-        target,
+        requests,
+        targets,
         server: name,
+        admin_token,
         plan,
         world,
         receivers,
+        forward,
     })
 }
 
@@ -147,7 +170,7 @@ impl Prepared {
                 self.requests.clone(),
                 stats.clone(),
                 tracker.clone(),
-                self.target.clone(),
+                self.targets.clone(),
             )
             .map_err(|e| LoadgenError::Secret(e.to_string()))?;
             routes.react = plan.scenario == Scenario::Lifecycle;
@@ -197,8 +220,24 @@ impl Prepared {
                 self.drive(Mixed::new(requests, stats.clone(), *mix), window)
                     .await
             }
+            Scenario::Forward { .. } => {
+                let repeats = Repeats {
+                    orders: self.forward.clone().expect("prepared with its orders"),
+                    stats: stats.clone(),
+                    nodes: self.targets.iter().map(|t| t.addr()).collect(),
+                    turns: AtomicU64::new(0),
+                };
+                self.drive(repeats, window).await
+            }
         };
-        Ok(self.report(&stats, &tracker, not_sent))
+        let moved = match (&self.forward, &self.admin_token) {
+            (Some(orders), Some(token)) => {
+                let now = Ownership::read(&self.targets, &bearer(token)).await?;
+                Some(orders.moved(&now))
+            }
+            _ => None,
+        };
+        Ok(self.report(&stats, &tracker, not_sent, moved))
     }
 
     /// Deliveries `webhooks` expects: one per created order per endpoint of its wallet and of
@@ -223,8 +262,10 @@ impl Prepared {
 
     /// Drives `workload` with the plan's load; returns how many requests were not sent.
     async fn drive<W: Workload<Slot = Conn>>(&self, workload: W, window: Window) -> u64 {
+        // Connection i talks to node i mod n, as a load balancer keeping connections alive
+        // would spread them.
         let slots = (0..self.plan.load.connections())
-            .map(|_| Conn::new(self.target.clone()))
+            .map(|i| Conn::new(self.targets[i % self.targets.len()].clone()))
             .collect();
         match self.plan.load {
             Load::Open { rate, .. } => {
@@ -243,7 +284,13 @@ impl Prepared {
         }
     }
 
-    fn report(&self, stats: &Stats, tracker: &Tracker, not_sent: u64) -> Report {
+    fn report(
+        &self,
+        stats: &Stats,
+        tracker: &Tracker,
+        not_sent: u64,
+        orders_moved: Option<u64>,
+    ) -> Report {
         let plan = &self.plan;
         let seconds = stats.window.length().as_secs_f64();
         let (ops, errors) = stats.take();
@@ -307,13 +354,25 @@ impl Prepared {
                     order_latency: Latency::of(&tracker.latency()),
                 }
             });
+        let forward = self.forward.as_ref().map(|orders| {
+            let latency = |op: Op| {
+                ops.get(&op)
+                    .map_or_else(|| Latency::of(&histogram()), |n| Latency::of(&n.latency))
+            };
+            ForwardReport::new(
+                orders.count() as u64,
+                latency(Op::AcceptLocal),
+                latency(Op::AcceptForwarded),
+                orders_moved.unwrap_or(0),
+            )
+        });
         let (mode, rate) = match plan.load {
             Load::Open { rate, .. } => ("open", Some(rate)),
             Load::Closed { .. } => ("closed", None),
         };
         Report {
             server: self.server.into(),
-            target: self.target.base().into(),
+            targets: self.targets.iter().map(|t| t.base().into()).collect(),
             scenario: plan.scenario.name(),
             mode: mode.into(),
             rate,
@@ -329,6 +388,7 @@ impl Prepared {
             not_sent,
             lifecycle,
             webhooks,
+            forward,
         }
     }
 }

@@ -7,6 +7,8 @@
 //! - `webhooks`: creates only, with the receivers registered as webhook endpoints but not
 //!   reacting: what is measured is how fast the server delivers the `order.created` events.
 //! - `mixed`: creates, reads of recent orders and happy-path commands, by weight.
+//! - `forward`: accepts repeated on accepted orders, through their owner or through another
+//!   node of a cluster (see [`super::forward`]).
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -28,6 +30,10 @@ pub enum Scenario {
     Lifecycle,
     Webhooks,
     Mixed(Mix),
+    /// Needs two nodes or more; `orders_per_node` are made through each.
+    Forward {
+        orders_per_node: usize,
+    },
 }
 
 impl Scenario {
@@ -37,6 +43,7 @@ impl Scenario {
             Scenario::Lifecycle => "lifecycle".into(),
             Scenario::Webhooks => "webhooks".into(),
             Scenario::Mixed(mix) => format!("mixed {mix}"),
+            Scenario::Forward { .. } => "forward".into(),
         }
     }
 }

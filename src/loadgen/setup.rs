@@ -242,7 +242,7 @@ async fn endpoint(conn: &mut Conn, owner: &Party, url: &str) -> Result<Endpoint,
 }
 
 /// Sends `call`, expecting a 2xx with a JSON body.
-async fn expect(conn: &mut Conn, call: Call, what: &str) -> Result<Value, SetupError> {
+pub(super) async fn expect(conn: &mut Conn, call: Call, what: &str) -> Result<Value, SetupError> {
     let reply = conn.send(call).await.map_err(|source| SetupError::Client {
         what: what.to_owned(),
         source,

@@ -33,16 +33,22 @@ pub enum Op {
     FundsSent,
     FundsReceived,
     Complete,
+    /// `forward`: an accept repeated through the node that owns the order.
+    AcceptLocal,
+    /// `forward`: the same, through a node that forwards it to the owner.
+    AcceptForwarded,
 }
 
 impl Op {
-    pub const ALL: [Op; 6] = [
+    pub const ALL: [Op; 8] = [
         Op::Create,
         Op::Read,
         Op::Accept,
         Op::FundsSent,
         Op::FundsReceived,
         Op::Complete,
+        Op::AcceptLocal,
+        Op::AcceptForwarded,
     ];
 
     pub fn name(self) -> &'static str {
@@ -53,6 +59,8 @@ impl Op {
             Op::FundsSent => "funds-sent",
             Op::FundsReceived => "funds-received",
             Op::Complete => "complete",
+            Op::AcceptLocal => "accept local",
+            Op::AcceptForwarded => "accept forwarded",
         }
     }
 }

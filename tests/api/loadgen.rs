@@ -1,6 +1,6 @@
 //! `rampflow loadgen` and `rampflow floor`, driven through the library against the real server
 //! on a random port: short, slow runs whose effects are checked in the store. Nothing here
-//! asserts on speed.
+//! asserts on speed. The built binary against clusters is in `cluster::loadgen`.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -38,7 +38,7 @@ fn plan(scenario: Scenario, load: Load) -> Plan {
 
 async fn run(app: &TestApp, plan: Plan) -> (Report, World) {
     let prepared = prepare(
-        &app.address,
+        std::slice::from_ref(&app.address),
         Server::Rampflow {
             admin_token: ADMIN_TOKEN.into(),
         },
@@ -241,7 +241,7 @@ async fn a_delivery_with_a_bad_signature_is_refused_and_counted() {
         Arc::new(Requests::new(&world)),
         stats.clone(),
         Arc::new(Tracker::new(window)),
-        Arc::new(Target::parse("http://127.0.0.1:9").await.unwrap()),
+        vec![Arc::new(Target::parse("http://127.0.0.1:9").await.unwrap())],
     )
     .unwrap();
     receivers.install(routes);
@@ -382,7 +382,7 @@ async fn the_floor_stores_an_order_and_refuses_bad_bodies() {
 async fn loadgen_drives_the_floor_with_the_same_creates() {
     let floor = Floor::start().await;
     let prepared = prepare(
-        &floor.address,
+        std::slice::from_ref(&floor.address),
         Server::Floor,
         plan(Scenario::Create, Load::Closed { concurrency: 2 }),
     )
@@ -395,7 +395,7 @@ async fn loadgen_drives_the_floor_with_the_same_creates() {
     assert_eq!(floor.orders.len() as u64, report.ok_total);
 
     let refused = prepare(
-        &floor.address,
+        std::slice::from_ref(&floor.address),
         Server::Floor,
         plan(Scenario::Lifecycle, Load::Closed { concurrency: 2 }),
     )

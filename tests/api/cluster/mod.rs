@@ -7,6 +7,7 @@ mod access;
 mod failover;
 mod fencing;
 mod load;
+mod loadgen;
 mod routing;
 mod single;
 mod storm;
