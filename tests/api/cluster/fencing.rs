@@ -136,7 +136,7 @@ async fn a_node_whose_lease_ran_out_commits_nothing_even_if_it_believes_otherwis
         None,
     );
     assert_eq!(
-        a.commit(&[created.clone()]).await.unwrap(),
+        a.commit(std::slice::from_ref(&created)).await.unwrap(),
         vec![WriteOutcome::Committed]
     );
 
@@ -154,7 +154,7 @@ async fn a_node_whose_lease_ran_out_commits_nothing_even_if_it_believes_otherwis
     // A still believes it owns the shard: the database refuses its write all the same.
     let accepted = accept(&created);
     assert_eq!(
-        a.commit(&[accepted.clone()]).await.unwrap(),
+        a.commit(std::slice::from_ref(&accepted)).await.unwrap(),
         vec![WriteOutcome::Fenced]
     );
     // Under its new epoch B's same write lands.
