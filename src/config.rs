@@ -121,6 +121,15 @@ pub struct DatabaseSettings {
     pub max_connections: u32,
     #[serde(with = "humantime_serde")]
     pub busy_timeout: Duration,
+    /// How long a request waits for a pooled connection before it is answered 503.
+    #[serde(with = "humantime_serde")]
+    pub acquire_timeout: Duration,
+    /// How often the health probe asks the database for `SELECT 1`.
+    #[serde(with = "humantime_serde")]
+    pub probe_interval: Duration,
+    /// A probe not answered within this counts as a failure.
+    #[serde(with = "humantime_serde")]
+    pub probe_timeout: Duration,
 }
 
 #[derive(Debug, Clone, Deserialize)]

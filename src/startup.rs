@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{web, HttpServer};
 use anyhow::Context;
+use rampflow_actors::breaker::Guarded;
 use rampflow_actors::journal::{Journal, JournalSettings};
 use rampflow_actors::model::Timestamp;
 use rampflow_actors::registry::{Registry, RegistrySettings};
@@ -26,7 +27,7 @@ use crate::http::auth::{generate_admin_token, hash_key, Keys};
 use crate::http::idempotency::Sealer;
 use crate::http::rate_limit::RateLimiter;
 use crate::http::{self, AppState};
-use crate::store::{Engine, Store};
+use crate::store::{Engine, ProbeSettings, Store};
 
 pub struct Application {
     port: u16,
@@ -79,15 +80,29 @@ impl Application {
         };
         store.attach_shards(cluster.shards().clone());
         store.set_cache_policy(cache_policy);
-        let order_store: Arc<dyn OrderStore> = Arc::new(store.clone());
+        // From here on, everything that uses the database obeys the breaker the probe drives:
+        // refused at once while the database is unreachable, never queued behind it.
+        let breaker = store.breaker().clone();
+        store.watch_database(ProbeSettings {
+            interval: settings.database.probe_interval,
+            timeout: settings.database.probe_timeout,
+        });
+        let order_store: Arc<dyn OrderStore> = Arc::new(Guarded {
+            store: Arc::new(store.clone()),
+            breaker: breaker.clone(),
+        });
         let deliveries = Nudge::default();
-        let journal = Journal::start(
+        let journal = Journal::start_guarded(
             order_store.clone(),
             journal_settings(&settings),
             deliveries.clone(),
+            breaker.clone(),
         );
         let webhooks = Webhooks::start(
-            Arc::new(store.clone()),
+            Arc::new(Guarded {
+                store: Arc::new(store.clone()),
+                breaker: breaker.clone(),
+            }),
             WebhookSettings {
                 retry_schedule: settings.webhook_retry_schedule.clone(),
                 timeout: settings.webhook_timeout,
@@ -121,6 +136,18 @@ impl Application {
                 settings.database_url.clone(),
             )
         });
+        if membership.is_some() {
+            // After an outage the coordinator renews (or takes back) its leases at once rather
+            // than at its next round, so the node is ready again as soon as the database is.
+            let (breaker, cluster) = (breaker.clone(), cluster.clone());
+            actix_web::rt::spawn(async move {
+                loop {
+                    breaker.opened().await;
+                    breaker.closed().await;
+                    cluster.wake();
+                }
+            });
+        }
         let workers = match settings.http.workers {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
             n => n,
@@ -193,7 +220,15 @@ impl Application {
         // flight on the actor threads finish and return their connections before those
         // threads stop.
         self.webhooks.stop().await;
-        self.state.store.close().await;
+        // Bounded: a connection stuck on a database that stopped answering is never given back.
+        if actix_web::rt::time::timeout(Duration::from_secs(5), self.state.store.close())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                "closing the database connections timed out: the database does not answer"
+            );
+        }
         self.state.registry.stop();
         if let Some(membership) = membership {
             membership.stop().await;

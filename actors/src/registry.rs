@@ -32,7 +32,7 @@ use crate::order::{
 };
 use crate::shard::{ShardId, Shards};
 use crate::stats::ActorStats;
-use crate::store::{IdempotencyRecord, OrderStore, WriteOutcome};
+use crate::store::{IdempotencyRecord, OrderStore};
 use crate::write::write_for;
 
 #[derive(Debug, Clone, Copy)]
@@ -227,16 +227,14 @@ impl Registry {
             state: write.state.clone(),
             document: write.document.clone(),
         };
+        let id = reply.state.order.id;
         match self.inner.env.journal.commit(write).await {
             Ok(()) => {}
-            Err(CommitError::Overloaded) => return Err(ReplyError::Overloaded),
-            Err(CommitError::Rejected(WriteOutcome::IdempotencyKeyTaken)) => {
-                return Err(ReplyError::IdempotencyKeyTaken)
+            Err(error @ CommitError::Unknown(_)) => {
+                self.resolve_unknown_create(id);
+                return Err(ReplyError::from_commit(error));
             }
-            Err(CommitError::Rejected(WriteOutcome::Fenced)) => {
-                return Err(ReplyError::ShardUnavailable)
-            }
-            Err(error) => return Err(ReplyError::Internal(error.to_string())),
+            Err(error) => return Err(ReplyError::from_commit(error)),
         }
         self.inner
             .env
@@ -357,7 +355,7 @@ impl Registry {
             .store
             .load(id)
             .await
-            .map_err(|error| ReplyError::Internal(error.message))?
+            .map_err(ReplyError::from_store)?
             .ok_or(ReplyError::NotFound)
     }
 
@@ -408,6 +406,44 @@ impl Registry {
     /// Starts an actor for every live order in the store, page by page. Each starts from the
     /// order's [`LiveOrder`](crate::store::LiveOrder) summary and arms its earliest deadline; none loads its order yet.
     /// A node of a cluster serves no shard at boot, so it has nothing to rehydrate yet.
+    /// A create whose commit's outcome is unknown: if the order exists after all, it needs its
+    /// actor (and so its acceptance timer) even if nobody asks for it. Looks once the database
+    /// answers, and again later, in case the lost `COMMIT` reaches the database late (a
+    /// transaction left open is ended by the database within a lease and a second).
+    fn resolve_unknown_create(&self, id: OrderId) {
+        let registry = self.clone();
+        actix::spawn(async move {
+            let env = &registry.inner.env;
+            for wait in [
+                Duration::ZERO,
+                Duration::from_secs(3),
+                Duration::from_secs(15),
+            ] {
+                tokio::time::sleep(wait).await;
+                let mut backoff = Duration::from_millis(250);
+                let loaded = loop {
+                    env.journal.breaker().closed().await;
+                    match env.store.load(id).await {
+                        Ok(loaded) => break loaded,
+                        Err(error) => {
+                            tracing::debug!(order_id = %id, %error, "unknown create not resolved yet");
+                            tokio::time::sleep(backoff).await;
+                            backoff = (backoff * 2).min(Duration::from_secs(30));
+                        }
+                    }
+                };
+                if let Some(state) = loaded {
+                    tracing::info!(order_id = %id, "a create whose commit was unknown did commit; starting its actor");
+                    let state = Arc::new(state);
+                    let document = actor_document(&state);
+                    registry.ensure_started(Held::Full { state, document });
+                    return;
+                }
+            }
+            tracing::info!(order_id = %id, "a create whose commit was unknown did not commit");
+        });
+    }
+
     pub async fn rehydrate(&self) -> Result<usize, crate::store::StoreError> {
         let count = if self.inner.env.shards.is_single_node() {
             self.rehydrate_live(None).await?
