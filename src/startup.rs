@@ -204,11 +204,17 @@ impl Application {
         let membership = self.membership.map(Arc::new);
         let leaving = membership.clone();
         let lease = self.state.cluster.lease();
+        let breaker = self.state.store.breaker().clone();
         actix_web::rt::spawn(async move {
             wait_for_signal().await;
             if let Some(membership) = leaving {
-                tracing::info!("stopping: handing this node's shards over");
-                membership.leave(lease * 2).await;
+                if breaker.is_open() {
+                    // Nobody could take the shards over through a database nobody reaches.
+                    tracing::warn!("stopping without handing shards over: the database is unreachable; their leases run out");
+                } else {
+                    tracing::info!("stopping: handing this node's shards over");
+                    membership.leave(lease * 2).await;
+                }
             }
             tracing::info!("stopping: no new requests; letting in-flight commands commit");
             handle.stop(true).await;
@@ -231,7 +237,7 @@ impl Application {
         }
         self.state.registry.stop();
         if let Some(membership) = membership {
-            membership.stop().await;
+            membership.stop(!self.state.store.breaker().is_open()).await;
         }
         tracing::info!("stopped");
         Ok(())

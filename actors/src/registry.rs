@@ -540,13 +540,26 @@ impl Actor for RegistryActor {
         ctx.spawn(
             async move {
                 let started = std::time::Instant::now();
-                match registry.rehydrate().await {
-                    Ok(count) => tracing::info!(
-                        orders = count,
-                        millis = started.elapsed().as_millis() as u64,
-                        "rehydrated live orders"
-                    ),
-                    Err(error) => tracing::error!(%error, "rehydration failed"),
+                // Until it works: the node is not ready before, and a live order left without
+                // its actor would never fire its timers. Orders already started are kept.
+                let mut backoff = Duration::from_millis(250);
+                loop {
+                    match registry.rehydrate().await {
+                        Ok(count) => {
+                            tracing::info!(
+                                orders = count,
+                                millis = started.elapsed().as_millis() as u64,
+                                "rehydrated live orders"
+                            );
+                            break;
+                        }
+                        Err(error) => {
+                            tracing::warn!(%error, "rehydration failed; trying again");
+                            registry.inner.env.journal.breaker().closed().await;
+                            tokio::time::sleep(backoff).await;
+                            backoff = (backoff * 2).min(Duration::from_secs(5));
+                        }
+                    }
                 }
             }
             .into_actor(self),

@@ -18,6 +18,7 @@ mod demo;
 mod errors;
 mod events_api;
 mod fault_proxy;
+mod full_disk;
 mod housekeeping;
 mod idempotency;
 mod isolation;

@@ -695,3 +695,80 @@ async fn a_commit_whose_answer_is_lost_is_commit_unknown_and_reads_follow_the_da
         .await;
     assert_eq!(fetched["status"], "created");
 }
+
+/// When the SIGTERM comes.
+#[derive(Debug, Clone, Copy)]
+enum Phase {
+    JustStarted,
+    Refused,
+    Blackholed,
+    Recovering,
+}
+
+/// SIGTERM in `phase`, with lifecycles in flight: the process exits 0, in bounded time,
+/// without a panic in its log.
+async fn sigterm_when(phase: Phase) {
+    let rig = Rig::start().await;
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let load = tokio::spawn(drive(
+        rig.server.address.clone(),
+        rig.fixture.clone(),
+        seen,
+        stopped,
+    ));
+    match phase {
+        Phase::JustStarted => {}
+        Phase::Refused | Phase::Blackholed | Phase::Recovering => {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let fault = match phase {
+                Phase::Blackholed => Fault::Blackhole,
+                _ => Fault::Refuse,
+            };
+            rig.proxy.set(fault);
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            if let Phase::Recovering = phase {
+                rig.proxy.set(Fault::None);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+    let mut server = rig.server;
+    let sent = Instant::now();
+    server.sigterm();
+    let status = server.wait_for_exit(Duration::from_secs(60)).await;
+    let took = sent.elapsed();
+    stop.send_replace(true);
+    load.abort();
+    let log = server.log_text();
+    println!("{phase:?}: exited {status} {took:?} after SIGTERM");
+    assert!(
+        status.success(),
+        "{phase:?}: exit status {status}; log:\n{log}"
+    );
+    assert!(!log.contains("panicked"), "{phase:?}: a panic:\n{log}");
+    assert!(
+        log.contains("\"stopped\""),
+        "{phase:?}: no \"stopped\":\n{log}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_just_after_a_start_exits_cleanly() {
+    sigterm_when(Phase::JustStarted).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_while_the_database_refuses_exits_cleanly() {
+    sigterm_when(Phase::Refused).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_while_the_database_is_blackholed_exits_cleanly() {
+    sigterm_when(Phase::Blackholed).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_while_the_database_recovers_exits_cleanly() {
+    sigterm_when(Phase::Recovering).await;
+}
