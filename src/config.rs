@@ -113,6 +113,10 @@ pub struct ActorSettings {
     #[serde(with = "humantime_serde")]
     pub passivate_after: Duration,
     pub rehydrate_page: u32,
+    /// Order actors in memory, at most; 0 derives it from the machine's memory.
+    pub max_live: usize,
+    #[serde(with = "humantime_serde")]
+    pub compact_after: Duration,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -262,6 +262,38 @@ pub fn registry_settings(settings: &Settings) -> RegistrySettings {
         // Half the pool: a burst of first uses after a restart leaves the other half to the
         // journal, the webhooks and the reads that go straight to the store.
         concurrent_loads: (settings.database.max_connections as usize / 2).max(1),
+        max_live: match settings.actors.max_live {
+            0 => max_live_for_this_machine(),
+            set => set,
+        },
+        compact_after: settings.actors.compact_after,
+    }
+}
+
+/// Bytes an order actor may cost, as the ceiling counts them: a busy one measures about 3.5 KiB
+/// (its state, its document, the actor and its mailbox), the rest is headroom for the
+/// database's cache and the requests in flight.
+const BYTES_PER_LIVE_ORDER: u64 = 4 * 1024;
+
+/// Half the machine's memory (`MemTotal` in `/proc/meminfo`) at [`BYTES_PER_LIVE_ORDER`]; a
+/// million where that cannot be read.
+fn max_live_for_this_machine() -> usize {
+    let total_kib = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find_map(|line| line.strip_prefix("MemTotal:"))
+                .and_then(|rest| {
+                    rest.trim()
+                        .trim_end_matches("kB")
+                        .trim()
+                        .parse::<u64>()
+                        .ok()
+                })
+        });
+    match total_kib {
+        Some(kib) => (kib * 1024 / 2 / BYTES_PER_LIVE_ORDER) as usize,
+        None => 1_000_000,
     }
 }
 
