@@ -265,14 +265,18 @@ pub(crate) fn commit_error(error: sqlx::Error) -> StoreError {
 ///   deadlock victim (40P01).
 /// - Unavailable: no connection (I/O, TLS or protocol failure, a pool that gave none in time
 ///   or is closed), PostgreSQL's connection exceptions (08…), shutdown and too-many-connections
-///   codes and full disk (53100); SQLite's I/O error, full disk and cannot-open.
+///   codes, full disk (53100) and a session ended for idling in a transaction (25P03: the
+///   transaction was rolled back); SQLite's I/O error, full disk and cannot-open.
 fn error_kind(error: &sqlx::Error) -> StoreErrorKind {
     match error {
         sqlx::Error::Database(db) => match db.code().as_deref() {
             Some("40001" | "40P01") => StoreErrorKind::Retryable,
             Some(code)
                 if code.starts_with("08")
-                    || matches!(code, "57P01" | "57P02" | "57P03" | "53300" | "53100") =>
+                    || matches!(
+                        code,
+                        "57P01" | "57P02" | "57P03" | "53300" | "53100" | "25P03"
+                    ) =>
             {
                 StoreErrorKind::Unavailable
             }
