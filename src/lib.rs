@@ -21,6 +21,7 @@
 pub mod cluster;
 pub mod config;
 pub mod demo;
+pub mod environment;
 pub mod floor;
 pub mod http;
 pub mod kyc;

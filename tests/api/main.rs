@@ -15,6 +15,7 @@ mod delivery_batch;
 mod delivery_claim_plan;
 mod delivery_migration;
 mod demo;
+mod environment;
 mod errors;
 mod events_api;
 mod housekeeping;
