@@ -27,6 +27,11 @@ enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// The master key and the data keys it wraps: `status`, `rotate`.
+    Keys {
+        #[command(subcommand)]
+        command: rampflow::keys::cli::KeysCommand,
+    },
     /// Start the server with a simulated wallet and partner, and narrate one on-ramp and one
     /// off-ramp order through their whole lives, webhooks included.
     Demo(DemoArgs),
@@ -123,6 +128,7 @@ fn main() -> anyhow::Result<()> {
                 tracing::info!("migrations applied");
                 Ok(())
             }
+            Command::Keys { command } => rampflow::keys::cli::run(command, &settings).await,
             Command::Demo(args) => {
                 let options = rampflow::demo::Options {
                     settings,

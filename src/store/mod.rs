@@ -12,6 +12,7 @@
 
 mod access_cache;
 mod batch;
+pub mod data_keys;
 pub mod deliveries;
 mod fencing;
 pub(crate) use fencing::DB_NOW_MS;
@@ -52,6 +53,9 @@ pub struct Store {
     /// On SQLite, the lock that keeps a second process off the same database file, held until
     /// [`Store::close`].
     sqlite_lock: Arc<std::sync::Mutex<Option<std::fs::File>>>,
+    /// The keys that seal users' data and webhook secrets, set once at startup (see
+    /// [`Store::attach_vault`]).
+    vault: Arc<OnceLock<Arc<crate::keys::Vault>>>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -110,11 +114,13 @@ impl Store {
             // before it is acknowledged (the promise behind every 2xx). Statement journals
             // (SQLite keeps one for each multi-row `INSERT … ON CONFLICT` of a batch, to undo
             // just that statement) live in memory rather than in temp files written with a
-            // syscall per page; they only matter while their transaction is open.
+            // syscall per page; they only matter while their transaction is open. Deleted
+            // content is overwritten with zeros (`secure_delete`), so a deleted user's wrapped
+            // data key and sealed data do not linger in free pages.
             let pragmas = format!(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
                  PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {busy_timeout_ms}; \
-                 PRAGMA temp_store = MEMORY;"
+                 PRAGMA temp_store = MEMORY; PRAGMA secure_delete = ON;"
             );
             let pool = options
                 .after_connect(move |connection, _| {
@@ -137,6 +143,7 @@ impl Store {
             access: Default::default(),
             shards: Default::default(),
             sqlite_lock: Arc::new(std::sync::Mutex::new(sqlite_lock)),
+            vault: Default::default(),
         })
     }
 
@@ -144,6 +151,19 @@ impl Store {
     /// every journal transaction checks them (fencing). Set once, before the journal starts.
     pub fn attach_shards(&self, shards: Arc<Shards>) {
         let _ = self.shards.set(shards);
+    }
+
+    /// Gives the store the keys that seal users' data and webhook secrets. Set once, before
+    /// serving.
+    pub fn attach_vault(&self, vault: Arc<crate::keys::Vault>) {
+        let _ = self.vault.set(vault);
+    }
+
+    /// The vault, or an error for a store opened without one (a tool's).
+    pub(crate) fn vault(&self) -> Result<&Arc<crate::keys::Vault>, StoreError> {
+        self.vault
+            .get()
+            .ok_or_else(|| StoreError::new("this store has no keys to seal or open secrets with"))
     }
 
     /// How long cached grants may be trusted (see `cluster::coherence`). Set once at startup.

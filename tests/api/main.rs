@@ -35,6 +35,7 @@ mod rate_limit;
 mod receiver;
 mod recovery;
 mod scale;
+mod secrets;
 mod shutdown;
 mod smoke;
 mod timers;
