@@ -477,6 +477,48 @@ async fn users_are_read_and_written_throughout_a_rotation() {
     }
 }
 
+/// Starts `rampflow serve` on `dir` and the database at `url` with `env`, expects it to exit
+/// with a failure before it listens, and returns what it wrote on stderr.
+pub(crate) async fn refused_start(
+    dir: &std::path::Path,
+    url: &str,
+    env: &[(&str, &str)],
+) -> String {
+    let mut node = Command::new(env!("CARGO_BIN_EXE_rampflow"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("RAMPFLOW_") {
+            node.env_remove(key);
+        }
+    }
+    node.arg("serve")
+        .current_dir(dir)
+        .env("RAMPFLOW_BIND", "127.0.0.1:0")
+        .env("RAMPFLOW_DATABASE_URL", url)
+        .env("RAMPFLOW_DATA_DIR", dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    for (key, value) in env {
+        node.env(key, value);
+    }
+    let mut child = node.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the node kept running");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(!status.success(), "it exited successfully: {stderr}");
+    stderr
+}
+
 #[tokio::test]
 async fn a_node_with_the_wrong_master_key_refuses_to_start_and_the_right_one_reads_back() {
     const RIGHT: &str = "cmlnaHQtbWFzdGVyLWtleS1vZi10aGlydHktdHdvLWI=";
@@ -496,45 +538,31 @@ async fn a_node_with_the_wrong_master_key_refuses_to_start_and_the_right_one_rea
     assert_eq!(status, StatusCode::CREATED);
     server.kill9();
 
-    let mut node = Command::new(env!("CARGO_BIN_EXE_rampflow"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("RAMPFLOW_") {
-            node.env_remove(key);
-        }
-    }
-    let mut child = node
-        .arg("serve")
-        .current_dir(database.dir())
-        .env("RAMPFLOW_BIND", "127.0.0.1:0")
-        .env("RAMPFLOW_DATABASE_URL", database.url())
-        .env("RAMPFLOW_DATA_DIR", database.dir())
-        .env("RAMPFLOW_ADMIN_TOKEN", crate::recovery::ADMIN)
-        .env("RAMPFLOW_MASTER_KEY", WRONG)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("a node with the wrong master key kept running");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    let mut stderr = String::new();
-    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
-    assert!(!status.success(), "{stderr}");
+    let stderr = refused_start(
+        database.dir(),
+        &database.url(),
+        &[
+            ("RAMPFLOW_ADMIN_TOKEN", crate::recovery::ADMIN),
+            ("RAMPFLOW_MASTER_KEY", WRONG),
+        ],
+    )
+    .await;
     assert!(stderr.contains("wrong master key"), "{stderr}");
     assert!(!stderr.contains("rampflow is listening"), "{stderr}");
     assert!(
         !stderr.contains(WRONG) && !stderr.contains(RIGHT),
         "no key is printed: {stderr}"
     );
+
+    // No key at all: it does not make one up over a database that has data keys.
+    let stderr = refused_start(
+        database.dir(),
+        &database.url(),
+        &[("RAMPFLOW_ADMIN_TOKEN", crate::recovery::ADMIN)],
+    )
+    .await;
+    assert!(stderr.contains("this node has none"), "{stderr}");
+    assert!(!database.dir().join("master_key").exists());
 
     let server = Server::start(&database, &[("RAMPFLOW_MASTER_KEY", RIGHT)]).await;
     let (status, user) = server

@@ -6,6 +6,7 @@
 mod access;
 mod failover;
 mod fencing;
+mod keys;
 mod load;
 mod loadgen;
 mod routing;
