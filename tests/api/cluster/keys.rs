@@ -5,6 +5,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use super::{node_env, TestCluster, CLUSTER_MASTER_KEY};
+use crate::helpers::Fixture;
 use crate::recovery::ADMIN;
 use crate::secrets::refused_start;
 
@@ -64,4 +65,104 @@ async fn every_node_opens_what_another_sealed_and_a_node_with_another_key_is_ref
             .unwrap();
         assert_eq!(status, StatusCode::OK);
     }
+}
+
+/// Every running node serves the fixture's user.
+async fn read_everywhere(cluster: &TestCluster, fixture: &Fixture) {
+    for index in cluster.up() {
+        let (status, user) = cluster
+            .node(index)
+            .call(
+                Method::GET,
+                &format!("/v1/users/{}", fixture.user_ref),
+                &fixture.wallet.key,
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(status, StatusCode::OK, "node {index}: {user}");
+    }
+}
+
+/// `rampflow keys <command>` (the built binary) on the cluster's database with `master_key`.
+fn keys(cluster: &TestCluster, command: &str, master_key: &str) -> std::process::Output {
+    let mut keys = std::process::Command::new(env!("CARGO_BIN_EXE_rampflow"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("RAMPFLOW_") {
+            keys.env_remove(key);
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    keys.args(["keys", command])
+        .env("RAMPFLOW_DATABASE_URL", cluster.url())
+        .env("RAMPFLOW_DATA_DIR", dir.path())
+        .env("RAMPFLOW_MASTER_KEY", master_key)
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("rampflow keys runs")
+}
+
+/// The rotation of a key given in `RAMPFLOW_MASTER_KEY`, as the README says: every node
+/// restarted in turn with `NEW,OLD`, `rampflow keys rotate`, then `NEW` alone. The cluster
+/// serves the users' data throughout.
+#[tokio::test]
+async fn a_master_key_in_the_environment_rotates_with_a_rolling_restart() {
+    let mut cluster = TestCluster::start(2, &[]).await;
+    let fixture = cluster.fixture().await;
+    // One key in the setting: the command says what to do instead of rotating.
+    let refused = keys(&cluster, "rotate", CLUSTER_MASTER_KEY);
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("NEW,OLD"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+
+    let both = format!("{OTHER_KEY},{CLUSTER_MASTER_KEY}");
+    cluster.env = node_env(&[("RAMPFLOW_MASTER_KEY", &both)]);
+    for index in 0..2 {
+        cluster.terminate(index).await;
+        read_everywhere(&cluster, &fixture).await;
+        cluster.restart(index).await;
+        read_everywhere(&cluster, &fixture).await;
+    }
+    // A user written now gets a data key under the new master key already.
+    let (status, _) = cluster
+        .node(1)
+        .call(
+            Method::PUT,
+            "/v1/users/u-new",
+            &fixture.wallet.key,
+            Some(&json!({"country": "GH"})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, StatusCode::CREATED);
+
+    let rotated = keys(&cluster, "rotate", &both);
+    let stdout = String::from_utf8_lossy(&rotated.stdout);
+    assert!(
+        rotated.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&rotated.stderr)
+    );
+    assert!(stdout.contains("rotation complete"), "{stdout}");
+    let status = keys(&cluster, "status", OTHER_KEY);
+    let stdout = String::from_utf8_lossy(&status.stdout);
+    assert!(stdout.contains("rotation: complete"), "{stdout}");
+
+    // The old key goes; everything reads back under the new one alone.
+    cluster.env = node_env(&[("RAMPFLOW_MASTER_KEY", OTHER_KEY)]);
+    for index in 0..2 {
+        cluster.terminate(index).await;
+        cluster.restart(index).await;
+    }
+    read_everywhere(&cluster, &fixture).await;
+    let (status, _) = cluster
+        .node(0)
+        .call(Method::GET, "/v1/users/u-new", &fixture.wallet.key, None)
+        .await
+        .unwrap();
+    assert_eq!(status, StatusCode::OK);
 }
