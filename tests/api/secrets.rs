@@ -246,8 +246,45 @@ async fn nothing_secret_is_readable_at_rest_after_a_walk_through_a_rotation_and_
     let response = app.put_user(&fixture.wallet, "u-gone", &kyc("C")).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let gone_key = user_key_id(&app, &fixture.wallet, "u-gone").await;
+    let gone = {
+        let mut db = app.db().await;
+        let rows = db
+            .rows(
+                "SELECT u.data, k.wrapped FROM users u JOIN data_keys k ON k.id = u.key_id
+                 WHERE u.user_ref = 'u-gone'",
+                &[],
+            )
+            .await;
+        let data: String = sqlx::Row::get(&rows[0], "data");
+        let wrapped: String = sqlx::Row::get(&rows[0], "wrapped");
+        db.close().await;
+        // Their base64 bodies, as they would sit in a page.
+        [data.rsplit(':').next().unwrap().to_owned(), wrapped]
+    };
     let response = app.delete("/v1/users/u-gone", &fixture.wallet.key).await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    if app.database().engine() == Engine::Sqlite {
+        // Once the WAL is checkpointed into the database file, nothing of the deleted row or its
+        // key is left in the file's free space (`secure_delete`).
+        let mut db = app.db().await;
+        let checkpoint = db.rows("PRAGMA wal_checkpoint(TRUNCATE)", &[]).await;
+        let busy: i64 = sqlx::Row::get(&checkpoint[0], 0);
+        assert_eq!(busy, 0, "the checkpoint completed");
+        let rows = db
+            .rows("SELECT data FROM users WHERE user_ref = 'u-ada'", &[])
+            .await;
+        let kept: String = sqlx::Row::get(&rows[0], "data");
+        db.close().await;
+        let file = std::fs::read(app.database().dir().join("rampflow.db")).unwrap();
+        // The scan sees the file as the checkpoint left it: the live user is there, sealed.
+        assert!(find(&file, kept.rsplit(':').next().unwrap()));
+        for trace in &gone {
+            assert!(
+                !find(&file, trace),
+                "the deleted user's bytes linger in the file"
+            );
+        }
+    }
     // Crypto-shredding: the deleted user's data key is gone with the user.
     assert_eq!(
         count(
