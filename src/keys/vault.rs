@@ -96,8 +96,8 @@ impl Vault {
                 checked_at: Instant::now(),
                 stamp,
             }),
-            // Replaced below.
-            shared: DataKey::generate("placeholder").0,
+            // Replaced by the database's shared key below, before the vault is used.
+            shared: DataKey::generate(SHARED_KEY_ID).0,
         };
         let shared = match data_keys::find(pool, SHARED_KEY_ID).await? {
             Some(wrapped) => wrapped,
@@ -237,6 +237,3 @@ fn file_stamp(path: &std::path::Path) -> Option<(SystemTime, u64)> {
     let meta = std::fs::metadata(path).ok()?;
     Some((meta.modified().ok()?, meta.len()))
 }
-
-/// Whether `vault` is shared by the store and the HTTP layer.
-pub type SharedVault = Arc<Vault>;

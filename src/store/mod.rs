@@ -2,9 +2,10 @@
 //! default, PostgreSQL when `RAMPFLOW_DATABASE_URL` is a `postgres://` URL.
 //!
 //! Queries are grouped by aggregate: [`orders`] (the actors' [`OrderStore`] and the order
-//! listings), [`parties`] (wallets, partners and their keys), [`users`] (KYC data, grants and
-//! the access log) and [`idempotency`]. Every query is written once, in SQL both engines accept
-//! (`$n` parameters, `ON CONFLICT`, `RETURNING`); times are integer milliseconds and ids are
+//! listings), [`parties`] (wallets, partners and their keys), [`users`] (KYC data, sealed
+//! under each user's data key; grants; the access log), [`idempotency`], and [`data_keys`] (the
+//! wrapped data keys, see [`crate::keys`]). Every query is written once, in SQL both engines
+//! accept (`$n` parameters, `ON CONFLICT`, `RETURNING`); times are integer milliseconds and ids are
 //! text, so no engine-specific type crosses the boundary. The two engines differ only in their
 //! migrations (`migrations/sqlite`, `migrations/postgres`) and connection setup, both here.
 //!
