@@ -395,6 +395,39 @@ async fn a_ciphertext_copied_onto_another_row_does_not_open_and_only_that_read_f
     assert_eq!(response.status(), StatusCode::CREATED);
     let health = app.request(Method::GET, "/readyz", None, None).await;
     assert_eq!(health.status(), StatusCode::OK);
+
+    // The same for a sealed first response: the wallet created under key `w-1` (its API key
+    // inside) copied onto the record of `p-1`, the partner's creation.
+    let mut db = app.db().await;
+    let rows = db
+        .rows("SELECT body FROM idempotency_keys WHERE key = 'w-1'", &[])
+        .await;
+    let sealed: String = sqlx::Row::get(&rows[0], "body");
+    assert!(sealed.starts_with("rfe1:"), "{sealed}");
+    assert!(!sealed.contains(&fixture.wallet.key));
+    let pasted = db
+        .execute(
+            "UPDATE idempotency_keys SET body = $1 WHERE key = 'p-1'",
+            &[&sealed],
+        )
+        .await;
+    assert_eq!(pasted, 1);
+    db.close().await;
+    let replay = |name: &'static str, key: &'static str| {
+        app.client
+            .post(format!("{}/v1/admin/{name}", app.address))
+            .bearer_auth(ADMIN_TOKEN)
+            .header("Idempotency-Key", key)
+            .json(&json!({"name": if name == "wallets" { "W" } else { "P" }}))
+            .send()
+    };
+    let response = replay("partners", "p-1").await.unwrap();
+    assert_error(response, StatusCode::INTERNAL_SERVER_ERROR, "internal").await;
+    let response = replay("wallets", "w-1").await.unwrap();
+    assert_eq!(
+        body(response, StatusCode::CREATED).await["api_key"],
+        fixture.wallet.key.as_str()
+    );
 }
 
 #[tokio::test]
