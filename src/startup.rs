@@ -252,6 +252,11 @@ pub fn journal_settings(settings: &Settings) -> JournalSettings {
     JournalSettings {
         queue_capacity: settings.journal.queue_capacity,
         max_batch: settings.journal.max_batch,
+        // A new order event's first delivery leaves at commit time, under the lease a claim
+        // would take.
+        hand_over_deliveries: Some(rampflow_actors::webhook::lease_for(
+            settings.webhook_timeout,
+        )),
     }
 }
 

@@ -41,13 +41,13 @@ use super::batch::{statement_chunks, Placeholders};
 use super::{commit_error, store_error, Engine, Store};
 
 /// A ready delivery found by the claim's first query, not leased yet.
-struct Candidate {
-    event_id: String,
-    endpoint_id: String,
-    order_id: String,
-    order_version: i64,
-    attempts: i64,
-    shard: i64,
+pub(crate) struct Candidate {
+    pub(crate) event_id: String,
+    pub(crate) endpoint_id: String,
+    pub(crate) order_id: String,
+    pub(crate) order_version: i64,
+    pub(crate) attempts: i64,
+    pub(crate) shard: i64,
 }
 
 /// The statements a claim runs, exactly as it runs them (tests EXPLAIN them).
@@ -366,7 +366,7 @@ async fn lease(
 }
 
 /// URL and signing secrets of the live endpoints among the candidates', by id.
-async fn claimed_endpoints(
+pub(crate) async fn claimed_endpoints(
     store: &Store,
     candidates: &[Candidate],
     now: Timestamp,
