@@ -44,6 +44,11 @@ pub const FENCING_REFUSALS: &str = "rampflow_cluster_fencing_refusals_total";
 pub const WEBHOOK_DELIVERIES: &str = "rampflow_webhook_deliveries_total";
 pub const WEBHOOK_DELIVERY_DURATION: &str = "rampflow_webhook_delivery_duration_seconds";
 pub const WEBHOOK_PENDING: &str = "rampflow_webhook_pending";
+pub const WEBHOOK_DISPATCHED: &str = "rampflow_webhook_dispatched_total";
+
+/// How a delivery reached its sender, as the `via` label spells it: handed over by the
+/// transaction that created it, or claimed from the database.
+pub const DISPATCH_VIAS: [&str; 2] = ["commit", "claim"];
 pub const WEBHOOK_ENDPOINTS_DISABLED: &str = "rampflow_webhook_endpoints_disabled";
 
 /// The `from` of the transition that creates an order.
@@ -147,6 +152,10 @@ pub fn describe() {
         Unit::Seconds,
         "Time of one webhook attempt."
     );
+    describe_counter!(
+        WEBHOOK_DISPATCHED,
+        "Deliveries handed to their senders, by how: via=\"commit\" (leased by the transaction that created them, no claim) or via=\"claim\" (retries, recovery, events that waited behind a pending one)."
+    );
     describe_gauge!(
         WEBHOOK_PENDING,
         "Webhook deliveries not yet delivered or failed."
@@ -168,6 +177,9 @@ pub fn describe() {
         counter!(WEBHOOK_DELIVERIES, "outcome" => outcome).increment(0);
     }
     let _ = histogram!(WEBHOOK_DELIVERY_DURATION);
+    for via in DISPATCH_VIAS {
+        counter!(WEBHOOK_DISPATCHED, "via" => via).increment(0);
+    }
     let _ = histogram!(JOURNAL_BATCH_ROWS);
     let _ = histogram!(JOURNAL_COMMIT_DURATION);
     counter!(JOURNAL_RETRIES).increment(0);
@@ -265,6 +277,10 @@ pub fn webhook_outcome(next: &NextStep) -> &'static str {
         NextStep::RetryAt(_) => WEBHOOK_OUTCOMES[1],
         NextStep::Failed => WEBHOOK_OUTCOMES[2],
     }
+}
+
+pub(crate) fn webhook_dispatched(via: &'static str, deliveries: usize) {
+    counter!(WEBHOOK_DISPATCHED, "via" => via).increment(deliveries as u64);
 }
 
 pub(crate) fn webhook_attempt(next: &NextStep, took: Duration) {

@@ -354,7 +354,7 @@ impl Dispatcher {
                 .into_actor(self)
                 .map(|(), act, ctx| {
                     let (handed, claim) = act.nudge.take();
-                    act.dispatch(handed);
+                    act.dispatch(handed, "commit");
                     if claim {
                         act.claim(ctx);
                     }
@@ -366,7 +366,10 @@ impl Dispatcher {
     /// Hands leased deliveries to their endpoints' senders, counting them in flight until
     /// their outcome (or their release) is recorded. A sender gives back what it may not
     /// start: its shard moved, its lease is too short, or the node is stopping.
-    fn dispatch(&mut self, due: Vec<DueDelivery>) {
+    fn dispatch(&mut self, due: Vec<DueDelivery>, via: &'static str) {
+        if !due.is_empty() {
+            crate::instruments::webhook_dispatched(via, due.len());
+        }
         for delivery in due {
             self.in_flight.add(delivery.shard);
             self.sender_for(&delivery.endpoint_id)
@@ -464,7 +467,7 @@ impl Dispatcher {
                     Ok(due) => {
                         let full = due.len() as u32 >= batch;
                         act.starved_past = (!full && !skipped.is_empty()).then_some(skipped);
-                        act.dispatch(due);
+                        act.dispatch(due, "claim");
                         if full || std::mem::take(&mut act.again) {
                             act.claim(ctx);
                         }
