@@ -1212,6 +1212,26 @@ async fn first_deliveries_leave_at_commit_time_without_a_claim() {
         )
         .await;
     let id = order["id"].as_str().unwrap();
+    // The accept's deliveries are heads (and so leave at commit time) only once the created
+    // event's are settled: per order and endpoint, one event at a time.
+    let mut db = database.connect().await;
+    let deadline = Instant::now() + WAIT;
+    while db
+        .rows(
+            "SELECT event_id FROM webhook_deliveries WHERE order_id = $1 AND state = 'delivered'",
+            &[id],
+        )
+        .await
+        .len()
+        < 2
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the created event was never delivered"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    db.close().await;
     server
         .post(
             &format!("/v1/orders/{id}/accept"),
