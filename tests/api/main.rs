@@ -36,6 +36,7 @@ mod recovery;
 mod scale;
 mod shutdown;
 mod smoke;
+mod strict_input;
 mod timers;
 mod users;
 mod validation;
