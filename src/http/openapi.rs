@@ -452,9 +452,55 @@ impl Modify for Conventions {
                 }
             }
         }
+        flatten_user_view(components);
         optional_bodies(openapi);
         expand_party_kinds(openapi);
     }
+}
+
+/// `UserView` is `UserData`'s fields beside `user_ref` and the timestamps, in one object.
+/// utoipa writes a `#[serde(flatten)]` field as `allOf`, which no answer can satisfy, since
+/// `UserData` allows no other property: the view is written out as the one object it is,
+/// every field present (`null` when not stored), nothing else allowed.
+fn flatten_user_view(components: &mut utoipa::openapi::Components) {
+    let (Some(data), Some(view)) = (
+        components.schemas.get("UserData"),
+        components.schemas.get("UserView"),
+    ) else {
+        return;
+    };
+    let data = serde_json::to_value(data).expect("a schema serializes");
+    let view = serde_json::to_value(view).expect("a schema serializes");
+    let Some(own) = view["allOf"].as_array().and_then(|parts| {
+        parts
+            .iter()
+            .find(|part| part.get("properties").is_some())
+            .cloned()
+    }) else {
+        return;
+    };
+    let mut properties = serde_json::Map::new();
+    let mut insert = |from: &Value, only: Option<&[&str]>| {
+        for (name, schema) in from["properties"].as_object().into_iter().flatten() {
+            if only.is_none_or(|names| names.contains(&name.as_str())) {
+                properties.insert(name.clone(), schema.clone());
+            }
+        }
+    };
+    insert(&own, Some(&["user_ref"]));
+    insert(&data, None);
+    insert(&own, Some(&["created_at", "updated_at"]));
+    let required: Vec<&String> = properties.keys().collect();
+    let flat = json!({
+        "type": "object",
+        "description": view["description"],
+        "required": required,
+        "properties": properties,
+        "additionalProperties": false,
+        "example": view["example"],
+    });
+    let flat: RefOr<Schema> = serde_json::from_value(flat).expect("the flat view is a schema");
+    components.schemas.insert("UserView".to_owned(), flat);
 }
 
 /// `request_body(content = Option<T>)` says the body may be left out: the body is not

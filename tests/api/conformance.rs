@@ -1,0 +1,268 @@
+//! Every answer the black-box suite gets through [`crate::helpers::TestApp::request`] is
+//! checked against the committed `openapi.json`, with a JSON Schema 2020-12 validator (the
+//! `jsonschema` crate, formats included): its status must be documented for its operation,
+//! its content type must be one the operation lists for that status, and a JSON body must
+//! validate against the documented schema. A request to no documented path (unknown paths,
+//! 405s) must answer the error envelope, `ErrorBody`. A test whose server answers off the
+//! contract fails, whatever it was testing.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use regex::Regex;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+/// The committed document and a validator per `(method, template, status)`, made on first use.
+struct Contract {
+    spec: Value,
+    /// `(method, template, matcher, literal characters)`; the most literal match wins.
+    operations: Vec<(String, String, Regex, usize)>,
+    validators: Mutex<HashMap<String, Arc<jsonschema::Validator>>>,
+}
+
+fn contract() -> &'static Contract {
+    static CONTRACT: OnceLock<Contract> = OnceLock::new();
+    CONTRACT.get_or_init(|| {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("openapi.json");
+        let text = std::fs::read_to_string(&path).expect("openapi.json is committed");
+        let spec: Value = serde_json::from_str(&text).expect("openapi.json is JSON");
+        let mut operations = Vec::new();
+        for (template, item) in spec["paths"].as_object().expect("paths") {
+            let pattern = Regex::new(r"\\\{[^}]+\\\}")
+                .unwrap()
+                .replace_all(&regex::escape(template), "[^/]+")
+                .into_owned();
+            let matcher = Regex::new(&format!("^{pattern}$")).expect("a path template");
+            let literal = template.chars().count() - templated_chars(template);
+            for method in item.as_object().expect("a path item").keys() {
+                operations.push((method.clone(), template.clone(), matcher.clone(), literal));
+            }
+        }
+        Contract {
+            spec,
+            operations,
+            validators: Mutex::new(HashMap::new()),
+        }
+    })
+}
+
+/// Characters of `{…}` segments in a template, braces included: not literal.
+fn templated_chars(template: &str) -> usize {
+    let mut inside = false;
+    let mut count = 0;
+    for c in template.chars() {
+        if c == '{' {
+            inside = true;
+        }
+        if inside {
+            count += 1;
+        }
+        if c == '}' {
+            inside = false;
+        }
+    }
+    count
+}
+
+/// Follows a local `$ref` (`#/components/...`).
+fn resolve<'a>(spec: &'a Value, value: &'a Value) -> &'a Value {
+    match value.get("$ref").and_then(Value::as_str) {
+        Some(reference) => {
+            let target = reference
+                .strip_prefix('#')
+                .and_then(|pointer| spec.pointer(pointer))
+                .unwrap_or_else(|| panic!("{reference} does not resolve"));
+            resolve(spec, target)
+        }
+        None => value,
+    }
+}
+
+impl Contract {
+    /// The documented template of `method path`, if any.
+    fn template(&self, method: &Method, path: &str) -> Option<&str> {
+        let method = method.as_str().to_ascii_lowercase();
+        self.operations
+            .iter()
+            .filter(|(m, _, matcher, _)| *m == method && matcher.is_match(path))
+            .max_by_key(|(_, _, _, literal)| *literal)
+            .map(|(_, template, _, _)| template.as_str())
+    }
+
+    /// A validator for `schema`, a schema of the document (its `$ref`s resolve against it).
+    fn validator(&self, key: &str, schema: &Value) -> Arc<jsonschema::Validator> {
+        let mut validators = self.validators.lock().unwrap();
+        if let Some(validator) = validators.get(key) {
+            return validator.clone();
+        }
+        let mut root = schema.clone();
+        if let Some(object) = root.as_object_mut() {
+            object.insert("components".into(), self.spec["components"].clone());
+        } else {
+            root = json!({"allOf": [schema], "components": self.spec["components"]});
+        }
+        let validator = jsonschema::draft202012::options()
+            .should_validate_formats(true)
+            .build(&root)
+            .unwrap_or_else(|e| panic!("the schema of {key} compiles: {e}"));
+        let validator = Arc::new(validator);
+        validators.insert(key.to_owned(), validator.clone());
+        validator
+    }
+
+    /// What is off the contract in this answer; empty when it conforms.
+    fn problems(
+        &self,
+        method: &Method,
+        path: &str,
+        status: StatusCode,
+        content_type: Option<&str>,
+        body: &[u8],
+    ) -> Vec<String> {
+        let mut problems = Vec::new();
+        let essence = content_type.map(|t| t.split(';').next().unwrap_or(t).trim().to_owned());
+        let Some(template) = self.template(method, path) else {
+            // No operation: an unknown path or a method the path does not have.
+            if essence.as_deref() != Some("application/json") {
+                problems.push(format!(
+                    "content type {content_type:?}, not the JSON envelope"
+                ));
+                return problems;
+            }
+            let schema = json!({"$ref": "#/components/schemas/ErrorBody"});
+            self.check_json("ErrorBody", &schema, body, &mut problems);
+            return problems;
+        };
+        let operation = &self.spec["paths"][template][method.as_str().to_ascii_lowercase()];
+        let responses = &operation["responses"];
+        let documented = responses
+            .get(status.as_str())
+            .or_else(|| responses.get("default"));
+        let Some(response) = documented else {
+            problems.push(format!(
+                "status {status} is not documented for {method} {template}"
+            ));
+            return problems;
+        };
+        let response = resolve(&self.spec, response);
+        let Some(content) = response.get("content").and_then(Value::as_object) else {
+            if !body.is_empty() {
+                problems.push("a body where the spec documents none".into());
+            }
+            return problems;
+        };
+        let Some(essence) = essence else {
+            if !body.is_empty() || !content.is_empty() {
+                problems.push("no Content-Type".into());
+            }
+            return problems;
+        };
+        let media = content.iter().find_map(|(documented, media)| {
+            let documented = documented.split(';').next().unwrap_or(documented).trim();
+            (documented == essence).then_some(media)
+        });
+        let Some(media) = media else {
+            problems.push(format!(
+                "content type {essence} is not documented for {status} of {method} {template} \
+                 (documented: {:?})",
+                content.keys().collect::<Vec<_>>()
+            ));
+            return problems;
+        };
+        if essence == "application/json" {
+            if let Some(schema) = media.get("schema") {
+                let key = format!("{method} {template} {status}");
+                self.check_json(&key, schema, body, &mut problems);
+            }
+        }
+        problems
+    }
+
+    fn check_json(&self, key: &str, schema: &Value, body: &[u8], problems: &mut Vec<String>) {
+        let value: Value = match serde_json::from_slice(body) {
+            Ok(value) => value,
+            Err(e) => {
+                problems.push(format!("the body is not JSON: {e}"));
+                return;
+            }
+        };
+        let validator = self.validator(key, schema);
+        for error in validator.iter_errors(&value) {
+            problems.push(format!("at {}: {error}", error.instance_path()));
+        }
+    }
+}
+
+/// Panics, with what is off the contract, unless this answer conforms to the committed spec.
+pub fn assert_conforms(
+    method: &Method,
+    path_and_query: &str,
+    status: StatusCode,
+    content_type: Option<&str>,
+    body: &[u8],
+) {
+    let path = path_and_query.split('?').next().unwrap_or(path_and_query);
+    let problems = contract().problems(method, path, status, content_type, body);
+    assert!(
+        problems.is_empty(),
+        "{method} {path_and_query} answered {status} off the contract (openapi.json):\n  {}\nbody: {}",
+        problems.join("\n  "),
+        String::from_utf8_lossy(&body[..body.len().min(2000)])
+    );
+}
+
+/// The check itself: answers off the contract are caught, conforming ones pass.
+#[test]
+fn the_contract_check_catches_what_is_off_the_contract() {
+    let problems = |method: Method, path: &str, status: u16, kind: &str, body: Value| {
+        contract().problems(
+            &method,
+            path,
+            StatusCode::from_u16(status).unwrap(),
+            Some(kind),
+            body.to_string().as_bytes(),
+        )
+    };
+    let user = json!({
+        "user_ref": "u-1", "email": null, "phone": null, "name": null, "birth_date": null,
+        "country": "NG", "document": null, "bank_account": null,
+        "created_at": "2026-11-22T10:15:30.123Z", "updated_at": "2026-11-22T10:15:30.123Z"
+    });
+    let json = "application/json";
+    assert_eq!(
+        problems(Method::GET, "/v1/users/u-1", 200, json, user.clone()),
+        Vec::<String>::new()
+    );
+    let mut extra = user.clone();
+    extra["secret"] = json!("x");
+    let mut missing = user.clone();
+    missing.as_object_mut().unwrap().remove("user_ref");
+    let mut wrong = user.clone();
+    wrong["created_at"] = json!("yesterday");
+    for body in [extra, missing, wrong] {
+        assert!(
+            !problems(Method::GET, "/v1/users/u-1", 200, json, body.clone()).is_empty(),
+            "{body}"
+        );
+    }
+    assert!(!problems(
+        Method::GET,
+        "/v1/users/u-1",
+        200,
+        "text/plain",
+        user.clone()
+    )
+    .is_empty());
+    assert!(!problems(Method::GET, "/v1/users/u-1", 418, json, user).is_empty());
+    let envelope =
+        json!({"error": {"code": "not_found", "message": "no such path", "details": null}});
+    assert!(problems(Method::GET, "/nowhere", 404, json, envelope.clone()).is_empty());
+    assert!(!problems(Method::GET, "/nowhere", 404, json, json!({"error": "gone"})).is_empty());
+    // A concrete path finds its template.
+    assert_eq!(
+        contract().template(&Method::GET, "/v1/orders/123/user"),
+        Some("/v1/orders/{id}/user")
+    );
+}
