@@ -20,9 +20,24 @@ use crate::store::parties::{KeyOwner, PartyKind, PartyRow};
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Acme Wallet"}))]
 struct CreateParty {
-    /// 1 to 128 printable characters; surrounding spaces are trimmed.
-    #[schema(min_length = 1, max_length = 128)]
+    /// 1 to 128 characters, none of them a control character, once surrounding whitespace
+    /// is trimmed (it is).
+    #[schema(schema_with = name_schema)]
     name: String,
+}
+
+fn name_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .description(Some(
+            "1 to 128 characters, none of them a control character, once surrounding \
+             whitespace is trimmed (it is).",
+        ))
+        .min_length(Some(1))
+        .pattern(Some(rampflow_actors::openapi::trimmed_printable_pattern(
+            128,
+        )))
+        .build()
 }
 
 /// A wallet or a partner, as listed.
@@ -77,7 +92,7 @@ fn valid_name(name: &str) -> Result<String, ApiError> {
     security(("bearer" = ["operator"])),
     params(
         ("kind" = String, Path, description = "`wallets` or `partners`."),
-        ("Idempotency-Key" = Option<String>, Header, max_length = 255, description = "Makes the request safe to retry: the same key with the same body replays the first response for at least 24 h; with another body it is 409 `idempotency_conflict`."),
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$", description = "Makes the request safe to retry: the same key with the same body replays the first response for at least 24 h; with another body it is 409 `idempotency_conflict`."),
     ),
     request_body(content = CreateParty, example = json!({"name": "Acme"})),
     responses(

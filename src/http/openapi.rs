@@ -48,6 +48,13 @@ const DESCRIPTION: &str = r#"Order server for crypto on-ramp and off-ramp: walle
 - **Idempotency**: `POST /v1/orders`, `POST /v1/quotes`, `POST /v1/admin/wallets`, `POST /v1/admin/partners` and `POST /v1/webhook-endpoints` take an optional `Idempotency-Key` header (1 to 255 visible ASCII characters). The same key with the same request (method, path and body bytes) replays the first response, with the same status and body, for at least 24 hours, and adds the header `Idempotent-Replayed: true`. The same key with a different request is 409 `idempotency_conflict`, and so is a duplicate that arrives while the first is still being processed. Keys are scoped to the caller. Lifecycle commands need no key: repeating a command with the same body on an order already in its target state answers 200 with the order.
 - **Errors**: every non-2xx response, including 404 for unknown paths and 405, has the body `{"error": {"code", "message", "details"}}` (schema `ErrorBody`). `details` is an object or `null`. The one exception is a request the HTTP layer cannot read at all (a NUL or other control byte in a header, a request head over its size limit): it is answered 400 (or 431) with no body before it reaches the application, and the connection is closed. Client errors are logged at WARN or below; only server errors (500) are logged at ERROR.
 - **Methods**: a known path called with a method it does not support is 405 `method_not_allowed` with an `Allow` header listing the methods it supports. An unknown path is 404 `not_found`.
+- **What the schemas cannot say.** The schemas carry every rule the server enforces that a JSON Schema can express: patterns, lengths, bounds, `minItems`/`maxItems`, and `oneOf` for the bodies that take one of two sets of fields (`CreateOrder`, `QuoteRequest`, `DepositInput`). The server also checks these, each a 422 `validation_failed` naming the field:
+  - *Code lists*: a `FiatCurrency` (and a key of a fee's `fixed`) is an active ISO 4217 code with minor units (`ZZZ`, `XXX`, `XAU` are refused); a `country` is an officially assigned ISO 3166-1 alpha-2 code; a `birth_date` is a real past date after 1900.
+  - *Minor units and precision*: fiat amounts, price limits and fixed fees are no finer than the currency's minor units (2 for NGN, 0 for JPY); a quote's `crypto_amount` is no finer than the asset's configured precision (8 places by default).
+  - *Fields that depend on each other*: an off-ramp accept takes a crypto `deposit.address`, an on-ramp accept `deposit.bank`; `remind_before_secs` is shorter than the deposit window; a pair's `min_fiat` does not exceed its `max_fiat`, and a price list names each (direction, asset, network, currency) once; `direction` and `partner_id` sent beside a `quote_id` match the quote; `GET /v1/quotes/compare` takes `fiat_amount` or `crypto_amount`, not both; the fees may not take the whole amount.
+  - *Configured bounds*: `deposit_window_secs` lies within `deposit_window_min`..`deposit_window_max` (the schema gives the defaults, 1 second to 7 days); bodies are at most 64 KiB by default (413).
+  - *References to existing resources*: `partner_id` names a partner; `quote_id` a quote of this wallet, unused and unexpired; the order's user exists and has granted the partner access (403 `access_not_granted` otherwise). An unknown id in a path is 404.
+  - *Opaque cursors*: `cursor` is a `next_cursor` this API issued for the same list.
 - **Operations**: `GET /healthz`, `GET /readyz`, `GET /metrics`, `GET /openapi.json` and `GET /docs` need no key.
 "#;
 
@@ -402,6 +409,86 @@ error_responses! {
 }
 
 // ---------------------------------------------------------------------------------------
+// Shared response sets: an operation lists what is particular to it and the sets it shares,
+// `responses((status = 200, …), doc::CommandErrors, doc::PartnerOnly, (status = 409, …))`.
+
+fn shared(name: &str) -> RefOr<Response> {
+    Ref::from_response_name(name).into()
+}
+
+fn inline_error(description: &str, example: Value) -> RefOr<Response> {
+    RefOr::T(error_response(description, example, false))
+}
+
+fn forbidden(role: &str) -> RefOr<Response> {
+    let message = format!("only {role} may call this endpoint");
+    inline_error(
+        &format!("`forbidden`: {message}."),
+        error_example("forbidden", &message, Value::Null),
+    )
+}
+
+macro_rules! response_sets {
+    ($($(#[$doc:meta])* $name:ident => [$($status:literal: $response:expr),* $(,)?];)*) => {$(
+        $(#[$doc])*
+        pub struct $name;
+
+        impl utoipa::IntoResponses for $name {
+            fn responses() -> BTreeMap<String, RefOr<Response>> {
+                BTreeMap::from([$(($status.to_owned(), $response)),*])
+            }
+        }
+    )*};
+}
+
+response_sets! {
+    /// What any operation that needs a key may answer: 401, 429 and 500.
+    ReadErrors => [
+        "401": shared("Unauthorized"),
+        "429": shared("RateLimited"),
+        "500": shared("Internal"),
+    ];
+    /// A list: [`ReadErrors`], and 400 when the query string cannot be parsed.
+    ListErrors => [
+        "400": inline_error(
+            "`malformed_request`: the query string cannot be parsed.",
+            error_example("malformed_request", "the query string could not be parsed", Value::Null),
+        ),
+        "401": shared("Unauthorized"),
+        "429": shared("RateLimited"),
+        "500": shared("Internal"),
+    ];
+    /// An operation with a JSON body: [`ReadErrors`], 400 (not JSON) and 413 (too large).
+    BodyErrors => [
+        "400": shared("MalformedRequest"),
+        "401": shared("Unauthorized"),
+        "413": shared("PayloadTooLarge"),
+        "429": shared("RateLimited"),
+        "500": shared("Internal"),
+    ];
+    /// A lifecycle command: [`BodyErrors`], 404 for an order the key cannot see, and 503 while
+    /// the order cannot take it (back-pressure, a shard moving).
+    CommandErrors => [
+        "400": shared("MalformedRequest"),
+        "401": shared("Unauthorized"),
+        "404": inline_error(
+            "`not_found`: no such order visible to this key (another party's order is 404 too).",
+            error_example("not_found", "no such order", Value::Null),
+        ),
+        "413": shared("PayloadTooLarge"),
+        "429": shared("RateLimited"),
+        "500": shared("Internal"),
+        "503": shared("OrderUnavailable"),
+    ];
+    /// 403 `forbidden` for any key but a wallet's.
+    WalletOnly => ["403": forbidden("a wallet")];
+    /// 403 `forbidden` for any key but a partner's.
+    PartnerOnly => ["403": forbidden("a partner")];
+    /// 403 `forbidden` for any key but the operator's.
+    OperatorOnly => ["403": forbidden("the operator")];
+}
+
+// ---------------------------------------------------------------------------------------
 // Conventions applied to the generated document.
 
 struct Conventions;
@@ -453,6 +540,7 @@ impl Modify for Conventions {
             }
         }
         flatten_user_view(components);
+        either_or_bodies(components);
         optional_bodies(openapi);
         expand_party_kinds(openapi);
     }
@@ -501,6 +589,78 @@ fn flatten_user_view(components: &mut utoipa::openapi::Components) {
     });
     let flat: RefOr<Schema> = serde_json::from_value(flat).expect("the flat view is a schema");
     components.schemas.insert("UserView".to_owned(), flat);
+}
+
+/// The bodies that take one of two sets of fields say so with `oneOf`, each branch naming
+/// what it requires and what it leaves out (`null` or absent), beside the properties the
+/// derived schema lists.
+fn either_or_bodies(components: &mut utoipa::openapi::Components) {
+    let given = json!({"not": {"type": "null"}});
+    let left_out = json!({"type": "null"});
+    let rules = [
+        (
+            "CreateOrder",
+            json!([
+                {
+                    "title": "terms",
+                    "description": "The order's own terms.",
+                    "required": ["direction", "partner_id", "crypto", "fiat"],
+                    "properties": {
+                        "direction": given, "partner_id": given,
+                        "crypto": given, "fiat": given, "quote_id": left_out
+                    }
+                },
+                {
+                    "title": "quote",
+                    "description": "A quote's terms; `direction` and `partner_id` may be sent, and must then match the quote's.",
+                    "required": ["quote_id"],
+                    "properties": {"quote_id": given, "crypto": left_out, "fiat": left_out}
+                }
+            ]),
+        ),
+        (
+            "QuoteRequest",
+            json!([
+                {
+                    "title": "by fiat amount",
+                    "required": ["fiat_amount"],
+                    "properties": {"fiat_amount": given, "crypto_amount": left_out}
+                },
+                {
+                    "title": "by crypto amount",
+                    "required": ["crypto_amount"],
+                    "properties": {"crypto_amount": given, "fiat_amount": left_out}
+                }
+            ]),
+        ),
+        (
+            "DepositInput",
+            json!([
+                {
+                    "title": "crypto",
+                    "description": "A crypto deposit address (off-ramp), with an optional tag.",
+                    "required": ["address"],
+                    "properties": {"address": given, "bank": left_out}
+                },
+                {
+                    "title": "bank",
+                    "description": "Bank details (on-ramp); no tag.",
+                    "required": ["bank"],
+                    "properties": {"bank": given, "address": left_out, "tag": left_out}
+                }
+            ]),
+        ),
+    ];
+    for (name, branches) in rules {
+        let Some(schema) = components.schemas.get(name) else {
+            continue;
+        };
+        let mut schema = serde_json::to_value(schema).expect("a schema serializes");
+        schema["oneOf"] = branches;
+        let schema: RefOr<Schema> =
+            serde_json::from_value(schema).expect("a schema with oneOf deserializes");
+        components.schemas.insert(name.to_owned(), schema);
+    }
 }
 
 /// `request_body(content = Option<T>)` says the body may be left out: the body is not

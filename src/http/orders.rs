@@ -93,7 +93,7 @@ fn check_fiat_scale(field: &str, fiat: &Fiat, amount: &Amount) -> Result<(), Api
     summary = "Create an order (wallet)",
     description = "Creates an order in `created` and routes it to the partner (with `quote_id`, the quote's partner, amounts, rate and fees; the quote is then used up), who has the configured acceptance timeout to accept or reject it (else it expires with `partner_timeout`). The user must have granted the partner access to their data. Takes an `Idempotency-Key`: a replay answers the same 201, body and `Location`.",
     security(("bearer" = ["wallet"])),
-    params(("Idempotency-Key" = Option<String>, Header, max_length = 255, description = "Makes the request safe to retry: the same key with the same body replays the first response for at least 24 h; with another body it is 409 `idempotency_conflict`.")),
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$", description = "Makes the request safe to retry: the same key with the same body replays the first response for at least 24 h; with another body it is 409 `idempotency_conflict`.")),
     request_body(content = CreateOrder, example = json!({
         "direction": "offramp",
         "partner_id": doc::PARTNER_ID,
@@ -459,9 +459,15 @@ struct AcceptInput {
     #[serde(default)]
     fees: Option<Vec<Fee>>,
     deposit: DepositInput,
+    /// Seconds from now until the deposit window closes; within the configured bounds (by
+    /// default 1 second to 7 days, the schema's bounds), the configured default when left out.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 604800)]
     deposit_window_secs: Option<u64>,
+    /// Seconds before the window closes to send `order.deposit_reminder`; shorter than the
+    /// window; 0 for no reminder.
     #[serde(default)]
+    #[schema(minimum = 0)]
     remind_before_secs: Option<u64>,
 }
 

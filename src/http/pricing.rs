@@ -79,13 +79,37 @@ impl<'de> Deserialize<'de> for FeeDecimal {
 pub struct FeeDoc {
     /// Per hundred of the trade's fiat, a decimal string from 0 to below 100 (default 0).
     #[serde(default)]
-    #[schema(value_type = String, example = "1.5")]
+    #[schema(value_type = String, example = "1.5", pattern = r"^(?:0|[1-9][0-9]?)(?:\.[0-9]{1,18})?$")]
     percent: FeeDecimal,
     /// A fixed amount per ISO 4217 currency, as a decimal string no finer than the
     /// currency's minor units (default none).
     #[serde(default)]
-    #[schema(value_type = BTreeMap<String, String>, example = json!({"NGN": "100.00"}))]
+    #[schema(schema_with = fixed_fees_schema)]
     fixed: BTreeMap<String, FeeDecimal>,
+}
+
+/// `fixed`: currency codes to zero-or-positive decimal strings.
+fn fixed_fees_schema() -> utoipa::openapi::schema::Object {
+    use rampflow_actors::openapi::ZERO_OR_DECIMAL_PATTERN;
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .description(Some(
+            "A fixed amount per ISO 4217 currency, as a decimal string no finer than the \
+             currency's minor units (default none).",
+        ))
+        .property_names(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some("^[A-Z]{3}$")),
+        ))
+        .additional_properties(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(ZERO_OR_DECIMAL_PATTERN)),
+        ))
+        .examples([json!({"NGN": "100.00"})])
+        .build()
 }
 
 impl FeeDoc {
@@ -163,6 +187,7 @@ impl PricePair {
 #[serde(deny_unknown_fields)]
 pub struct PriceList {
     /// At most 500 pairs, each (direction, asset, network, currency) once.
+    #[schema(max_items = 500)]
     pairs: Vec<PricePair>,
     /// The partner's fee (default zero).
     #[serde(default)]
@@ -752,7 +777,7 @@ pub async fn get_wallet_fee(
     summary = "Get a quote (wallet)",
     description = "Prices a trade with one partner (`partner_id`) or, without it, with the best of the partners that price the pair within their limits: on-ramp the most crypto for the user (asked by `crypto_amount`: the least fiat to pay), off-ramp the most fiat (asked by `fiat_amount`: the least crypto to send). Ties go to the lowest partner id. Fees are taken in fiat: each of the partner's, the wallet's and the platform's is `percent` per hundred of the trade's fiat plus `fixed[currency]`, rounded half-up to the currency's minor units; what the user receives is rounded down to the asset's precision or the currency's minor units. The quote is stored and can be used once, as `quote_id` of `POST /v1/orders`, until `expires_at`. Takes an `Idempotency-Key`.",
     security(("bearer" = ["wallet"])),
-    params(("Idempotency-Key" = Option<String>, Header, max_length = 255, description = "Makes the request safe to retry: the same key with the same body replays the first response for at least 24 h; with another body it is 409 `idempotency_conflict`.")),
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$", description = "Makes the request safe to retry: the same key with the same body replays the first response for at least 24 h; with another body it is 409 `idempotency_conflict`.")),
     request_body(content = QuoteRequest, example = json!({
         "direction": "onramp",
         "crypto": {"asset": "USDC", "network": "solana"},
@@ -828,10 +853,10 @@ pub async fn create_quote(
 struct CompareParams {
     direction: Direction,
     /// The crypto asset code.
-    #[param(value_type = String, example = "USDC")]
+    #[param(example = "USDC")]
     asset: AssetCode,
     /// The crypto network.
-    #[param(value_type = String, example = "solana")]
+    #[param(example = "solana")]
     network: Network,
     fiat_currency: FiatCurrency,
     /// As in `POST /v1/quotes`; give this or `crypto_amount`.

@@ -41,7 +41,7 @@ struct CreateEndpoint {
     url: String,
     /// The event types to send; left out or `null` for every type. An empty list is refused.
     #[serde(default)]
-    #[schema(value_type = Option<Vec<rampflow_actors::order::EventType>>)]
+    #[schema(value_type = Option<Vec<rampflow_actors::order::EventType>>, min_items = 1)]
     event_types: Option<Vec<String>>,
     /// At most 256 characters.
     #[serde(default)]
@@ -166,7 +166,7 @@ fn valid_description(description: Option<String>) -> Result<Option<String>, ApiE
     summary = "Register a webhook endpoint",
     description = "Registers a URL to receive the events of the caller's orders (a wallet's own orders, or those routed to a partner). The response carries the signing secret, shown this once. Takes an `Idempotency-Key`.",
     security(("bearer" = ["wallet", "partner"])),
-    params(("Idempotency-Key" = Option<String>, Header, max_length = 255, description = "Makes the request safe to retry: the same key with the same body replays the first response for at least 24 h; with another body it is 409 `idempotency_conflict`.")),
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$", description = "Makes the request safe to retry: the same key with the same body replays the first response for at least 24 h; with another body it is 409 `idempotency_conflict`.")),
     request_body(content = CreateEndpoint, example = json!({"url": "https://wallet.example.com/hooks/rampflow", "event_types": ["order.accepted", "order.completed"], "description": "production"})),
     responses(
         (status = 201, description = "The endpoint, with its secret.", body = CreatedEndpoint,
