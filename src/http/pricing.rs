@@ -642,15 +642,10 @@ fn quote_example() -> serde_json::Value {
     request_body(content = PriceList, example = json!(price_list_example())),
     responses(
         (status = 200, description = "The price list as stored.", body = PriceList, example = json!(price_list_example())),
-        (status = 400, response = doc::MalformedRequest),
-        (status = 401, response = doc::Unauthorized),
-        (status = 403, description = "`forbidden`: only a partner may call this endpoint.", body = doc::ErrorBody,
-            example = json!(doc::error_example("forbidden", "only a partner may call this endpoint", serde_json::Value::Null))),
-        (status = 413, response = doc::PayloadTooLarge),
+        doc::BodyErrors,
+        doc::PartnerOnly,
         (status = 422, description = "`validation_failed`: an invalid or unknown field, a rate of zero, `min_fiat` above `max_fiat`, a pair listed twice, a fee percent of 100 or more (`details.field`, `details.reason`).", body = doc::ErrorBody,
             example = json!(doc::validation_example("pairs[0].rate", "must be greater than zero"))),
-        (status = 429, response = doc::RateLimited),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn put_pricing(
@@ -680,11 +675,8 @@ pub async fn put_pricing(
     security(("bearer" = ["partner"])),
     responses(
         (status = 200, description = "The price list.", body = PriceList, example = json!(price_list_example())),
-        (status = 401, response = doc::Unauthorized),
-        (status = 403, description = "`forbidden`: only a partner may call this endpoint.", body = doc::ErrorBody,
-            example = json!(doc::error_example("forbidden", "only a partner may call this endpoint", serde_json::Value::Null))),
-        (status = 429, response = doc::RateLimited),
-        (status = 500, response = doc::Internal),
+        doc::ReadErrors,
+        doc::PartnerOnly,
     ),
 )]
 pub async fn get_pricing(
@@ -711,15 +703,10 @@ pub async fn get_pricing(
     request_body(content = FeeDoc, example = json!(fee_example())),
     responses(
         (status = 200, description = "The fee as stored.", body = FeeDoc, example = json!(fee_example())),
-        (status = 400, response = doc::MalformedRequest),
-        (status = 401, response = doc::Unauthorized),
-        (status = 403, description = "`forbidden`: only a wallet may call this endpoint.", body = doc::ErrorBody,
-            example = json!(doc::error_example("forbidden", "only a wallet may call this endpoint", serde_json::Value::Null))),
-        (status = 413, response = doc::PayloadTooLarge),
+        doc::BodyErrors,
+        doc::WalletOnly,
         (status = 422, description = "`validation_failed`: a negative or malformed decimal, a percent of 100 or more, an unknown currency, or an unknown field.", body = doc::ErrorBody,
             example = json!(doc::validation_example("percent", "must be below 100"))),
-        (status = 429, response = doc::RateLimited),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn put_wallet_fee(
@@ -749,11 +736,8 @@ pub async fn put_wallet_fee(
     security(("bearer" = ["wallet"])),
     responses(
         (status = 200, description = "The fee.", body = FeeDoc, example = json!(fee_example())),
-        (status = 401, response = doc::Unauthorized),
-        (status = 403, description = "`forbidden`: only a wallet may call this endpoint.", body = doc::ErrorBody,
-            example = json!(doc::error_example("forbidden", "only a wallet may call this endpoint", serde_json::Value::Null))),
-        (status = 429, response = doc::RateLimited),
-        (status = 500, response = doc::Internal),
+        doc::ReadErrors,
+        doc::WalletOnly,
     ),
 )]
 pub async fn get_wallet_fee(
@@ -788,20 +772,15 @@ pub async fn get_wallet_fee(
         (status = 201, description = "The quote.", body = QuoteView,
             headers(("Idempotent-Replayed" = String, description = "`true` when this is the replay of an earlier request with the same Idempotency-Key.")),
             example = json!(quote_example())),
-        (status = 400, response = doc::MalformedRequest),
-        (status = 401, response = doc::Unauthorized),
-        (status = 403, description = "`forbidden`: only a wallet may call this endpoint.", body = doc::ErrorBody,
-            example = json!(doc::error_example("forbidden", "only a wallet may call this endpoint", serde_json::Value::Null))),
+        doc::BodyErrors,
+        doc::WalletOnly,
         (status = 409, description = "`idempotency_conflict`: the Idempotency-Key was used with another body, or is in use right now.", body = doc::ErrorBody,
             example = json!(doc::error_example("idempotency_conflict", "this Idempotency-Key was used with a different request", serde_json::Value::Null))),
-        (status = 413, response = doc::PayloadTooLarge),
         (status = 422, description = "`validation_failed`: an invalid field; both or neither of `fiat_amount` and `crypto_amount`; an amount finer than the currency's minor units or the asset's precision; no partner can serve it (`details.reason = \"no_partner\"`, with `details.cause` `not_priced` or `outside_limits`); the fees take the whole amount (`fees_exceed_amount`); the amount is too small to receive anything (`amount_too_small`).", body = doc::ErrorBody,
             examples(
                 ("no_partner" = (value = json!(doc::error_example("validation_failed", "crypto: no partner prices onramp of USDC on solana for NGN", json!({"field": "crypto", "reason": "no_partner", "cause": "not_priced"}))))),
                 ("fees_exceed_amount" = (value = json!(doc::error_example("validation_failed", "fiat_amount: the fees take the whole amount", json!({"field": "fiat_amount", "reason": "fees_exceed_amount"}))))),
             )),
-        (status = 429, response = doc::RateLimited),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn create_quote(
@@ -884,15 +863,10 @@ struct QuoteList {
     params(CompareParams),
     responses(
         (status = 200, description = "The quotes, best first.", body = QuoteList, example = json!({"data": [quote_example()]})),
-        (status = 400, description = "`malformed_request`: the query string cannot be parsed.", body = doc::ErrorBody,
-            example = json!(doc::error_example("malformed_request", "the query string could not be parsed", serde_json::Value::Null))),
-        (status = 401, response = doc::Unauthorized),
-        (status = 403, description = "`forbidden`: only a wallet may call this endpoint.", body = doc::ErrorBody,
-            example = json!(doc::error_example("forbidden", "only a wallet may call this endpoint", serde_json::Value::Null))),
+        doc::ListErrors,
+        doc::WalletOnly,
         (status = 422, description = "`validation_failed`: a missing, invalid or unknown parameter, or no partner can serve it (`details.reason = \"no_partner\"`), or the fees take the whole amount (`fees_exceed_amount`).", body = doc::ErrorBody,
             example = json!(doc::error_example("validation_failed", "crypto: no partner prices onramp of USDC on solana for NGN", json!({"field": "crypto", "reason": "no_partner", "cause": "not_priced"})))),
-        (status = 429, response = doc::RateLimited),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn compare(
