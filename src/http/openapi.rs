@@ -542,6 +542,7 @@ impl Modify for Conventions {
         flatten_user_view(components);
         either_or_bodies(components);
         optional_bodies(openapi);
+        query_values_not_empty(openapi);
         expand_party_kinds(openapi);
     }
 }
@@ -593,7 +594,7 @@ fn flatten_user_view(components: &mut utoipa::openapi::Components) {
 
 /// The bodies that take one of two sets of fields say so with `oneOf`, each branch naming
 /// what it requires and what it leaves out (`null` or absent), beside the properties the
-/// derived schema lists.
+/// derived schema lists. (The test `the_either_or_bodies_say_so` checks they are there.)
 fn either_or_bodies(components: &mut utoipa::openapi::Components) {
     let given = json!({"not": {"type": "null"}});
     let left_out = json!({"type": "null"});
@@ -652,14 +653,14 @@ fn either_or_bodies(components: &mut utoipa::openapi::Components) {
         ),
     ];
     for (name, branches) in rules {
-        let Some(schema) = components.schemas.get(name) else {
-            continue;
-        };
-        let mut schema = serde_json::to_value(schema).expect("a schema serializes");
-        schema["oneOf"] = branches;
-        let schema: RefOr<Schema> =
-            serde_json::from_value(schema).expect("a schema with oneOf deserializes");
-        components.schemas.insert(name.to_owned(), schema);
+        // utoipa's `Object` has no `oneOf` beside its properties; its extensions are written
+        // into the object as they are, so the keyword goes there.
+        if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(name) {
+            object
+                .extensions
+                .get_or_insert_with(Default::default)
+                .insert("oneOf".to_owned(), branches);
+        }
     }
 }
 
@@ -695,6 +696,40 @@ fn optional_bodies(openapi: &mut utoipa::openapi::OpenApi) {
             }
             if optional {
                 body.required = Some(utoipa::openapi::Required::False);
+            }
+        }
+    }
+}
+
+/// The server refuses an empty query value (`?status=`, see `pagination::Query`): every
+/// string query parameter written inline gets `minLength: 1` (the others are `$ref`s to
+/// patterned or enumerated types, or integers, none of which takes an empty string).
+fn query_values_not_empty(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::schema::SchemaType;
+    for item in openapi.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            for parameter in operation.parameters.iter_mut().flatten() {
+                let RefOr::T(parameter) = parameter else {
+                    continue;
+                };
+                if !matches!(parameter.parameter_in, ParameterIn::Query) {
+                    continue;
+                }
+                if let Some(RefOr::T(Schema::Object(object))) = parameter.schema.as_mut() {
+                    if object.schema_type == SchemaType::Type(Type::String)
+                        && object.min_length.is_none()
+                    {
+                        object.min_length = Some(1);
+                    }
+                }
             }
         }
     }

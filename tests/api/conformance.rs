@@ -354,3 +354,68 @@ fn the_patterns_agree_with_the_server() {
             && !trimmed.chars().any(char::is_control)
     });
 }
+
+/// The bodies that take one of two sets of fields say which in their schema (`oneOf`).
+#[test]
+fn the_either_or_bodies_say_so() {
+    let valid = |name: &str, body: Value| {
+        let schema = json!({ "$ref": format!("#/components/schemas/{name}") });
+        contract().validator(name, &schema).is_valid(&body)
+    };
+    let terms = json!({
+        "direction": "offramp", "partner_id": "01936f0b-2d3e-7f4a-9b5c-6d7e8f9a0b1c",
+        "user_ref": "u-42", "crypto": {"asset": "USDC", "network": "solana", "amount": "10.00"},
+        "fiat": {"currency": "NGN", "amount": "15000.00"},
+        "user_wallet_address": "F2etcaJ1", "payment_method": "bank_transfer"
+    });
+    let quote = json!({
+        "quote_id": "01936f11-4a5b-7c6d-8e9f-0a1b2c3d4e5f", "user_ref": "u-42",
+        "user_wallet_address": "F2etcaJ1", "payment_method": "bank_transfer"
+    });
+    assert!(valid("CreateOrder", terms.clone()));
+    assert!(valid("CreateOrder", quote.clone()));
+    let mut both = terms.clone();
+    both["quote_id"] = quote["quote_id"].clone();
+    assert!(!valid("CreateOrder", both));
+    let mut no_fiat = terms.clone();
+    no_fiat.as_object_mut().unwrap().remove("fiat");
+    assert!(!valid("CreateOrder", no_fiat));
+    let mut null_direction = terms;
+    null_direction["direction"] = Value::Null;
+    assert!(!valid("CreateOrder", null_direction));
+
+    let ask = json!({"direction": "onramp", "crypto": {"asset": "USDC", "network": "solana"}, "fiat_currency": "NGN"});
+    let with = |extra: Value| {
+        let mut body = ask.clone();
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        body
+    };
+    assert!(valid("QuoteRequest", with(json!({"fiat_amount": "100"}))));
+    assert!(valid(
+        "QuoteRequest",
+        with(json!({"crypto_amount": "1", "fiat_amount": null}))
+    ));
+    assert!(!valid(
+        "QuoteRequest",
+        with(json!({"fiat_amount": "100", "crypto_amount": "1"}))
+    ));
+    assert!(!valid("QuoteRequest", ask.clone()));
+
+    let bank = json!({"name": "GTBank", "account": "0123456789", "reference": "RF-1"});
+    assert!(valid(
+        "DepositInput",
+        json!({"address": "Dep1", "tag": {"type": "memo", "value": "7"}})
+    ));
+    assert!(valid("DepositInput", json!({"bank": bank})));
+    assert!(!valid(
+        "DepositInput",
+        json!({"address": "Dep1", "bank": bank})
+    ));
+    assert!(!valid(
+        "DepositInput",
+        json!({"bank": bank, "tag": {"type": "memo", "value": "7"}})
+    ));
+    assert!(!valid("DepositInput", json!({})));
+}
