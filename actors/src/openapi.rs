@@ -33,7 +33,7 @@ pub fn decimal_pattern() -> String {
 pub const ZERO_OR_DECIMAL_PATTERN: &str = r"^(?:0|[1-9][0-9]{0,14})(?:\.[0-9]{1,18})?$";
 
 /// Control characters (Unicode `Cc`, Rust's `char::is_control`), as a regex class body.
-const CONTROL: &str = r"\u0000-\u001F\u007F-\u009F";
+pub const CONTROL: &str = r"\u0000-\u001F\u007F-\u009F";
 /// Unicode `White_Space` (Rust's `char::is_whitespace` and `str::trim`), as a regex class
 /// body. Spelled out: `\s` means slightly different sets in ECMA-262, Rust and Python.
 pub const WHITESPACE: &str =

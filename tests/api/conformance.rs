@@ -93,8 +93,7 @@ impl Contract {
 
     /// A validator for `schema`, a schema of the document (its `$ref`s resolve against it).
     fn validator(&self, key: &str, schema: &Value) -> Arc<jsonschema::Validator> {
-        let mut validators = self.validators.lock().unwrap();
-        if let Some(validator) = validators.get(key) {
+        if let Some(validator) = self.validators.lock().unwrap().get(key) {
             return validator.clone();
         }
         let mut root = schema.clone();
@@ -108,7 +107,10 @@ impl Contract {
             .build(&root)
             .unwrap_or_else(|e| panic!("the schema of {key} compiles: {e}"));
         let validator = Arc::new(validator);
-        validators.insert(key.to_owned(), validator.clone());
+        self.validators
+            .lock()
+            .unwrap()
+            .insert(key.to_owned(), validator.clone());
         validator
     }
 
@@ -334,6 +336,26 @@ fn the_patterns_agree_with_the_server() {
     agrees("UserRef", &texts, |t| UserRef::parse(t).is_ok());
     agrees("Reason", &texts, |t| Reason::parse(t).is_ok());
     agrees("Address", &texts, |t| Address::parse(t).is_ok());
+    // A document number (1 to 64 characters): KYC texts follow the same rule.
+    let short = &texts[..texts.len() - 2];
+    agrees("IdentityDocument/properties/number", short, |t| {
+        rampflow::kyc::Text::<64>::parse(t).is_ok()
+    });
+    let emails = [
+        "ada@example.com",
+        "a@b.c",
+        "@b.c",
+        "a@.bc",
+        "a@bc.",
+        "a@bc",
+        "a@b@c.d",
+        "a b@c.d",
+        "a@b.c ",
+        &format!("{}@b.c", "a".repeat(64)),
+        &format!("{}@b.c", "a".repeat(65)),
+        "a@b..c",
+    ];
+    agrees("Email", &emails, |t| rampflow::kyc::Email::parse(t).is_ok());
     let names = [
         "Acme",
         " Acme ",
