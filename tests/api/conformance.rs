@@ -29,9 +29,10 @@ fn contract() -> &'static Contract {
         let text = std::fs::read_to_string(&path).expect("openapi.json is committed");
         let spec: Value = serde_json::from_str(&text).expect("openapi.json is JSON");
         let mut operations = Vec::new();
+        // `{name}` as `regex::escape` writes it.
+        let parameter = Regex::new(r"\\\{[^}]+\\\}").unwrap();
         for (template, item) in spec["paths"].as_object().expect("paths") {
-            let pattern = Regex::new(r"\\\{[^}]+\\\}")
-                .unwrap()
+            let pattern = parameter
                 .replace_all(&regex::escape(template), "[^/]+")
                 .into_owned();
             let matcher = Regex::new(&format!("^{pattern}$")).expect("a path template");
