@@ -35,9 +35,15 @@ pub const MAX_DESCRIPTION_CHARS: usize = 256;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CreateEndpoint {
-    /// An `https://` (or `http://`) URL. Loopback, private, link-local and other
-    /// non-public addresses are refused, at registration and again at every connection.
-    #[schema(format = "uri", example = "https://wallet.example.com/hooks/rampflow")]
+    /// An `https://` (or `http://`) URL with a host and no user name or password, at most
+    /// 2048 characters. Loopback, private, link-local and other non-public addresses are
+    /// refused, at registration and again at every connection.
+    #[schema(
+        format = "uri",
+        max_length = 2048,
+        pattern = r"^\s*[Hh][Tt][Tt][Pp][Ss]?://[^@/?#\s]+(?:[/?#].*)?\s*$",
+        example = "https://wallet.example.com/hooks/rampflow"
+    )]
     url: String,
     /// The event types to send; left out or `null` for every type. An empty list is refused.
     #[serde(default)]
