@@ -55,6 +55,7 @@ const DESCRIPTION: &str = r#"Order server for crypto on-ramp and off-ramp: walle
   - *Configured bounds*: `deposit_window_secs` lies within `deposit_window_min`..`deposit_window_max` (the schema gives the defaults, 1 second to 7 days); bodies are at most 64 KiB by default (413).
   - *References to existing resources*: `partner_id` names a partner; `quote_id` a quote of this wallet, unused and unexpired; the order's user exists and has granted the partner access (403 `access_not_granted` otherwise). An unknown id in a path is 404.
   - *Opaque cursors*: `cursor` is a `next_cursor` this API issued for the same list.
+  - *The network*: a webhook URL's host resolves, and to public addresses only (unless the operator allows private targets); a URL the pattern allows may still not parse as a URL.
 - **Operations**: `GET /healthz`, `GET /readyz`, `GET /metrics`, `GET /openapi.json` and `GET /docs` need no key.
 "#;
 
