@@ -161,13 +161,13 @@ pub struct PricePair {
     fiat_currency: FiatCurrency,
     /// Fiat per one unit of crypto; greater than zero.
     rate: Rate,
-    /// The least trade fiat (before fees) this pair serves, inclusive; `null` for no limit.
+    /// The least trade fiat (before fees) this pair serves, inclusive; `null` or left out for
+    /// no limit (answers always carry it).
     #[serde(default)]
-    #[schema(required)]
     min_fiat: Option<Amount>,
-    /// The most trade fiat (before fees) this pair serves, inclusive; `null` for no limit.
+    /// The most trade fiat (before fees) this pair serves, inclusive; `null` or left out for
+    /// no limit (answers always carry it).
     #[serde(default)]
-    #[schema(required)]
     max_fiat: Option<Amount>,
 }
 

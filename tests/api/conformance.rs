@@ -3,7 +3,8 @@
 //! `jsonschema` crate, formats included): its status must be documented for its operation,
 //! its content type must be one the operation lists for that status, and a JSON body must
 //! validate against the documented schema. A request to no documented path (unknown paths,
-//! 405s) must answer the error envelope, `ErrorBody`. A test whose server answers off the
+//! 405s) must answer the error envelope, `ErrorBody`. And a JSON body the server took (a 2xx)
+//! must be one the operation's request schema allows. A test whose server answers off the
 //! contract fails, whatever it was testing.
 
 use std::collections::HashMap;
@@ -213,6 +214,34 @@ pub fn assert_conforms(
         "{method} {path_and_query} answered {status} off the contract (openapi.json):\n  {}\nbody: {}",
         problems.join("\n  "),
         String::from_utf8_lossy(&body[..body.len().min(2000)])
+    );
+}
+
+/// Panics unless a request the server took (a 2xx) is one its schema allows: a spec stricter
+/// than the server would have a generated client refuse to send what works.
+pub fn assert_accepted_request_conforms(method: &Method, path_and_query: &str, body: &Value) {
+    let path = path_and_query.split('?').next().unwrap_or(path_and_query);
+    let contract = contract();
+    let Some(template) = contract.template(method, path) else {
+        return;
+    };
+    let operation = &contract.spec["paths"][template][method.as_str().to_ascii_lowercase()];
+    let Some(schema) = operation
+        .pointer("/requestBody/content/application~1json/schema")
+        .cloned()
+    else {
+        return;
+    };
+    let key = format!("request of {method} {template}");
+    let validator = contract.validator(&key, &schema);
+    let problems: Vec<String> = validator
+        .iter_errors(body)
+        .map(|error| format!("at {}: {error}", error.instance_path()))
+        .collect();
+    assert!(
+        problems.is_empty(),
+        "{method} {path_and_query} took a body its schema refuses (openapi.json):\n  {}\nbody: {body}",
+        problems.join("\n  ")
     );
 }
 

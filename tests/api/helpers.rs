@@ -388,6 +388,9 @@ impl TestApp {
             request = request.json(body);
         }
         let response = request.send().await.expect("the request was sent");
+        if let (Some(body), true) = (body, response.status().is_success()) {
+            crate::conformance::assert_accepted_request_conforms(&method, path, body);
+        }
         conforming(&method, path, response).await
     }
 
