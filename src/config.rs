@@ -113,6 +113,10 @@ pub struct ActorSettings {
     #[serde(with = "humantime_serde")]
     pub passivate_after: Duration,
     pub rehydrate_page: u32,
+    /// Order actors in memory, at most; 0 derives it from the machine's memory.
+    pub max_live: usize,
+    #[serde(with = "humantime_serde")]
+    pub compact_after: Duration,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -121,6 +125,15 @@ pub struct DatabaseSettings {
     pub max_connections: u32,
     #[serde(with = "humantime_serde")]
     pub busy_timeout: Duration,
+    /// How long a request waits for a pooled connection before it is answered 503.
+    #[serde(with = "humantime_serde")]
+    pub acquire_timeout: Duration,
+    /// How often the health probe asks the database for `SELECT 1`.
+    #[serde(with = "humantime_serde")]
+    pub probe_interval: Duration,
+    /// A probe not answered within this counts as a failure.
+    #[serde(with = "humantime_serde")]
+    pub probe_timeout: Duration,
 }
 
 #[derive(Debug, Clone, Deserialize)]

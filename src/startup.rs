@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{web, HttpServer};
 use anyhow::Context;
+use rampflow_actors::breaker::Guarded;
 use rampflow_actors::journal::{Journal, JournalSettings};
 use rampflow_actors::model::Timestamp;
 use rampflow_actors::registry::{Registry, RegistrySettings};
@@ -26,7 +27,7 @@ use crate::http::auth::{generate_admin_token, hash_key, Keys};
 use crate::http::idempotency::Sealer;
 use crate::http::rate_limit::RateLimiter;
 use crate::http::{self, AppState};
-use crate::store::{Engine, Store};
+use crate::store::{Engine, ProbeSettings, Store};
 
 pub struct Application {
     port: u16,
@@ -79,15 +80,29 @@ impl Application {
         };
         store.attach_shards(cluster.shards().clone());
         store.set_cache_policy(cache_policy);
-        let order_store: Arc<dyn OrderStore> = Arc::new(store.clone());
+        // From here on, everything that uses the database obeys the breaker the probe drives:
+        // refused at once while the database is unreachable, never queued behind it.
+        let breaker = store.breaker().clone();
+        store.watch_database(ProbeSettings {
+            interval: settings.database.probe_interval,
+            timeout: settings.database.probe_timeout,
+        });
+        let order_store: Arc<dyn OrderStore> = Arc::new(Guarded {
+            store: Arc::new(store.clone()),
+            breaker: breaker.clone(),
+        });
         let deliveries = Nudge::default();
-        let journal = Journal::start(
+        let journal = Journal::start_guarded(
             order_store.clone(),
             journal_settings(&settings),
             deliveries.clone(),
+            breaker.clone(),
         );
         let webhooks = Webhooks::start(
-            Arc::new(store.clone()),
+            Arc::new(Guarded {
+                store: Arc::new(store.clone()),
+                breaker: breaker.clone(),
+            }),
             WebhookSettings {
                 retry_schedule: settings.webhook_retry_schedule.clone(),
                 timeout: settings.webhook_timeout,
@@ -121,6 +136,18 @@ impl Application {
                 settings.database_url.clone(),
             )
         });
+        if membership.is_some() {
+            // After an outage the coordinator renews (or takes back) its leases at once rather
+            // than at its next round, so the node is ready again as soon as the database is.
+            let (breaker, cluster) = (breaker.clone(), cluster.clone());
+            actix_web::rt::spawn(async move {
+                loop {
+                    breaker.opened().await;
+                    breaker.closed().await;
+                    cluster.wake();
+                }
+            });
+        }
         let workers = match settings.http.workers {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
             n => n,
@@ -177,11 +204,17 @@ impl Application {
         let membership = self.membership.map(Arc::new);
         let leaving = membership.clone();
         let lease = self.state.cluster.lease();
+        let breaker = self.state.store.breaker().clone();
         actix_web::rt::spawn(async move {
             wait_for_signal().await;
             if let Some(membership) = leaving {
-                tracing::info!("stopping: handing this node's shards over");
-                membership.leave(lease * 2).await;
+                if breaker.is_open() {
+                    // Nobody could take the shards over through a database nobody reaches.
+                    tracing::warn!("stopping without handing shards over: the database is unreachable; their leases run out");
+                } else {
+                    tracing::info!("stopping: handing this node's shards over");
+                    membership.leave(lease * 2).await;
+                }
             }
             tracing::info!("stopping: no new requests; letting in-flight commands commit");
             handle.stop(true).await;
@@ -193,10 +226,18 @@ impl Application {
         // flight on the actor threads finish and return their connections before those
         // threads stop.
         self.webhooks.stop().await;
-        self.state.store.close().await;
+        // Bounded: a connection stuck on a database that stopped answering is never given back.
+        if actix_web::rt::time::timeout(Duration::from_secs(5), self.state.store.close())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                "closing the database connections timed out: the database does not answer"
+            );
+        }
         self.state.registry.stop();
         if let Some(membership) = membership {
-            membership.stop().await;
+            membership.stop(!self.state.store.breaker().is_open()).await;
         }
         tracing::info!("stopped");
         Ok(())
@@ -221,6 +262,38 @@ pub fn registry_settings(settings: &Settings) -> RegistrySettings {
         // Half the pool: a burst of first uses after a restart leaves the other half to the
         // journal, the webhooks and the reads that go straight to the store.
         concurrent_loads: (settings.database.max_connections as usize / 2).max(1),
+        max_live: match settings.actors.max_live {
+            0 => max_live_for_this_machine(),
+            set => set,
+        },
+        compact_after: settings.actors.compact_after,
+    }
+}
+
+/// Bytes an order actor may cost, as the ceiling counts them: a busy one measures about 3.5 KiB
+/// (its state, its document, the actor and its mailbox), the rest is headroom for the
+/// database's cache and the requests in flight.
+const BYTES_PER_LIVE_ORDER: u64 = 4 * 1024;
+
+/// Half the machine's memory (`MemTotal` in `/proc/meminfo`) at [`BYTES_PER_LIVE_ORDER`]; a
+/// million where that cannot be read.
+fn max_live_for_this_machine() -> usize {
+    let total_kib = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find_map(|line| line.strip_prefix("MemTotal:"))
+                .and_then(|rest| {
+                    rest.trim()
+                        .trim_end_matches("kB")
+                        .trim()
+                        .parse::<u64>()
+                        .ok()
+                })
+        });
+    match total_kib {
+        Some(kib) => (kib * 1024 / 2 / BYTES_PER_LIVE_ORDER) as usize,
+        None => 1_000_000,
     }
 }
 

@@ -34,6 +34,12 @@ pub const JOURNAL_QUEUE_DEPTH: &str = "rampflow_journal_queue_depth";
 pub const JOURNAL_BATCH_ROWS: &str = "rampflow_journal_batch_rows";
 pub const JOURNAL_COMMIT_DURATION: &str = "rampflow_journal_commit_duration_seconds";
 pub const JOURNAL_RETRIES: &str = "rampflow_journal_retries_total";
+pub const DATABASE_UNREACHABLE: &str = "rampflow_database_unreachable";
+pub const DATABASE_OUTAGES: &str = "rampflow_database_outages_total";
+pub const COMMITS_UNKNOWN: &str = "rampflow_journal_commits_unknown_total";
+pub const ORDER_ACTORS_MAX: &str = "rampflow_order_actors_max";
+pub const CREATES_REFUSED_AT_CEILING: &str = "rampflow_order_creates_refused_at_ceiling_total";
+pub const COMPACTIONS: &str = "rampflow_order_actor_compactions_total";
 pub const FENCING_REFUSALS: &str = "rampflow_cluster_fencing_refusals_total";
 pub const WEBHOOK_DELIVERIES: &str = "rampflow_webhook_deliveries_total";
 pub const WEBHOOK_DELIVERY_DURATION: &str = "rampflow_webhook_delivery_duration_seconds";
@@ -104,6 +110,30 @@ pub fn describe() {
         JOURNAL_RETRIES,
         "Group-commit transactions tried again because the database was busy or aborted them (deadlock, serialization failure)."
     );
+    describe_gauge!(
+        DATABASE_UNREACHABLE,
+        "1 while the database circuit breaker is open: requests that need the database are refused with 503 database_unavailable."
+    );
+    describe_counter!(
+        DATABASE_OUTAGES,
+        "Times the database circuit breaker opened."
+    );
+    describe_counter!(
+        COMMITS_UNKNOWN,
+        "Order writes whose commit outcome was unknown (the connection failed during COMMIT); their orders are reloaded from the database."
+    );
+    describe_gauge!(
+        ORDER_ACTORS_MAX,
+        "The ceiling on order actors in memory (actors.max_live); creates past it get 503 overloaded."
+    );
+    describe_counter!(
+        CREATES_REFUSED_AT_CEILING,
+        "Creates refused with 503 overloaded because the order actors in memory were at their ceiling."
+    );
+    describe_counter!(
+        COMPACTIONS,
+        "Idle live orders that dropped their whole state from memory, keeping only what their timer needs."
+    );
     describe_counter!(
         FENCING_REFUSALS,
         "Order writes refused because this node no longer held the lease of their shard at the epoch they were written under."
@@ -142,6 +172,11 @@ pub fn describe() {
     let _ = histogram!(JOURNAL_COMMIT_DURATION);
     counter!(JOURNAL_RETRIES).increment(0);
     counter!(FENCING_REFUSALS).increment(0);
+    counter!(CREATES_REFUSED_AT_CEILING).increment(0);
+    counter!(COMPACTIONS).increment(0);
+    counter!(DATABASE_OUTAGES).increment(0);
+    counter!(COMMITS_UNKNOWN).increment(0);
+    metrics::gauge!(DATABASE_UNREACHABLE).set(0.0);
 }
 
 pub(crate) fn activated() {
@@ -198,6 +233,25 @@ pub(crate) fn journal_batch(rows: usize, took: Duration) {
 
 pub(crate) fn journal_retry() {
     counter!(JOURNAL_RETRIES).increment(1);
+}
+
+pub(crate) fn breaker(open: bool) {
+    metrics::gauge!(DATABASE_UNREACHABLE).set(if open { 1.0 } else { 0.0 });
+    if open {
+        counter!(DATABASE_OUTAGES).increment(1);
+    }
+}
+
+pub(crate) fn commits_unknown(writes: usize) {
+    counter!(COMMITS_UNKNOWN).increment(writes as u64);
+}
+
+pub(crate) fn create_refused_at_ceiling() {
+    counter!(CREATES_REFUSED_AT_CEILING).increment(1);
+}
+
+pub(crate) fn compacted() {
+    counter!(COMPACTIONS).increment(1);
 }
 
 pub(crate) fn fencing_refusals(writes: usize) {

@@ -6,6 +6,11 @@
 //! not its fsync rate: on the reference machine SQLite commits ~2.8 k one-row transactions/s
 //! but ~247 k rows/s in 300-row batches. A full queue is refused at once (the client gets 503),
 //! never buffered without bound.
+//!
+//! While the database [`Breaker`] is open the journal refuses writes at once
+//! ([`CommitError::Unavailable`]), and a transaction still committing when it opens is given up
+//! as [`CommitError::Unknown`]: it may have committed, so its writers must read the database
+//! again rather than trust either their old or their new state.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -13,8 +18,9 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
 
+use crate::breaker::Breaker;
 use crate::instruments;
-use crate::store::{OrderStore, OrderWrite, StoreError, WriteOutcome};
+use crate::store::{OrderStore, OrderWrite, StoreError, StoreErrorKind, WriteOutcome};
 use crate::webhook::Nudge;
 
 #[derive(Debug, Clone, Copy)]
@@ -42,6 +48,13 @@ pub enum CommitError {
     Rejected(WriteOutcome),
     #[error("the database failed: {0}")]
     Store(String),
+    /// The database is unreachable; nothing of the write was committed.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    /// The transaction may or may not have committed (the connection failed during `COMMIT`,
+    /// or the database became unreachable while it was in flight).
+    #[error("the commit's outcome is unknown: {0}")]
+    Unknown(String),
     #[error("the journal has stopped")]
     Closed,
 }
@@ -69,6 +82,7 @@ struct Pending {
 pub struct Journal {
     queue: mpsc::Sender<Pending>,
     stats: Arc<JournalStats>,
+    breaker: Arc<Breaker>,
 }
 
 /// A commit in flight; resolves once the transaction holding the write has ended.
@@ -83,6 +97,16 @@ impl Journal {
         settings: JournalSettings,
         committed: Nudge,
     ) -> Journal {
+        Journal::start_guarded(store, settings, committed, Arc::default())
+    }
+
+    /// As [`Journal::start`], refusing writes while `breaker` is open.
+    pub fn start_guarded(
+        store: Arc<dyn OrderStore>,
+        settings: JournalSettings,
+        committed: Nudge,
+        breaker: Arc<Breaker>,
+    ) -> Journal {
         let (queue, receiver) = mpsc::channel(settings.queue_capacity.max(1));
         let stats = Arc::new(JournalStats::default());
         tokio::spawn(write_batches(
@@ -91,12 +115,26 @@ impl Journal {
             settings,
             stats.clone(),
             committed,
+            breaker.clone(),
         ));
-        Journal { queue, stats }
+        Journal {
+            queue,
+            stats,
+            breaker,
+        }
     }
 
-    /// Queues a write. Answers at once with `Overloaded` when the queue is full.
+    /// The breaker this journal obeys.
+    pub fn breaker(&self) -> &Arc<Breaker> {
+        &self.breaker
+    }
+
+    /// Queues a write. Answers at once with `Overloaded` when the queue is full, and with
+    /// `Unavailable` while the database is unreachable.
     pub fn submit(&self, write: OrderWrite) -> Result<CommitTicket, CommitError> {
+        if self.breaker.is_open() {
+            return Err(CommitError::Unavailable(UNREACHABLE.into()));
+        }
         let (done, ticket) = oneshot::channel();
         match self.queue.try_send(Pending { write, done }) {
             Ok(()) => {
@@ -136,12 +174,15 @@ impl Journal {
     }
 }
 
+const UNREACHABLE: &str = "the database is unreachable";
+
 async fn write_batches(
     store: Arc<dyn OrderStore>,
     mut receiver: mpsc::Receiver<Pending>,
     settings: JournalSettings,
     stats: Arc<JournalStats>,
     committed: Nudge,
+    breaker: Arc<Breaker>,
 ) {
     let mut batch = Vec::with_capacity(settings.max_batch);
     let mut writes = Vec::with_capacity(settings.max_batch);
@@ -153,7 +194,21 @@ async fn write_batches(
         stats.queued.fetch_sub(batch.len(), Ordering::Relaxed);
         writes.extend(batch.iter().map(|p: &Pending| p.write.clone()));
         let started = Instant::now();
-        let result = commit_with_retry(store.as_ref(), &writes).await;
+        let result = if breaker.is_open() {
+            // Queued before the breaker opened: refused unsent, so nothing of it can commit.
+            Err(StoreError::unavailable(UNREACHABLE))
+        } else {
+            tokio::select! {
+                biased;
+                result = commit_with_retry(store.as_ref(), &writes) => result,
+                // The transaction is abandoned where it stands; if its COMMIT had been sent,
+                // the database may still apply it.
+                () = breaker.opened() => Err(StoreError::of_kind(
+                    StoreErrorKind::CommitUnknown,
+                    "the database became unreachable while the batch was committing",
+                )),
+            }
+        };
         record(&stats, writes.len(), started.elapsed(), result.is_ok());
         match result {
             Ok(outcomes) => {
@@ -178,11 +233,23 @@ async fn write_batches(
                 committed.nudge();
             }
             Err(error) => {
-                tracing::error!(%error, rows = writes.len(), "journal batch failed");
+                let failed: fn(String) -> CommitError = match error.kind {
+                    StoreErrorKind::CommitUnknown => {
+                        tracing::warn!(%error, rows = writes.len(), "journal batch may or may not have committed; its orders will be read again");
+                        instruments::commits_unknown(writes.len());
+                        CommitError::Unknown
+                    }
+                    StoreErrorKind::Unavailable => {
+                        tracing::warn!(%error, rows = writes.len(), "journal batch refused: the database is unavailable");
+                        CommitError::Unavailable
+                    }
+                    StoreErrorKind::Failed | StoreErrorKind::Retryable => {
+                        tracing::error!(%error, rows = writes.len(), "journal batch failed");
+                        CommitError::Store
+                    }
+                };
                 for pending in batch.drain(..) {
-                    let _ = pending
-                        .done
-                        .send(Err(CommitError::Store(error.message.clone())));
+                    let _ = pending.done.send(Err(failed(error.message.clone())));
                 }
             }
         }
@@ -202,7 +269,7 @@ async fn commit_with_retry(
     for _ in 0..5 {
         match store.commit(writes).await {
             Ok(outcomes) => return Ok(outcomes),
-            Err(error) if error.retryable => {
+            Err(error) if error.is_retryable() => {
                 tracing::warn!(%error, "database busy or conflict; retrying the batch");
                 instruments::journal_retry();
                 tokio::time::sleep(delay).await;

@@ -32,7 +32,7 @@ use crate::order::{
 };
 use crate::shard::{ShardId, Shards};
 use crate::stats::ActorStats;
-use crate::store::{IdempotencyRecord, OrderStore, WriteOutcome};
+use crate::store::{IdempotencyRecord, OrderStore};
 use crate::write::write_for;
 
 #[derive(Debug, Clone, Copy)]
@@ -48,6 +48,13 @@ pub struct RegistrySettings {
     /// Rehydrated actors loading their whole order at once, at most (the server uses half its
     /// database connections).
     pub concurrent_loads: usize,
+    /// Order actors in memory, at most, before creates are refused with `Overloaded` (0: no
+    /// ceiling). Memory is the one resource an order server must not run out of: past the
+    /// ceiling a client gets a 503, never the process an OOM kill.
+    pub max_live: usize,
+    /// A live order idle this long drops its whole state and keeps only what its timer needs,
+    /// as a rehydrated one does; its next use loads it again.
+    pub compact_after: Duration,
 }
 
 impl Default for RegistrySettings {
@@ -58,6 +65,8 @@ impl Default for RegistrySettings {
             passivate_after: Duration::from_secs(60),
             rehydrate_page: 5_000,
             concurrent_loads: 4,
+            max_live: 0,
+            compact_after: Duration::from_secs(30),
         }
     }
 }
@@ -107,6 +116,8 @@ impl Registry {
             directory: Arc::new(Directory::default()),
             shards,
             passivate_after: settings.passivate_after,
+            compact_after: settings.compact_after,
+            max_live: settings.max_live,
             mailbox_capacity: settings.mailbox_capacity.max(1),
             loads: tokio::sync::Semaphore::new(settings.concurrent_loads.max(1)),
         });
@@ -171,6 +182,11 @@ impl Registry {
         self.inner.env.directory.len()
     }
 
+    /// The ceiling on order actors in memory (0: none); see [`RegistrySettings::max_live`].
+    pub fn max_live(&self) -> usize {
+        self.inner.env.max_live
+    }
+
     /// Creates an order: commits it (with the create's idempotency record, if any), then starts
     /// its actor. The order id is new, so nobody else can be writing it.
     ///
@@ -211,6 +227,11 @@ impl Registry {
         {
             return Err(ReplyError::ShardUnavailable);
         }
+        let env = &self.inner.env;
+        if env.max_live > 0 && env.directory.len() >= env.max_live {
+            instruments::create_refused_at_ceiling();
+            return Err(ReplyError::Overloaded);
+        }
         let change = open(new, Timestamp::now(), accept_timeout);
         let mut write = write_for(change, 0, None);
         if let Some(claim) = idempotency {
@@ -227,16 +248,14 @@ impl Registry {
             state: write.state.clone(),
             document: write.document.clone(),
         };
+        let id = reply.state.order.id;
         match self.inner.env.journal.commit(write).await {
             Ok(()) => {}
-            Err(CommitError::Overloaded) => return Err(ReplyError::Overloaded),
-            Err(CommitError::Rejected(WriteOutcome::IdempotencyKeyTaken)) => {
-                return Err(ReplyError::IdempotencyKeyTaken)
+            Err(error @ CommitError::Unknown(_)) => {
+                self.resolve_unknown_create(id);
+                return Err(ReplyError::from_commit(error));
             }
-            Err(CommitError::Rejected(WriteOutcome::Fenced)) => {
-                return Err(ReplyError::ShardUnavailable)
-            }
-            Err(error) => return Err(ReplyError::Internal(error.to_string())),
+            Err(error) => return Err(ReplyError::from_commit(error)),
         }
         self.inner
             .env
@@ -357,7 +376,7 @@ impl Registry {
             .store
             .load(id)
             .await
-            .map_err(|error| ReplyError::Internal(error.message))?
+            .map_err(ReplyError::from_store)?
             .ok_or(ReplyError::NotFound)
     }
 
@@ -408,6 +427,44 @@ impl Registry {
     /// Starts an actor for every live order in the store, page by page. Each starts from the
     /// order's [`LiveOrder`](crate::store::LiveOrder) summary and arms its earliest deadline; none loads its order yet.
     /// A node of a cluster serves no shard at boot, so it has nothing to rehydrate yet.
+    /// A create whose commit's outcome is unknown: if the order exists after all, it needs its
+    /// actor (and so its acceptance timer) even if nobody asks for it. Looks once the database
+    /// answers, and again later, in case the lost `COMMIT` reaches the database late (a
+    /// transaction left open is ended by the database within a lease and a second).
+    fn resolve_unknown_create(&self, id: OrderId) {
+        let registry = self.clone();
+        actix::spawn(async move {
+            let env = &registry.inner.env;
+            for wait in [
+                Duration::ZERO,
+                Duration::from_secs(3),
+                Duration::from_secs(15),
+            ] {
+                tokio::time::sleep(wait).await;
+                let mut backoff = Duration::from_millis(250);
+                let loaded = loop {
+                    env.journal.breaker().closed().await;
+                    match env.store.load(id).await {
+                        Ok(loaded) => break loaded,
+                        Err(error) => {
+                            tracing::debug!(order_id = %id, %error, "unknown create not resolved yet");
+                            tokio::time::sleep(backoff).await;
+                            backoff = (backoff * 2).min(Duration::from_secs(30));
+                        }
+                    }
+                };
+                if let Some(state) = loaded {
+                    tracing::info!(order_id = %id, "a create whose commit was unknown did commit; starting its actor");
+                    let state = Arc::new(state);
+                    let document = actor_document(&state);
+                    registry.ensure_started(Held::Full { state, document });
+                    return;
+                }
+            }
+            tracing::info!(order_id = %id, "a create whose commit was unknown did not commit");
+        });
+    }
+
     pub async fn rehydrate(&self) -> Result<usize, crate::store::StoreError> {
         let count = if self.inner.env.shards.is_single_node() {
             self.rehydrate_live(None).await?
@@ -504,13 +561,26 @@ impl Actor for RegistryActor {
         ctx.spawn(
             async move {
                 let started = std::time::Instant::now();
-                match registry.rehydrate().await {
-                    Ok(count) => tracing::info!(
-                        orders = count,
-                        millis = started.elapsed().as_millis() as u64,
-                        "rehydrated live orders"
-                    ),
-                    Err(error) => tracing::error!(%error, "rehydration failed"),
+                // Until it works: the node is not ready before, and a live order left without
+                // its actor would never fire its timers. Orders already started are kept.
+                let mut backoff = Duration::from_millis(250);
+                loop {
+                    match registry.rehydrate().await {
+                        Ok(count) => {
+                            tracing::info!(
+                                orders = count,
+                                millis = started.elapsed().as_millis() as u64,
+                                "rehydrated live orders"
+                            );
+                            break;
+                        }
+                        Err(error) => {
+                            tracing::warn!(%error, "rehydration failed; trying again");
+                            registry.inner.env.journal.breaker().closed().await;
+                            tokio::time::sleep(backoff).await;
+                            backoff = (backoff * 2).min(Duration::from_secs(5));
+                        }
+                    }
                 }
             }
             .into_actor(self),

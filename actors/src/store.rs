@@ -77,28 +77,51 @@ pub enum WriteOutcome {
     Fenced,
 }
 
+/// What a failed database call means for the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreErrorKind {
+    /// The statement failed and changed nothing (a bug, a constraint, bad data).
+    Failed,
+    /// Worth trying again as it is: the database was busy (SQLite's write lock) or chose this
+    /// transaction as the victim of a deadlock or a serialization failure (PostgreSQL).
+    Retryable,
+    /// The database could not be reached, or has no room (a lost connection, a refused
+    /// connect, a pool with no free connection in time, a full disk). Nothing was committed.
+    Unavailable,
+    /// The connection failed while the transaction was committing: it may or may not have
+    /// committed, and only reading the database again can tell.
+    CommitUnknown,
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
 pub struct StoreError {
     pub message: String,
-    /// Worth trying again as it is: the database was busy (SQLite's write lock) or chose this
-    /// transaction as the victim of a deadlock or a serialization failure (PostgreSQL).
-    pub retryable: bool,
+    pub kind: StoreErrorKind,
 }
 
 impl StoreError {
     pub fn new(message: impl std::fmt::Display) -> Self {
-        StoreError {
-            message: message.to_string(),
-            retryable: false,
-        }
+        StoreError::of_kind(StoreErrorKind::Failed, message)
     }
 
     pub fn retryable(message: impl std::fmt::Display) -> Self {
+        StoreError::of_kind(StoreErrorKind::Retryable, message)
+    }
+
+    pub fn unavailable(message: impl std::fmt::Display) -> Self {
+        StoreError::of_kind(StoreErrorKind::Unavailable, message)
+    }
+
+    pub fn of_kind(kind: StoreErrorKind, message: impl std::fmt::Display) -> Self {
         StoreError {
             message: message.to_string(),
-            retryable: true,
+            kind,
         }
+    }
+
+    pub fn is_retryable(&self) -> bool {
+        self.kind == StoreErrorKind::Retryable
     }
 }
 

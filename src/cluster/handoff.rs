@@ -204,15 +204,29 @@ impl Handoff {
         actix_web::rt::spawn(async move {
             for shard in ids {
                 let started = std::time::Instant::now();
-                match registry.rehydrate_shard(shard).await {
-                    Ok(orders) => tracing::info!(
-                        step = "rehydrate",
-                        %shard,
-                        orders,
-                        millis = started.elapsed().as_millis() as u64,
-                        "rehydrated the shard's live orders"
-                    ),
-                    Err(error) => tracing::error!(%shard, %error, "could not rehydrate a shard"),
+                // Until it works or the shard is gone again: a live order left without its
+                // actor would never fire its timers.
+                let mut backoff = Duration::from_millis(250);
+                loop {
+                    match registry.rehydrate_shard(shard).await {
+                        Ok(orders) => {
+                            tracing::info!(
+                                step = "rehydrate",
+                                %shard,
+                                orders,
+                                millis = started.elapsed().as_millis() as u64,
+                                "rehydrated the shard's live orders"
+                            );
+                            break;
+                        }
+                        Err(_) if !registry.shards().serves(shard) => break,
+                        Err(error) => {
+                            tracing::warn!(%shard, %error, "could not rehydrate a shard yet; trying again");
+                            registry.journal().breaker().closed().await;
+                            tokio::time::sleep(backoff).await;
+                            backoff = (backoff * 2).min(Duration::from_secs(5));
+                        }
+                    }
                 }
             }
         });

@@ -135,13 +135,19 @@ impl Membership {
     pub async fn leave(&self, limit: Duration) {
         // The last node keeps its shards to the end: nobody could take them, and its commands
         // in flight should commit rather than be refused. It releases them as it stops.
-        let others = match self.store.view().await {
-            Ok(view) => view
+        // Bounded: with the database down, nobody could take the shards anyway.
+        let view = tokio::time::timeout(limit.min(Duration::from_secs(2)), self.store.view()).await;
+        let others = match view {
+            Ok(Ok(view)) => view
                 .nodes
                 .iter()
                 .filter(|node| node.id != self.cluster.node())
                 .any(|node| node.is_alive(view.now_ms) && !node.leaving),
-            Err(_) => true,
+            Ok(Err(_)) => true,
+            Err(_) => {
+                tracing::warn!("the database does not answer: leaving without handing shards over; their leases run out");
+                return;
+            }
         };
         if !others {
             tracing::info!("the last node of the cluster: keeping its shards until it stops");
@@ -151,8 +157,14 @@ impl Membership {
             .inner
             .leaving
             .store(true, std::sync::atomic::Ordering::Release);
-        if let Err(error) = self.store.set_leaving(self.cluster.node()).await {
-            tracing::warn!(%error, "could not announce that this node is leaving");
+        match tokio::time::timeout(limit, self.store.set_leaving(self.cluster.node())).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "could not announce that this node is leaving")
+            }
+            Err(_) => tracing::warn!(
+                "could not announce that this node is leaving: the database does not answer"
+            ),
         }
         self.cluster.wake();
         let deadline = Instant::now() + limit;
@@ -172,16 +184,37 @@ impl Membership {
 
     /// Stops the rounds and the listener (inside the runtime: a listener's connection must go
     /// back to its pool before the runtime ends) and removes this node from the cluster.
-    pub async fn stop(&self) {
+    pub async fn stop(&self, database_reachable: bool) {
         let _ = self.stop.send(true);
         let tasks = std::mem::take(&mut *self.tasks.lock().unwrap_or_else(|e| e.into_inner()));
-        for task in tasks {
-            let _ = task.await;
+        let lease = self.cluster.lease();
+        for mut task in tasks {
+            // A round stuck on a database that stopped answering is given up.
+            if tokio::time::timeout(lease, &mut task).await.is_err() {
+                task.abort();
+            }
         }
-        if let Err(error) = self.store.deregister(self.cluster.node()).await {
-            tracing::warn!(%error, "could not deregister this node; the others forget it once its lease runs out");
+        // Bounded, like everything at stop: a database that does not answer must not keep the
+        // process from exiting (the others forget this node once its lease runs out).
+        if !database_reachable {
+            tracing::warn!("not deregistering this node: the database is unreachable; the others forget it once its lease runs out");
+        } else {
+            match tokio::time::timeout(lease, self.store.deregister(self.cluster.node())).await {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => {
+                    tracing::warn!(%error, "could not deregister this node; the others forget it once its lease runs out")
+                }
+                Err(_) => {
+                    tracing::warn!("could not deregister this node: the database does not answer")
+                }
+            }
         }
-        self.store.close().await;
+        if tokio::time::timeout(lease, self.store.close())
+            .await
+            .is_err()
+        {
+            tracing::warn!("closing the cluster's connections timed out");
+        }
     }
 }
 

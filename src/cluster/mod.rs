@@ -201,7 +201,7 @@ impl Cluster {
         self.inner.ready.store(ready, Ordering::Release);
     }
 
-    fn wake(&self) {
+    pub(crate) fn wake(&self) {
         self.inner.wake.notify_one();
     }
 }

@@ -12,7 +12,7 @@ use rampflow_actors::store::StoreError;
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Row};
 
-use crate::store::{store_error, DB_NOW_MS};
+use crate::store::{commit_error, store_error, DB_NOW_MS};
 
 /// Where other nodes are told about a change at once (a node joined, left, took or released
 /// shards), instead of at their next round.
@@ -292,7 +292,7 @@ impl ClusterStore {
         .fetch_all(&mut *tx)
         .await
         .map_err(store_error)?;
-        tx.commit().await.map_err(store_error)?;
+        tx.commit().await.map_err(commit_error)?;
         let from: std::collections::HashMap<i64, Option<String>> = locked.into_iter().collect();
         let taken = rows
             .iter()

@@ -8,8 +8,9 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{HttpResponse, ResponseError};
+use rampflow_actors::breaker;
 use rampflow_actors::order::{Rejection, ReplyError};
-use rampflow_actors::store::StoreError;
+use rampflow_actors::store::{StoreError, StoreErrorKind};
 use serde_json::{json, Value};
 
 /// An error a client sees: a status, a stable code, a message and optional details. Internal
@@ -134,6 +135,30 @@ impl ApiError {
         error
     }
 
+    /// The database cannot be reached (or, on SQLite, the disk is full): nothing was changed.
+    pub fn database_unavailable() -> Self {
+        let mut error = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database_unavailable",
+            "the database is unavailable; nothing was changed; retry after the delay in Retry-After",
+        );
+        error.retry_after_secs = Some(breaker::RETRY_AFTER.as_secs() as u32);
+        error
+    }
+
+    /// The database became unreachable while the change was committing: it may or may not
+    /// have been made. Retrying the same request is safe (a command that already took effect
+    /// answers the order as it is; a create replays by its `Idempotency-Key`).
+    pub fn commit_unknown() -> Self {
+        let mut error = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "commit_unknown",
+            "the database became unreachable while the change was being committed, so it may or may not have been made; retrying the same request is safe",
+        );
+        error.retry_after_secs = Some(breaker::RETRY_AFTER.as_secs() as u32);
+        error
+    }
+
     /// Logs `cause` and answers an opaque 500.
     pub fn internal(cause: impl fmt::Display) -> Self {
         tracing::error!(%cause, "internal error");
@@ -177,7 +202,17 @@ impl ResponseError for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
-        ApiError::internal(error)
+        match error.kind {
+            StoreErrorKind::Unavailable => {
+                tracing::warn!(%error, "database unavailable");
+                ApiError::database_unavailable()
+            }
+            StoreErrorKind::CommitUnknown => {
+                tracing::warn!(%error, "commit outcome unknown");
+                ApiError::commit_unknown()
+            }
+            StoreErrorKind::Failed | StoreErrorKind::Retryable => ApiError::internal(error),
+        }
     }
 }
 
@@ -209,6 +244,8 @@ impl From<ReplyError> for ApiError {
             ReplyError::IdempotencyKeyTaken => ApiError::idempotency_conflict(
                 "a request with this Idempotency-Key is already being processed",
             ),
+            ReplyError::DatabaseUnavailable => ApiError::database_unavailable(),
+            ReplyError::CommitUnknown => ApiError::commit_unknown(),
             ReplyError::Internal(cause) => ApiError::internal(cause),
         }
     }

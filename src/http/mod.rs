@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod auth;
 pub mod body;
+pub mod database_gate;
 pub mod error;
 pub mod events;
 pub mod health;
@@ -65,6 +66,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/metrics").get(metrics::render))
         .service(
             web::scope("/v1")
+                // Answers 503 at once while the database is unreachable (see `database_gate`).
+                .wrap(actix_web::middleware::from_fn(database_gate::guard))
                 // Orders first, in scopes of their own: actix tries routes in order and matches
                 // every `{param}` pattern with a regex, so the hot paths should not queue
                 // behind a dozen others.

@@ -46,6 +46,7 @@ const DESCRIPTION: &str = r#"Order server for crypto on-ramp and off-ramp: walle
 - **Back-pressure**: when an order's mailbox or the write queue is full, commands answer 503 `overloaded` at once with `Retry-After`; nothing was done, so retrying is safe.
 - **Pagination**: lists take `?limit=1..100` (default 20) and `&cursor=<opaque>`, and answer `{"data": [...], "next_cursor": "..." | null}`. Pass `next_cursor` back as `cursor` for the next page; `null` means this was the last one. Cursors are opaque and only valid for the list that issued them (a cursor this API did not issue is 422).
 - **Idempotency**: `POST /v1/orders`, `POST /v1/quotes`, `POST /v1/admin/wallets`, `POST /v1/admin/partners` and `POST /v1/webhook-endpoints` take an optional `Idempotency-Key` header (1 to 255 visible ASCII characters). The same key with the same request (method, path and body bytes) replays the first response, with the same status and body, for at least 24 hours, and adds the header `Idempotent-Replayed: true`. The same key with a different request is 409 `idempotency_conflict`, and so is a duplicate that arrives while the first is still being processed. Keys are scoped to the caller. Lifecycle commands need no key: repeating a command with the same body on an order already in its target state answers 200 with the order.
+- **Database outages**: while the database cannot be reached (or, on SQLite, its disk is full), every `/v1` operation answers at once with 503 `database_unavailable` and `Retry-After`: nothing was changed, retry after the delay. A change whose commit was under way when the database went away answers 503 `commit_unknown`: it may or may not have been made, and the server reads the order again from the database before it answers anything else about it, so a read never contradicts a webhook. Retrying the same request is safe either way: a command already applied answers 200 with the order as it is, and a create replays by its `Idempotency-Key` (send one on every create). `GET /readyz` names the database as down meanwhile.
 - **Errors**: every non-2xx response, including 404 for unknown paths and 405, has the body `{"error": {"code", "message", "details"}}` (schema `ErrorBody`). `details` is an object or `null`. The one exception is a request the HTTP layer cannot read at all (a NUL or other control byte in a header, a request head over its size limit): it is answered 400 (or 431) with no body before it reaches the application, and the connection is closed. Client errors are logged at WARN or below; only server errors (500) are logged at ERROR.
 - **Methods**: a known path called with a method it does not support is 405 `method_not_allowed` with an `Allow` header listing the methods it supports. An unknown path is 404 `not_found`.
 - **What the schemas cannot say.** The schemas carry every rule the server enforces that a JSON Schema can express: patterns, lengths, bounds, `minItems`/`maxItems`, and `oneOf` for the bodies that take one of two sets of fields (`CreateOrder`, `QuoteRequest`, `DepositInput`). The server also checks these, each a 422 `validation_failed` naming the field:
@@ -122,6 +123,7 @@ const DESCRIPTION: &str = r#"Order server for crypto on-ramp and off-ramp: walle
             RateLimited,
             Overloaded,
             OrderUnavailable,
+            DatabaseUnavailable,
             Internal
         )
     ),
@@ -311,6 +313,12 @@ pub enum ErrorCode {
     /// 503: the order's shard is moving between the nodes of a cluster, or its owner cannot
     /// be reached (`Retry-After`). Retrying the same request is safe.
     ShardUnavailable,
+    /// 503: the database cannot be reached (or its disk is full); nothing was changed
+    /// (`Retry-After`).
+    DatabaseUnavailable,
+    /// 503: the database became unreachable while the change was committing, so it may or
+    /// may not have been made (`Retry-After`). Retrying the same request is safe.
+    CommitUnknown,
     /// 500: never carries internal detail.
     Internal,
 }
@@ -402,6 +410,10 @@ error_responses! {
     OrderUnavailable =>
         "`overloaded`: back-pressure (the order's mailbox or the write queue is full); nothing was done. `shard_unavailable`: in a cluster, the order's shard is moving between nodes, or the node that owns it cannot be reached. Either way retry after `Retry-After` seconds, on any node: retrying the same request is safe (a command already applied answers 200 with the order as it is).",
         error_example("shard_unavailable", "this order is moving between nodes of the cluster; retry after the delay in Retry-After", Value::Null),
+        true;
+    DatabaseUnavailable =>
+        "`database_unavailable`: the database cannot be reached (or, on SQLite, its disk is full); nothing was changed. `commit_unknown` (on writes): the database went away while the change was committing, so it may or may not have been made. Either way retry after `Retry-After` seconds: retrying the same request is safe.",
+        error_example("database_unavailable", "the database is unavailable; nothing was changed; retry after the delay in Retry-After", Value::Null),
         true;
     Internal =>
         "`internal`: an unexpected failure (logged on the server; the body never carries detail).",
@@ -545,6 +557,39 @@ impl Modify for Conventions {
         optional_bodies(openapi);
         query_values_not_empty(openapi);
         expand_party_kinds(openapi);
+        database_outages(openapi);
+    }
+}
+
+/// Every `/v1` operation passes the database gate (`http::database_gate`), so each may answer
+/// 503 `database_unavailable` (and a write `commit_unknown`): said once here rather than on
+/// every handler. Operations with a 503 of their own list the database codes beside theirs.
+fn database_outages(openapi: &mut utoipa::openapi::OpenApi) {
+    const DATABASE: &str = " Also `database_unavailable` while the database cannot be reached (nothing was changed) and, on writes, `commit_unknown` when it went away during the commit (the change may or may not have been made); retrying the same request is safe.";
+    for (path, item) in openapi.paths.paths.iter_mut() {
+        if !path.starts_with("/v1/") {
+            continue;
+        }
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            operation
+                .responses
+                .responses
+                .entry("503".to_owned())
+                .or_insert_with(|| Ref::from_response_name("DatabaseUnavailable").into());
+        }
+    }
+    let components = openapi.components.get_or_insert_with(Default::default);
+    for name in ["Overloaded", "OrderUnavailable"] {
+        if let Some(RefOr::T(response)) = components.responses.get_mut(name) {
+            response.description.push_str(DATABASE);
+        }
     }
 }
 
@@ -867,6 +912,9 @@ pub struct ActorStats {
     pub restarts: u64,
     /// Whether the live orders were loaded back into memory after the start.
     pub rehydrated: bool,
+    /// The ceiling on order actors in memory (`actors.max_live`): once `live` reaches it,
+    /// creates answer 503 `overloaded` until orders settle and leave memory.
+    pub max_live: u64,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -1089,6 +1137,11 @@ mod tests {
             ),
             (ApiError::overloaded(), ErrorCode::Overloaded),
             (ApiError::shard_unavailable(), ErrorCode::ShardUnavailable),
+            (
+                ApiError::database_unavailable(),
+                ErrorCode::DatabaseUnavailable,
+            ),
+            (ApiError::commit_unknown(), ErrorCode::CommitUnknown),
             (ApiError::internal("x"), ErrorCode::Internal),
         ];
         for (error, code) in cases {

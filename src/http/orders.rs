@@ -165,10 +165,12 @@ pub async fn create(
         // The key may have been used before: then the first response is the answer, whatever
         // this attempt ran into (the key taken in the order's own write, a quote the first
         // request used, a grant revoked since).
+        // If the lookup fails too (the database went away), this attempt's own error stands:
+        // a `commit_unknown` must not turn into a plain `database_unavailable`.
         Err(error) => match &claim {
-            Some(claim) => match idempotency::recorded_response(&state, claim).await? {
-                Some((status, body)) => replayed(status, body),
-                None => Err(error),
+            Some(claim) => match idempotency::recorded_response(&state, claim).await {
+                Ok(Some((status, body))) => replayed(status, body),
+                Ok(None) | Err(_) => Err(error),
             },
             None => Err(error),
         },

@@ -38,7 +38,7 @@ use rampflow_actors::webhook::store::{
 use sqlx::{Any, Row, Transaction};
 
 use super::batch::{statement_chunks, Placeholders};
-use super::{store_error, Engine, Store};
+use super::{commit_error, store_error, Engine, Store};
 
 /// A ready delivery found by the claim's first query, not leased yet.
 struct Candidate {
@@ -229,7 +229,7 @@ impl DeliveryStore for Store {
         )
         .await
         .map_err(store_error)?;
-        tx.commit().await.map_err(store_error)
+        tx.commit().await.map_err(commit_error)
     }
 
     /// Fails pending deliveries whose endpoint was disabled or deleted. Disabling and deleting

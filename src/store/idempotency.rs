@@ -4,7 +4,7 @@ use rampflow_actors::model::Timestamp;
 use rampflow_actors::store::{IdempotencyRecord, StoreError};
 use sqlx::{Any, Row, Transaction};
 
-use super::{store_error, Store};
+use super::{commit_error, store_error, Store};
 
 /// Inserts the record unless the key is already taken; tells which.
 pub(crate) async fn insert(
@@ -62,7 +62,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool().begin().await.map_err(store_error)?;
         let inserted = insert(&mut tx, record).await.map_err(store_error)?;
-        tx.commit().await.map_err(store_error)?;
+        tx.commit().await.map_err(commit_error)?;
         Ok(inserted)
     }
 

@@ -14,7 +14,9 @@ mod access_cache;
 mod batch;
 pub mod deliveries;
 mod fencing;
+mod health;
 pub(crate) use fencing::DB_NOW_MS;
+pub use health::ProbeSettings;
 pub mod idempotency;
 mod order_writes;
 pub mod orders;
@@ -28,8 +30,9 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use anyhow::{bail, Context};
+use rampflow_actors::breaker::Breaker;
 use rampflow_actors::shard::{Shards, DEFAULT_SHARD_COUNT};
-use rampflow_actors::store::StoreError;
+use rampflow_actors::store::{StoreError, StoreErrorKind};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor};
 
@@ -52,6 +55,12 @@ pub struct Store {
     /// On SQLite, the lock that keeps a second process off the same database file, held until
     /// [`Store::close`].
     sqlite_lock: Arc<std::sync::Mutex<Option<std::fs::File>>>,
+    /// Open while the database is unreachable (see [`health`]).
+    breaker: Arc<Breaker>,
+    /// The URL the health probe connects to (SQLite's with the options the pool uses).
+    probe_url: String,
+    /// Set by [`Store::close`]: background users of the database stop.
+    closing: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -65,9 +74,11 @@ impl Store {
         let busy_timeout_ms = settings.database.busy_timeout.as_millis();
         let options = AnyPoolOptions::new()
             .max_connections(settings.database.max_connections.max(2))
-            .acquire_timeout(Duration::from_secs(10));
+            .acquire_timeout(settings.database.acquire_timeout);
         let mut sqlite_lock = None;
-        let (engine, pool) = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let (engine, pool, probe_url) = if url.starts_with("postgres://")
+            || url.starts_with("postgresql://")
+        {
             // A transaction left open by a node that froze (SIGSTOP, a stuck VM) would keep its
             // locks, among them the share locks on shard rows that fence its writes, and so hold
             // up the node taking those shards over: PostgreSQL ends such a session once it has
@@ -88,7 +99,7 @@ impl Store {
                 })
                 .connect(url)
                 .await;
-            (Engine::Postgres, pool)
+            (Engine::Postgres, pool, url.to_owned())
         } else if let Some(path) = url.strip_prefix("sqlite://") {
             let file = path.split('?').next().unwrap_or(path);
             if let Some(parent) = Path::new(file)
@@ -126,7 +137,7 @@ impl Store {
                 })
                 .connect(&url)
                 .await;
-            (Engine::Sqlite, pool)
+            (Engine::Sqlite, pool, url)
         } else {
             bail!("unsupported database URL {url:?}: use sqlite://PATH or postgres://…");
         };
@@ -137,6 +148,9 @@ impl Store {
             access: Default::default(),
             shards: Default::default(),
             sqlite_lock: Arc::new(std::sync::Mutex::new(sqlite_lock)),
+            breaker: Arc::default(),
+            probe_url,
+            closing: Arc::new(tokio::sync::watch::Sender::new(false)),
         })
     }
 
@@ -183,6 +197,7 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        self.closing.send_replace(true);
         self.pool.close().await;
         // Another process may open the file now.
         self.sqlite_lock
@@ -230,24 +245,55 @@ fn redact(url: &str) -> String {
     }
 }
 
-/// Errors worth retrying as they are (the transaction did nothing): SQLite's busy and locked
-/// (`SQLITE_BUSY`, `SQLITE_LOCKED` and their extended codes), PostgreSQL's serialization
-/// failure (40001) and deadlock victim (40P01).
+/// Sorts a database error by what the caller can do about it (see [`StoreErrorKind`]).
 pub(crate) fn store_error(error: sqlx::Error) -> StoreError {
-    let retryable = match &error {
+    StoreError::of_kind(error_kind(&error), error)
+}
+
+/// As [`store_error`], for an error of `COMMIT` itself: if the database could not be reached,
+/// the transaction may have committed all the same.
+pub(crate) fn commit_error(error: sqlx::Error) -> StoreError {
+    let error = store_error(error);
+    match error.kind {
+        StoreErrorKind::Unavailable => StoreError::of_kind(StoreErrorKind::CommitUnknown, error),
+        _ => error,
+    }
+}
+
+/// - Retryable (the transaction did nothing): SQLite's busy and locked (`SQLITE_BUSY`,
+///   `SQLITE_LOCKED` and their extended codes), PostgreSQL's serialization failure (40001) and
+///   deadlock victim (40P01).
+/// - Unavailable: no connection (I/O, TLS or protocol failure, a pool that gave none in time
+///   or is closed), PostgreSQL's connection exceptions (08…), shutdown and too-many-connections
+///   codes, full disk (53100) and a session ended for idling in a transaction (25P03: the
+///   transaction was rolled back); SQLite's I/O error, full disk and cannot-open.
+fn error_kind(error: &sqlx::Error) -> StoreErrorKind {
+    match error {
         sqlx::Error::Database(db) => match db.code().as_deref() {
-            Some("40001" | "40P01") => true,
-            Some(code) => code
-                .parse::<i64>()
-                .is_ok_and(|code| matches!(code & 0xff, 5 | 6)),
-            None => false,
+            Some("40001" | "40P01") => StoreErrorKind::Retryable,
+            Some(code)
+                if code.starts_with("08")
+                    || matches!(
+                        code,
+                        "57P01" | "57P02" | "57P03" | "53300" | "53100" | "25P03"
+                    ) =>
+            {
+                StoreErrorKind::Unavailable
+            }
+            Some(code) => match code.parse::<i64>().map(|code| code & 0xff) {
+                Ok(5 | 6) => StoreErrorKind::Retryable,
+                Ok(10 | 13 | 14) => StoreErrorKind::Unavailable,
+                _ => StoreErrorKind::Failed,
+            },
+            None => StoreErrorKind::Failed,
         },
-        _ => false,
-    };
-    if retryable {
-        StoreError::retryable(error)
-    } else {
-        StoreError::new(error)
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => StoreErrorKind::Unavailable,
+        _ => StoreErrorKind::Failed,
     }
 }
 

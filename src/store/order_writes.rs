@@ -22,7 +22,7 @@ use rampflow_actors::store::{OrderWrite, StoreError, WriteOutcome};
 use sqlx::{Any, Row, Transaction};
 
 use super::batch::{statement_chunks, Placeholders};
-use super::{store_error, Store};
+use super::{commit_error, store_error, Store};
 
 pub(crate) async fn commit(
     store: &Store,
@@ -70,7 +70,7 @@ pub(crate) async fn commit(
     fan_out(&mut tx, style, shards, &landed)
         .await
         .map_err(store_error)?;
-    tx.commit().await.map_err(store_error)?;
+    tx.commit().await.map_err(commit_error)?;
     Ok(outcomes)
 }
 
@@ -84,7 +84,7 @@ pub(crate) async fn insert_orders(store: &Store, writes: &[OrderWrite]) -> Resul
     insert_new_orders(&mut tx, style, store.shards(), writes, &mut outcomes)
         .await
         .map_err(store_error)?;
-    tx.commit().await.map_err(store_error)?;
+    tx.commit().await.map_err(commit_error)?;
     Ok(outcomes
         .iter()
         .filter(|outcome| **outcome == WriteOutcome::Committed)

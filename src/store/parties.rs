@@ -4,7 +4,7 @@ use rampflow_actors::model::{PartnerId, Timestamp, WalletId};
 use rampflow_actors::store::{IdempotencyRecord, StoreError};
 use sqlx::Row;
 
-use super::{idempotency, store_error, Store};
+use super::{commit_error, idempotency, store_error, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PartyKind {
@@ -65,7 +65,7 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(store_error)?;
-        tx.commit().await.map_err(store_error)?;
+        tx.commit().await.map_err(commit_error)?;
         Ok(true)
     }
 

@@ -5,7 +5,7 @@ use rampflow_actors::model::{OrderId, PartnerId, Timestamp, WalletId};
 use rampflow_actors::store::{IdempotencyRecord, StoreError};
 use sqlx::Row;
 
-use super::{idempotency, store_error, Store};
+use super::{commit_error, idempotency, store_error, Store};
 
 /// A quote as stored.
 #[derive(Debug, Clone)]
@@ -133,7 +133,7 @@ impl Store {
             .await
             .map_err(store_error)?;
         }
-        tx.commit().await.map_err(store_error)?;
+        tx.commit().await.map_err(commit_error)?;
         Ok(true)
     }
 

@@ -5,7 +5,7 @@ use rampflow_actors::model::{OrderId, PartnerId, Timestamp, UserRef, WalletId};
 use rampflow_actors::store::StoreError;
 use sqlx::Row;
 
-use super::{store_error, Store};
+use super::{commit_error, store_error, Store};
 
 #[derive(Debug, Clone)]
 pub struct UserRow {
@@ -75,7 +75,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await
         .map_err(store_error)?;
-        tx.commit().await.map_err(store_error)?;
+        tx.commit().await.map_err(commit_error)?;
         let created_at = Timestamp::from_millis(row.try_get("created_at").map_err(store_error)?);
         let updated_at = Timestamp::from_millis(row.try_get("updated_at").map_err(store_error)?);
         Ok((
@@ -128,7 +128,7 @@ impl Store {
             .await
             .map_err(store_error)?
             .rows_affected();
-        tx.commit().await.map_err(store_error)?;
+        tx.commit().await.map_err(commit_error)?;
         self.access.forget_grants(wallet, user, None);
         Ok(affected == 1)
     }

@@ -14,7 +14,7 @@ use sqlx::Row;
 
 use super::batch::Placeholders;
 use super::orders::OrderScope;
-use super::{deliveries, idempotency, store_error, DbRow, Store};
+use super::{commit_error, deliveries, idempotency, store_error, DbRow, Store};
 
 /// A new endpoint, as written by [`Store::create_webhook_endpoint`].
 #[derive(Debug, Clone)]
@@ -232,7 +232,7 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(store_error)?;
-        tx.commit().await.map_err(store_error)?;
+        tx.commit().await.map_err(commit_error)?;
         Ok(true)
     }
 
@@ -292,7 +292,7 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(store_error)?;
-        tx.commit().await.map_err(store_error)?;
+        tx.commit().await.map_err(commit_error)?;
         Ok(true)
     }
 
@@ -511,7 +511,7 @@ impl Store {
         deliveries::recompute_heads(&mut tx, style, &[event.order_id.as_str()])
             .await
             .map_err(store_error)?;
-        tx.commit().await.map_err(store_error)?;
+        tx.commit().await.map_err(commit_error)?;
         Ok(queued)
     }
 }

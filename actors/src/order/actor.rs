@@ -12,6 +12,14 @@
 //!   atomic handling. At most `ActorEnv::loads` actors load at once.
 //! - It arms one timer, for its earliest deadline, and arms the next one after that fires or
 //!   the deadlines change.
+//! - A live order left idle for `compact_after` drops its whole state and keeps the summary a
+//!   rehydrated one keeps, so a created order waiting minutes for its partner costs no more
+//!   than a rehydrated one.
+//!
+//! When a commit's outcome is unknown (the database became unreachable while it committed),
+//! the actor keeps neither its old state nor the new one: it becomes *unsure* and reads the
+//! order from the database before every message, until one of its own commits lands. So a read
+//! never answers a version older than a webhook that may already be on its way.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -28,7 +36,7 @@ use crate::env::ActorEnv;
 use crate::instruments;
 use crate::journal::CommitError;
 use crate::model::{OrderId, PartnerId, Timestamp, WalletId};
-use crate::store::{LiveOrder, WriteOutcome};
+use crate::store::{LiveOrder, StoreError, StoreErrorKind, WriteOutcome};
 use crate::write::write_for;
 
 /// Who is asking. Another party's order is reported as not found, never as forbidden.
@@ -81,8 +89,45 @@ pub enum ReplyError {
     /// between nodes. The request may be retried (on any node) shortly.
     #[error("the order's shard is not served by this node right now")]
     ShardUnavailable,
+    /// The database is unreachable (or full): nothing was changed. Retry shortly.
+    #[error("the database is unavailable")]
+    DatabaseUnavailable,
+    /// The change may or may not have been committed: the database became unreachable while
+    /// it was committing. Retrying is safe; the actor reads the order again first.
+    #[error("the outcome of the commit is unknown")]
+    CommitUnknown,
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+impl ReplyError {
+    /// A failed read or load.
+    pub fn from_store(error: StoreError) -> ReplyError {
+        match error.kind {
+            StoreErrorKind::Unavailable | StoreErrorKind::CommitUnknown => {
+                ReplyError::DatabaseUnavailable
+            }
+            StoreErrorKind::Failed | StoreErrorKind::Retryable => {
+                ReplyError::Internal(error.message)
+            }
+        }
+    }
+
+    /// A commit that did not land.
+    pub fn from_commit(error: CommitError) -> ReplyError {
+        match error {
+            CommitError::Overloaded => ReplyError::Overloaded,
+            CommitError::Rejected(WriteOutcome::Fenced) => ReplyError::ShardUnavailable,
+            CommitError::Rejected(WriteOutcome::IdempotencyKeyTaken) => {
+                ReplyError::IdempotencyKeyTaken
+            }
+            CommitError::Unavailable(_) => ReplyError::DatabaseUnavailable,
+            CommitError::Unknown(_) => ReplyError::CommitUnknown,
+            error @ (CommitError::Rejected(_) | CommitError::Store(_) | CommitError::Closed) => {
+                ReplyError::Internal(error.to_string())
+            }
+        }
+    }
 }
 
 pub type ReplySender = oneshot::Sender<Result<OrderReply, ReplyError>>;
@@ -168,6 +213,7 @@ pub struct OrderActor {
     /// The deadlines counted in `ActorStats::timers_pending`, one bit per `TimerKind`.
     counted_deadlines: u8,
     idle_check: Option<SpawnHandle>,
+    compact_check: Option<SpawnHandle>,
     last_activity: Instant,
     /// The status this actor is counted under in `ActorStats::live_by_status`.
     counted_as: Option<super::Status>,
@@ -175,6 +221,9 @@ pub struct OrderActor {
     /// before the next message is handled.
     reload_on_start: bool,
     passivating: bool,
+    /// The outcome of a commit of this order is unknown (see the module's docs): the order is
+    /// read again before each message, until a commit of this actor's lands.
+    unsure: bool,
     /// The order's shard is no longer served here: the actor answers every message with
     /// `ShardUnavailable`, arms nothing, and ends once no address to it is left.
     released: bool,
@@ -190,10 +239,12 @@ impl OrderActor {
             armed: None,
             counted_deadlines: 0,
             idle_check: None,
+            compact_check: None,
             last_activity: Instant::now(),
             counted_as: None,
             reload_on_start: false,
             passivating: false,
+            unsure: false,
             released: false,
         }
     }
@@ -247,7 +298,7 @@ impl OrderActor {
             ) -> ResponseActFuture<Self, ()>
             + 'static,
     {
-        if matches!(self.held, Held::Full { .. }) {
+        if matches!(self.held, Held::Full { .. }) && !self.unsure {
             return then(self, ctx, Ok(()));
         }
         let (env, id) = (self.env.clone(), self.id);
@@ -262,7 +313,7 @@ impl OrderActor {
                     Ok(())
                 }
                 Ok(None) => Err(ReplyError::NotFound),
-                Err(error) => Err(ReplyError::Internal(error.message)),
+                Err(error) => Err(ReplyError::from_store(error)),
             };
             then(act, ctx, ready)
         }))
@@ -276,11 +327,14 @@ impl OrderActor {
         let state = Arc::new(state);
         let document = document_of(&state);
         self.held = Held::Full { state, document };
+        // A load is a use: the order stays whole for a while, for the requests that follow.
+        self.last_activity = Instant::now();
         self.recount();
         if rearm {
             self.arm_timer(None, ctx);
         }
         self.schedule_idle_check(ctx);
+        self.schedule_compaction(ctx);
     }
 
     fn snapshot(&self, party: Party) -> Result<OrderReply, ReplyError> {
@@ -326,6 +380,11 @@ impl OrderActor {
             if let Some((state, document)) = result.latest {
                 act.adopt(state, document, ctx);
             }
+            match &result.reply {
+                Err(ReplyError::CommitUnknown) => act.forget_state(),
+                Ok(_) if result.committed => act.unsure = false,
+                _ => {}
+            }
             if result.panicked {
                 // Restarted by actix's supervisor, which reloads the state from the store.
                 tracing::error!(order_id = %act.id, "order actor failed; restarting it");
@@ -337,6 +396,16 @@ impl OrderActor {
             instruments::command_handled(name, taken.elapsed());
             send(reply, result.reply);
         }))
+    }
+
+    /// Drops the order's state after a commit whose outcome is unknown: the next message reads
+    /// it from the database. What the timers and the counts need stays, so a deadline that
+    /// comes due meanwhile still fires (and reads the order first).
+    fn forget_state(&mut self) {
+        if let Held::Full { state, .. } = &self.held {
+            self.held = Held::Summary(LiveOrder::of(state));
+        }
+        self.unsure = true;
     }
 
     /// Takes a newly committed (or reloaded) state and arms its earliest deadline.
@@ -351,6 +420,7 @@ impl OrderActor {
         self.recount();
         self.arm_timer(None, ctx);
         self.schedule_idle_check(ctx);
+        self.schedule_compaction(ctx);
     }
 
     /// Moves this actor's counts (status, pending deadlines) to what it holds now.
@@ -464,6 +534,32 @@ impl OrderActor {
         }));
     }
 
+    /// A live order idle for `compact_after` keeps only its summary (see the module's docs).
+    fn schedule_compaction(&mut self, ctx: &mut Context<Self>) {
+        let after = self.env.compact_after;
+        if after.is_zero()
+            || !self.held.status().is_live()
+            || !matches!(self.held, Held::Full { .. })
+            || self.compact_check.is_some()
+        {
+            return;
+        }
+        let wait = after.saturating_sub(self.last_activity.elapsed());
+        self.compact_check = Some(ctx.run_later(wait, move |act, ctx| {
+            act.compact_check = None;
+            let Held::Full { state, .. } = &act.held else {
+                return;
+            };
+            // As for passivation: a command handled in this same poll has not run yet.
+            if act.last_activity.elapsed() >= after && !ctx.waiting() {
+                act.held = Held::Summary(LiveOrder::of(state));
+                instruments::compacted();
+            } else {
+                act.schedule_compaction(ctx);
+            }
+        }));
+    }
+
     fn passivate(&mut self, ctx: &mut Context<Self>) {
         let me = ctx.address();
         self.env
@@ -489,6 +585,8 @@ struct RunResult {
     /// compare-and-set), with its document.
     latest: Option<(Arc<OrderState>, Arc<str>)>,
     reply: Result<OrderReply, ReplyError>,
+    /// This command committed a change.
+    committed: bool,
     panicked: bool,
 }
 
@@ -502,6 +600,7 @@ async fn run_command(
     let done = |latest, reply| RunResult {
         latest,
         reply,
+        committed: false,
         panicked: false,
     };
     for _attempt in 0..3 {
@@ -513,6 +612,7 @@ async fn run_command(
                 return RunResult {
                     latest,
                     reply: Err(ReplyError::Internal("the state machine panicked".into())),
+                    committed: false,
                     panicked: true,
                 }
             }
@@ -550,7 +650,10 @@ async fn run_command(
                     "order changed"
                 );
                 let latest = Some((committed.state.clone(), committed.document.clone()));
-                return done(latest, Ok(committed));
+                return RunResult {
+                    committed: true,
+                    ..done(latest, Ok(committed))
+                };
             }
             Err(CommitError::Rejected(WriteOutcome::VersionConflict)) => {
                 tracing::warn!(order_id = %state.order.id, "lost a compare-and-set; reloading");
@@ -560,14 +663,10 @@ async fn run_command(
                         latest = Some((state.clone(), document_of(&state)));
                     }
                     Ok(None) => return done(latest, Err(ReplyError::NotFound)),
-                    Err(error) => return done(latest, Err(ReplyError::Internal(error.message))),
+                    Err(error) => return done(latest, Err(ReplyError::from_store(error))),
                 }
             }
-            Err(CommitError::Overloaded) => return done(latest, Err(ReplyError::Overloaded)),
-            Err(CommitError::Rejected(WriteOutcome::Fenced)) => {
-                return done(latest, Err(ReplyError::ShardUnavailable))
-            }
-            Err(error) => return done(latest, Err(ReplyError::Internal(error.to_string()))),
+            Err(error) => return done(latest, Err(ReplyError::from_commit(error))),
         }
     }
     done(
@@ -609,7 +708,9 @@ impl Actor for OrderActor {
                         }
                         Ok(None) => ctx.stop(),
                         Err(error) => {
-                            tracing::error!(order_id = %act.id, %error, "could not reload order; keeping the last committed state");
+                            // The next message tries again.
+                            tracing::warn!(order_id = %act.id, %error, "could not reload the order; it is read again on next use");
+                            act.forget_state();
                             act.settle(ctx);
                         }
                     }),

@@ -13,7 +13,9 @@ use rampflow_actors::model::{
 };
 use rampflow_actors::order::{amount, Crypto, Direction, Fiat, NewOrder, OrderState};
 use rampflow_actors::shard::{shard_of, ShardId, DEFAULT_SHARD_COUNT};
-use rampflow_actors::store::{LiveOrder, OrderStore, OrderWrite, StoreError, WriteOutcome};
+use rampflow_actors::store::{
+    LiveOrder, OrderStore, OrderWrite, StoreError, StoreErrorKind, WriteOutcome,
+};
 
 /// Orders in a map, with the same compare-and-set rule as the SQL store.
 #[derive(Default)]
@@ -26,6 +28,13 @@ pub struct MemoryStore {
     loads_in_flight: AtomicUsize,
     /// When set, every load takes a moment, so concurrent loads overlap.
     pub slow_loads: AtomicBool,
+    /// When set, every commit takes a moment (to be overtaken by the breaker).
+    pub slow_commits: AtomicBool,
+    /// The next commit fails so: `CommitUnknown` applies the writes first (the database did
+    /// commit, the answer was lost), any other kind applies nothing.
+    pub next_commit_fails: Mutex<Option<StoreErrorKind>>,
+    /// While set, loads fail as if the database were unreachable.
+    pub unreachable: AtomicBool,
 }
 
 impl MemoryStore {
@@ -36,14 +45,12 @@ impl MemoryStore {
         state.order.version += 1;
         state.order.external_ref = None;
     }
-}
 
-#[async_trait]
-impl OrderStore for MemoryStore {
-    async fn commit(&self, writes: &[OrderWrite]) -> Result<Vec<WriteOutcome>, StoreError> {
+    /// The writes that pass the compare-and-set, applied.
+    fn apply(&self, writes: &[OrderWrite]) -> Vec<WriteOutcome> {
         let mut orders = self.orders.lock().unwrap();
         let mut events = self.events.lock().unwrap();
-        Ok(writes
+        writes
             .iter()
             .map(|write| {
                 let stored = orders
@@ -61,10 +68,34 @@ impl OrderStore for MemoryStore {
                 ));
                 WriteOutcome::Committed
             })
-            .collect())
+            .collect()
+    }
+}
+
+#[async_trait]
+impl OrderStore for MemoryStore {
+    async fn commit(&self, writes: &[OrderWrite]) -> Result<Vec<WriteOutcome>, StoreError> {
+        if self.slow_commits.load(Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        let failure = self.next_commit_fails.lock().unwrap().take();
+        match failure {
+            Some(StoreErrorKind::CommitUnknown) => {
+                self.apply(writes);
+                Err(StoreError::of_kind(
+                    StoreErrorKind::CommitUnknown,
+                    "connection lost during COMMIT",
+                ))
+            }
+            Some(kind) => Err(StoreError::of_kind(kind, "injected failure")),
+            None => Ok(self.apply(writes)),
+        }
     }
 
     async fn load(&self, id: OrderId) -> Result<Option<OrderState>, StoreError> {
+        if self.unreachable.load(Ordering::SeqCst) {
+            return Err(StoreError::unavailable("injected: unreachable"));
+        }
         self.loads.fetch_add(1, Ordering::SeqCst);
         let in_flight = self.loads_in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         self.max_loads_in_flight
