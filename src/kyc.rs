@@ -231,6 +231,17 @@ mod schemas {
             .examples([Value::from(example)])
     }
 
+    /// What `Email::parse` takes: no whitespace or control character, a local part of 1 to
+    /// 64 characters before the one `@`, and a domain with a dot neither first nor last.
+    fn email_pattern() -> String {
+        let c = format!(
+            "{}{}",
+            rampflow_actors::openapi::CONTROL,
+            rampflow_actors::openapi::WHITESPACE
+        );
+        format!("^[^@{c}]{{1,64}}@[^@.{c}][^@{c}]*\\.[^@{c}]*[^@.{c}]$")
+    }
+
     impl<const MAX: usize> PartialSchema for Text<MAX> {
         fn schema() -> RefOr<Schema> {
             let description =
@@ -241,6 +252,7 @@ mod schemas {
                     .description(Some(description))
                     .min_length(Some(1))
                     .max_length(Some(MAX))
+                    .pattern(Some(rampflow_actors::openapi::printable_pattern()))
                     .build(),
             ))
         }
@@ -270,8 +282,10 @@ mod schemas {
             "An email address (one `@`, a dotted domain), at most 254 characters.",
             "ada@example.com"
         )
-        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Email)))
+        // The pattern, not `format: email`: the server takes what the pattern says (such as
+        // `a@b..c`), no more and no less.
         .max_length(Some(254))
+        .pattern(Some(email_pattern()))
     );
     schema!(
         Phone,

@@ -16,8 +16,48 @@ use crate::model::{
 };
 
 /// The pattern of a positive decimal string (see `Amount::parse`): no sign, no exponent, no
-/// leading zeros, below 10^15, at most 18 decimal places. The value must also be above zero.
-pub const DECIMAL_PATTERN: &str = r"^(0|[1-9][0-9]{0,14})(\.[0-9]{1,18})?$";
+/// leading zeros, below 10^15, at most 18 decimal places, above zero (`0.5` but not `0.00`).
+/// Below 1 it lists where the first non-zero digit may be, so that the pattern needs no
+/// look-ahead, which some regex engines lack.
+pub fn decimal_pattern() -> String {
+    let below_one: Vec<String> = (0..18)
+        .map(|zeros| format!("{}[1-9][0-9]{{0,{}}}", "0".repeat(zeros), 17 - zeros))
+        .collect();
+    format!(
+        r"^(?:[1-9][0-9]{{0,14}}(?:\.[0-9]{{1,18}})?|0\.(?:{}))$",
+        below_one.join("|")
+    )
+}
+
+/// A decimal string that may be zero (fees): otherwise as [`decimal_pattern`].
+pub const ZERO_OR_DECIMAL_PATTERN: &str = r"^(?:0|[1-9][0-9]{0,14})(?:\.[0-9]{1,18})?$";
+
+/// Control characters (Unicode `Cc`, Rust's `char::is_control`), as a regex class body.
+pub const CONTROL: &str = r"\u0000-\u001F\u007F-\u009F";
+/// Unicode `White_Space` (Rust's `char::is_whitespace` and `str::trim`), as a regex class
+/// body. Spelled out: `\s` means slightly different sets in ECMA-262, Rust and Python.
+pub const WHITESPACE: &str =
+    r"\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000";
+
+/// 1 or more characters, no control character, no whitespace at either end (the lengths are
+/// `minLength`/`maxLength`).
+pub fn printable_pattern() -> String {
+    format!("^[^{CONTROL}{WHITESPACE}](?:[^{CONTROL}]*[^{CONTROL}{WHITESPACE}])?$")
+}
+
+/// 1 or more characters, neither control nor whitespace.
+pub fn no_space_pattern() -> String {
+    format!("^[^{CONTROL}{WHITESPACE}]+$")
+}
+
+/// Up to `max` characters once surrounding whitespace is trimmed, at least one, none of them a
+/// control character: a text the server trims before it checks it (a party's name).
+pub fn trimmed_printable_pattern(max: usize) -> String {
+    format!(
+        "^[{WHITESPACE}]*[^{CONTROL}{WHITESPACE}](?:[^{CONTROL}]{{0,{}}}[^{CONTROL}{WHITESPACE}])?[{WHITESPACE}]*$",
+        max - 2
+    )
+}
 
 fn string(description: &str, example: &str) -> ObjectBuilder {
     ObjectBuilder::new()
@@ -29,7 +69,7 @@ fn string(description: &str, example: &str) -> ObjectBuilder {
 fn decimal(description: &str, example: &str) -> ObjectBuilder {
     string(description, example)
         .format(Some(SchemaFormat::Custom("decimal".into())))
-        .pattern(Some(DECIMAL_PATTERN))
+        .pattern(Some(decimal_pattern()))
 }
 
 fn uuid(description: &str) -> ObjectBuilder {
@@ -42,9 +82,9 @@ fn text(description: &str, example: &str, max: usize, spaces: bool) -> ObjectBui
         .min_length(Some(1))
         .max_length(Some(max));
     if spaces {
-        builder
+        builder.pattern(Some(printable_pattern()))
     } else {
-        builder.pattern(Some(r"^\S+$"))
+        builder.pattern(Some(no_space_pattern()))
     }
 }
 

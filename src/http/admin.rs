@@ -20,9 +20,24 @@ use crate::store::parties::{KeyOwner, PartyKind, PartyRow};
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Acme Wallet"}))]
 struct CreateParty {
-    /// 1 to 128 printable characters; surrounding spaces are trimmed.
-    #[schema(min_length = 1, max_length = 128)]
+    /// 1 to 128 characters, none of them a control character, once surrounding whitespace
+    /// is trimmed (it is).
+    #[schema(schema_with = name_schema)]
     name: String,
+}
+
+fn name_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .description(Some(
+            "1 to 128 characters, none of them a control character, once surrounding \
+             whitespace is trimmed (it is).",
+        ))
+        .min_length(Some(1))
+        .pattern(Some(rampflow_actors::openapi::trimmed_printable_pattern(
+            128,
+        )))
+        .build()
 }
 
 /// A wallet or a partner, as listed.
@@ -77,24 +92,19 @@ fn valid_name(name: &str) -> Result<String, ApiError> {
     security(("bearer" = ["operator"])),
     params(
         ("kind" = String, Path, description = "`wallets` or `partners`."),
-        ("Idempotency-Key" = Option<String>, Header, max_length = 255, description = "Makes the request safe to retry: the same key with the same body replays the first response for at least 24 h; with another body it is 409 `idempotency_conflict`."),
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$", description = "Makes the request safe to retry: the same key with the same body replays the first response for at least 24 h; with another body it is 409 `idempotency_conflict`."),
     ),
     request_body(content = CreateParty, example = json!({"name": "Acme"})),
     responses(
         (status = 201, description = "The {party} and its API key.", body = PartyWithKey,
             headers(("Idempotent-Replayed" = String, description = "`true` when this is the replay of an earlier request with the same Idempotency-Key.")),
             example = json!({"id": doc::WALLET_ID, "name": "Acme", "api_key": "rfw_4pQ2mX7bKc9LrT1vY8nZ3hJ6sD0fG5wE2aU7iO9kPqM", "created_at": "2026-11-22T10:15:30.123Z"})),
-        (status = 400, response = doc::MalformedRequest),
-        (status = 401, response = doc::Unauthorized),
-        (status = 403, description = "`forbidden`: only the operator may call this endpoint.", body = doc::ErrorBody,
-            example = json!(doc::error_example("forbidden", "only the operator may call this endpoint", serde_json::Value::Null))),
+        doc::BodyErrors,
+        doc::OperatorOnly,
         (status = 409, description = "`idempotency_conflict`: the Idempotency-Key was used with another body, or is in use right now.", body = doc::ErrorBody,
             example = json!(doc::error_example("idempotency_conflict", "this Idempotency-Key was used with a different request", serde_json::Value::Null))),
-        (status = 413, response = doc::PayloadTooLarge),
         (status = 422, description = "`validation_failed`: `name` is missing or invalid, an unknown field, or an invalid Idempotency-Key.", body = doc::ErrorBody,
             example = json!(doc::validation_example("name", "must be 1 to 128 printable characters"))),
-        (status = 429, response = doc::RateLimited),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn create(
@@ -159,15 +169,10 @@ pub async fn create(
     responses(
         (status = 200, description = "A page of {parties}.", body = Page<PartyView>,
             example = json!(doc::page_example(vec![json!({"id": doc::WALLET_ID, "name": "Acme", "created_at": "2026-11-22T10:15:30.123Z"})]))),
-        (status = 400, description = "`malformed_request`: the query string cannot be parsed.", body = doc::ErrorBody,
-            example = json!(doc::error_example("malformed_request", "the query string could not be parsed", serde_json::Value::Null))),
-        (status = 401, response = doc::Unauthorized),
-        (status = 403, description = "`forbidden`: only the operator may call this endpoint.", body = doc::ErrorBody,
-            example = json!(doc::error_example("forbidden", "only the operator may call this endpoint", serde_json::Value::Null))),
+        doc::ListErrors,
+        doc::OperatorOnly,
         (status = 422, description = "`validation_failed`: an unknown query parameter, or an invalid `limit` or `cursor`.", body = doc::ErrorBody,
             example = json!(doc::validation_example("limit", "must be an integer from 1 to 100"))),
-        (status = 429, response = doc::RateLimited),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn list(
@@ -214,13 +219,10 @@ pub async fn list(
     responses(
         (status = 200, description = "The {party} and its new API key.", body = PartyWithKey,
             example = json!({"id": doc::WALLET_ID, "name": "Acme", "api_key": "rfw_Zq8v1Lm3Kx7Tb2Wn9Yd4Hc6Rf0Sg5Pj1Ua8Ei3Oo7Qw", "created_at": "2026-11-22T10:15:30.123Z"})),
-        (status = 401, response = doc::Unauthorized),
-        (status = 403, description = "`forbidden`: only the operator may call this endpoint.", body = doc::ErrorBody,
-            example = json!(doc::error_example("forbidden", "only the operator may call this endpoint", serde_json::Value::Null))),
+        doc::ReadErrors,
+        doc::OperatorOnly,
         (status = 404, description = "`not_found`: no {party} has this id.", body = doc::ErrorBody,
             example = json!(doc::error_example("not_found", "no such {party}", serde_json::Value::Null))),
-        (status = 429, response = doc::RateLimited),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn rotate_key(

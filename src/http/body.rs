@@ -1,6 +1,7 @@
 //! Request bodies: read with a size limit, checked for `Content-Type: application/json`, and
-//! parsed straight into domain types. Not JSON at all is 400; JSON of the wrong shape or with
-//! an invalid value is 422 naming the field.
+//! parsed into domain types. Not JSON at all is 400; JSON of the wrong shape or with an
+//! invalid value is 422 naming the field, and so is an array or a scalar where an object is
+//! expected, at any depth (see `strict`).
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -100,48 +101,22 @@ impl RawBody {
     }
 }
 
+/// Parses `bytes` into `T`. Not JSON at all is 400, whatever `T` would have said (a missing
+/// field is not noticed before trailing garbage). JSON that `T` refuses is 422 naming the
+/// field: a wrong type, a missing or unknown field, an invalid value, and an array or a scalar
+/// where an object is expected, at the top level (`details.field = "body"`) or nested
+/// (`strict`).
 fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value: T = match serde_path_to_error::deserialize(&mut deserializer) {
-        Ok(value) => value,
-        Err(error) => {
-            let path = error.path().to_string();
-            let inner = error.into_inner();
-            // A body that is not JSON at all is a 400, whatever the parser stumbled on first
-            // (a missing field is noticed before trailing garbage, say).
-            let value = match serde_json::from_slice::<serde_json::Value>(bytes) {
-                Ok(value) => value,
-                Err(syntax) => {
-                    return Err(ApiError::malformed(format!(
-                        "the body is not valid JSON: {}",
-                        without_position(&syntax)
-                    )))
-                }
-            };
-            return Err(match inner.classify() {
-                serde_json::error::Category::Data => data_error(&path, &inner),
-                // serde_json reports a number or boolean where an enum is expected as a syntax
-                // error ("expected value") though the JSON is fine: the value has the wrong
-                // type. Find the field by reading the body again through a `Value`.
-                _ => wrong_shape::<T>(value),
-            });
-        }
-    };
-    deserializer.end().map_err(|_| {
-        ApiError::malformed("the body has trailing characters after the JSON value")
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|syntax| {
+        ApiError::malformed(format!(
+            "the body is not valid JSON: {}",
+            without_position(&syntax)
+        ))
     })?;
-    Ok(value)
-}
-
-/// The 422 naming the field of valid JSON that `T` refuses.
-fn wrong_shape<T: DeserializeOwned>(value: serde_json::Value) -> ApiError {
-    match serde_path_to_error::deserialize::<_, T>(value) {
-        Err(error) => {
-            let path = error.path().to_string();
-            data_error(&path, &error.into_inner())
-        }
-        Ok(_) => ApiError::validation("body", "does not have the expected shape"),
-    }
+    serde_path_to_error::deserialize(strict::Strict(&value)).map_err(|error| {
+        let path = error.path().to_string();
+        data_error(&path, &error.into_inner())
+    })
 }
 
 /// Names the field the way a client wrote it: `crypto.amount`, `fees[0].type`.
@@ -187,6 +162,273 @@ fn without_position(error: &serde_json::Error) -> String {
     match text.rfind(" at line ") {
         Some(index) => text[..index].to_owned(),
         None => text,
+    }
+}
+
+/// A serde `Deserializer` over a parsed JSON value that fills a struct (or a map) only from a
+/// JSON object.
+///
+/// serde's derived `Deserialize` for a struct also takes a sequence, by position, and both of
+/// serde_json's deserializers offer it one when the JSON has an array there: `["too late"]`
+/// would be a valid reject body and `[]` a fee of zero. This deserializer answers
+/// `deserialize_struct` and `deserialize_map` with an error unless the value is an object, at
+/// every depth, since sequences, maps and enum variants hand their members to it again.
+/// Scalars are left to `serde_json::Value`'s own deserializer.
+mod strict {
+    use serde::de::value::BorrowedStrDeserializer;
+    use serde::de::{
+        self, DeserializeSeed, Deserializer, EnumAccess, IntoDeserializer, MapAccess, SeqAccess,
+        VariantAccess, Visitor,
+    };
+    use serde_json::{Error, Value};
+
+    pub struct Strict<'a>(pub &'a Value);
+
+    /// How the refusal reads in `details.reason`.
+    fn not_an_object(value: &Value) -> Error {
+        let found = match value {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Array(_) => "an array",
+            Value::Object(_) => "an object",
+        };
+        de::Error::custom(format!("must be a JSON object, not {found}"))
+    }
+
+    macro_rules! scalars {
+        ($($method:ident),* $(,)?) => {$(
+            fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+                self.0.$method(visitor)
+            }
+        )*};
+    }
+
+    impl<'de> Deserializer<'de> for Strict<'de> {
+        type Error = Error;
+
+        fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            match self.0 {
+                Value::Array(items) => {
+                    let mut seq = Seq(items.iter());
+                    let value = visitor.visit_seq(&mut seq)?;
+                    match seq.0.len() {
+                        0 => Ok(value),
+                        _ => Err(de::Error::invalid_length(items.len(), &"fewer elements")),
+                    }
+                }
+                Value::Object(_) => self.deserialize_map(visitor),
+                other => other.deserialize_any(visitor),
+            }
+        }
+
+        fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            match self.0 {
+                Value::Object(map) => visitor.visit_map(Map {
+                    entries: map.iter(),
+                    value: None,
+                }),
+                other => Err(not_an_object(other)),
+            }
+        }
+
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _name: &'static str,
+            _fields: &'static [&'static str],
+            visitor: V,
+        ) -> Result<V::Value, Error> {
+            self.deserialize_map(visitor)
+        }
+
+        fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            match self.0 {
+                Value::Null => visitor.visit_none(),
+                _ => visitor.visit_some(self),
+            }
+        }
+
+        fn deserialize_newtype_struct<V: Visitor<'de>>(
+            self,
+            _name: &'static str,
+            visitor: V,
+        ) -> Result<V::Value, Error> {
+            visitor.visit_newtype_struct(self)
+        }
+
+        fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            self.deserialize_any(visitor)
+        }
+
+        fn deserialize_tuple<V: Visitor<'de>>(
+            self,
+            _len: usize,
+            visitor: V,
+        ) -> Result<V::Value, Error> {
+            self.deserialize_any(visitor)
+        }
+
+        fn deserialize_tuple_struct<V: Visitor<'de>>(
+            self,
+            _name: &'static str,
+            _len: usize,
+            visitor: V,
+        ) -> Result<V::Value, Error> {
+            self.deserialize_any(visitor)
+        }
+
+        fn deserialize_enum<V: Visitor<'de>>(
+            self,
+            name: &'static str,
+            variants: &'static [&'static str],
+            visitor: V,
+        ) -> Result<V::Value, Error> {
+            match self.0 {
+                Value::Object(map) if map.len() == 1 => {
+                    let (variant, value) = map.iter().next().expect("one entry");
+                    visitor.visit_enum(Enum { variant, value })
+                }
+                other => other.deserialize_enum(name, variants, visitor),
+            }
+        }
+
+        fn deserialize_unit_struct<V: Visitor<'de>>(
+            self,
+            name: &'static str,
+            visitor: V,
+        ) -> Result<V::Value, Error> {
+            self.0.deserialize_unit_struct(name, visitor)
+        }
+
+        scalars!(
+            deserialize_bool,
+            deserialize_i8,
+            deserialize_i16,
+            deserialize_i32,
+            deserialize_i64,
+            deserialize_i128,
+            deserialize_u8,
+            deserialize_u16,
+            deserialize_u32,
+            deserialize_u64,
+            deserialize_u128,
+            deserialize_f32,
+            deserialize_f64,
+            deserialize_char,
+            deserialize_str,
+            deserialize_string,
+            deserialize_bytes,
+            deserialize_byte_buf,
+            deserialize_unit,
+            deserialize_identifier,
+            deserialize_ignored_any,
+        );
+    }
+
+    struct Seq<'a>(std::slice::Iter<'a, Value>);
+
+    impl<'de> SeqAccess<'de> for Seq<'de> {
+        type Error = Error;
+
+        fn next_element_seed<T: DeserializeSeed<'de>>(
+            &mut self,
+            seed: T,
+        ) -> Result<Option<T::Value>, Error> {
+            self.0
+                .next()
+                .map(|value| seed.deserialize(Strict(value)))
+                .transpose()
+        }
+
+        fn size_hint(&self) -> Option<usize> {
+            Some(self.0.len())
+        }
+    }
+
+    struct Map<'a> {
+        entries: serde_json::map::Iter<'a>,
+        value: Option<&'a Value>,
+    }
+
+    impl<'de> MapAccess<'de> for Map<'de> {
+        type Error = Error;
+
+        fn next_key_seed<K: DeserializeSeed<'de>>(
+            &mut self,
+            seed: K,
+        ) -> Result<Option<K::Value>, Error> {
+            let Some((key, value)) = self.entries.next() else {
+                return Ok(None);
+            };
+            self.value = Some(value);
+            seed.deserialize(BorrowedStrDeserializer::new(key))
+                .map(Some)
+        }
+
+        fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
+            match self.value.take() {
+                Some(value) => seed.deserialize(Strict(value)),
+                None => Err(de::Error::custom("a value was asked for before its key")),
+            }
+        }
+
+        fn size_hint(&self) -> Option<usize> {
+            Some(self.entries.len())
+        }
+    }
+
+    /// An enum written as `{"variant": content}`.
+    struct Enum<'a> {
+        variant: &'a str,
+        value: &'a Value,
+    }
+
+    impl<'de> EnumAccess<'de> for Enum<'de> {
+        type Error = Error;
+        type Variant = Strict<'de>;
+
+        fn variant_seed<S: DeserializeSeed<'de>>(
+            self,
+            seed: S,
+        ) -> Result<(S::Value, Strict<'de>), Error> {
+            let variant = seed.deserialize(self.variant.into_deserializer())?;
+            Ok((variant, Strict(self.value)))
+        }
+    }
+
+    impl<'de> VariantAccess<'de> for Strict<'de> {
+        type Error = Error;
+
+        fn unit_variant(self) -> Result<(), Error> {
+            match self.0 {
+                Value::Null => Ok(()),
+                other => Err(de::Error::invalid_type(
+                    de::Unexpected::Other(&other.to_string()),
+                    &"a unit variant",
+                )),
+            }
+        }
+
+        fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, Error> {
+            seed.deserialize(self)
+        }
+
+        fn tuple_variant<V: Visitor<'de>>(
+            self,
+            _len: usize,
+            visitor: V,
+        ) -> Result<V::Value, Error> {
+            self.deserialize_any(visitor)
+        }
+
+        fn struct_variant<V: Visitor<'de>>(
+            self,
+            _fields: &'static [&'static str],
+            visitor: V,
+        ) -> Result<V::Value, Error> {
+            self.deserialize_map(visitor)
+        }
     }
 }
 
@@ -277,6 +519,60 @@ mod tests {
                 "{}",
                 String::from_utf8_lossy(body)
             );
+        }
+    }
+
+    #[test]
+    fn an_array_or_a_scalar_where_an_object_is_required_is_refused() {
+        let cases: [(&[u8], &str); 8] = [
+            (br#"[{"amount":"1"}, null]"#, "body"),
+            (br#"[]"#, "body"),
+            (br#""crypto""#, "body"),
+            (br#"null"#, "body"),
+            (br#"{"crypto":["1"]}"#, "crypto"),
+            (br#"{"crypto":[]}"#, "crypto"),
+            (br#"{"crypto":7}"#, "crypto"),
+            (br#"{"crypto":"x"}"#, "crypto"),
+        ];
+        for (body, field) in cases {
+            let (code, details) = details(parse::<Outer>(body).unwrap_err());
+            let shown = String::from_utf8_lossy(body);
+            assert_eq!(code, "validation_failed", "{shown}");
+            assert_eq!(details["field"], field, "{shown}");
+            let reason = details["reason"].as_str().unwrap();
+            assert!(
+                reason.starts_with("must be a JSON object"),
+                "{shown}: {reason}"
+            );
+        }
+    }
+
+    #[test]
+    fn objects_in_arrays_and_maps_are_strict_too() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Lists {
+            items: Vec<Inner>,
+            by_name: std::collections::BTreeMap<String, Inner>,
+            maybe: Option<Inner>,
+        }
+        let good = br#"{"items":[{"amount":"1"}],"by_name":{"a":{"amount":"2"}},"maybe":null}"#;
+        parse::<Lists>(good).unwrap();
+        for (body, field) in [
+            (
+                &br#"{"items":[["1"]],"by_name":{},"maybe":null}"#[..],
+                "items[0]",
+            ),
+            (
+                br#"{"items":[],"by_name":{"a":["2"]},"maybe":null}"#,
+                "by_name.a",
+            ),
+            (br#"{"items":[],"by_name":[],"maybe":null}"#, "by_name"),
+            (br#"{"items":[],"by_name":{},"maybe":["3"]}"#, "maybe"),
+        ] {
+            let (code, details) = details(parse::<Lists>(body).unwrap_err());
+            assert_eq!(code, "validation_failed");
+            assert_eq!(details["field"], field, "{}", String::from_utf8_lossy(body));
         }
     }
 

@@ -212,15 +212,11 @@ async fn visible_event(
     params(EventFilterParams, super::pagination::PageParams),
     responses(
         (status = 200, description = "A page of events.", body = Page<EventView>, example = json!(doc::page_example(vec![json!({"id": doc::EVENT_ID, "type": "order.accepted", "order_id": doc::ORDER_ID, "order_version": 2, "created_at": "2026-11-22T10:16:02.481Z", "payload": {"type": "order.accepted", "timestamp": "2026-11-22T10:16:02.481Z", "data": doc::order_example("accepted")}, "delivery": "delivered"})]))),
-        (status = 400, description = "`malformed_request`: the query string cannot be parsed.", body = doc::ErrorBody,
-            example = json!(doc::error_example("malformed_request", "the query string could not be parsed", serde_json::Value::Null))),
-        (status = 401, response = doc::Unauthorized),
+        doc::ListErrors,
         (status = 403, description = "`forbidden`: events belong to wallets and partners (the operator has none).", body = doc::ErrorBody,
             example = json!(doc::error_example("forbidden", "events belong to wallets and partners", serde_json::Value::Null))),
         (status = 422, description = "`validation_failed`: an unknown query parameter, an invalid filter (an unknown event type, say), or an invalid `limit` or `cursor`.", body = doc::ErrorBody,
             example = json!(doc::validation_example("type", "is not an event type"))),
-        (status = 429, response = doc::RateLimited),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn list(
@@ -283,13 +279,11 @@ pub async fn list(
     params(("id" = EventId, Path, description = "The event id.")),
     responses(
         (status = 200, description = "The event.", body = EventWithDeliveries, example = json!(event_with_deliveries_example())),
-        (status = 401, response = doc::Unauthorized),
+        doc::ReadErrors,
         (status = 403, description = "`forbidden`: events belong to wallets and partners (the operator has none).", body = doc::ErrorBody,
             example = json!(doc::error_example("forbidden", "events belong to wallets and partners", serde_json::Value::Null))),
         (status = 404, description = "`not_found`: no such event of the caller's orders.", body = doc::ErrorBody,
             example = json!(doc::error_example("not_found", "no such event", serde_json::Value::Null))),
-        (status = 429, response = doc::RateLimited),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn get(
@@ -322,13 +316,11 @@ pub async fn get(
     params(("id" = EventId, Path, description = "The event id.")),
     responses(
         (status = 202, description = "The deliveries are queued.", body = Redelivery, example = json!({"event_id": doc::EVENT_ID, "deliveries": 1})),
-        (status = 401, response = doc::Unauthorized),
+        doc::ReadErrors,
         (status = 403, description = "`forbidden`: events belong to wallets and partners (the operator has none).", body = doc::ErrorBody,
             example = json!(doc::error_example("forbidden", "events belong to wallets and partners", serde_json::Value::Null))),
         (status = 404, description = "`not_found`: no such event of the caller's orders.", body = doc::ErrorBody,
             example = json!(doc::error_example("not_found", "no such event", serde_json::Value::Null))),
-        (status = 429, response = doc::RateLimited),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn redeliver(

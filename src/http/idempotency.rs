@@ -185,7 +185,9 @@ fn key_of(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     };
     key.to_str()
         .ok()
-        .filter(|k| !k.is_empty() && k.len() <= MAX_KEY_LEN)
+        .filter(|k| {
+            !k.is_empty() && k.len() <= MAX_KEY_LEN && k.bytes().all(|b| b.is_ascii_graphic())
+        })
         .map(|k| Some(k.to_owned()))
         .ok_or_else(|| ApiError::validation(HEADER, "must be 1 to 255 visible ASCII characters"))
 }

@@ -39,15 +39,24 @@ const DESCRIPTION: &str = r#"Order server for crypto on-ramp and off-ramp: walle
 ## Conventions
 - JSON in and out (`Content-Type: application/json`). A body that is not JSON, or not sent as `application/json`, is 400 `malformed_request`. Request bodies over 64 KiB are 413 `payload_too_large` (the key and the role are checked first).
 - Money and rates are **decimal strings** (`"15000.00"`), never JSON numbers: a number where a decimal is expected is 422. Timestamps are RFC 3339 UTC with milliseconds. Ids are UUIDv7 strings.
-- Unknown fields in a body, and unknown query parameters, are refused with 422 `validation_failed`; `details.field` names the field as the client wrote it (`crypto.amount`, `fees[0].type`) and `details.reason` says why.
+- Unknown fields in a body, and unknown query parameters, are refused with 422 `validation_failed`, and so is a query parameter given twice or with an empty value (`?status=` is not "no filter": leave the parameter out); `details.field` names the field as the client wrote it (`crypto.amount`, `fees[0].type`) and `details.reason` says why.
+- **Objects are objects**: a body, and every object inside one, must be a JSON object. An array or a scalar in its place is 422 `validation_failed` naming the field (`name`, `pairs[0].crypto`), or `body` when the whole body is not an object (`[]`, `"x"`, `null`). A command whose body may be left out takes an empty body or `{}`.
 - **Auth**: `Authorization: Bearer <key>` (the scheme is case-insensitive). Three roles: the *operator* (the admin token from config), *wallets* and *partners* (keys issued by the operator, stored only as hashes, shown once). Each operation lists the roles it accepts in its security requirement. A key sees only its own resources: another party's order is 404, not 403. Calling an endpoint of another role is 403 `forbidden`.
 - **Rate limits**: wallet and partner keys are rate limited per key (a token bucket); past the limit, 429 `rate_limited` with `Retry-After` in seconds. The operator is not limited.
 - **Back-pressure**: when an order's mailbox or the write queue is full, commands answer 503 `overloaded` at once with `Retry-After`; nothing was done, so retrying is safe.
 - **Pagination**: lists take `?limit=1..100` (default 20) and `&cursor=<opaque>`, and answer `{"data": [...], "next_cursor": "..." | null}`. Pass `next_cursor` back as `cursor` for the next page; `null` means this was the last one. Cursors are opaque and only valid for the list that issued them (a cursor this API did not issue is 422).
 - **Idempotency**: `POST /v1/orders`, `POST /v1/quotes`, `POST /v1/admin/wallets`, `POST /v1/admin/partners` and `POST /v1/webhook-endpoints` take an optional `Idempotency-Key` header (1 to 255 visible ASCII characters). The same key with the same request (method, path and body bytes) replays the first response, with the same status and body, for at least 24 hours, and adds the header `Idempotent-Replayed: true`. The same key with a different request is 409 `idempotency_conflict`, and so is a duplicate that arrives while the first is still being processed. Keys are scoped to the caller. Lifecycle commands need no key: repeating a command with the same body on an order already in its target state answers 200 with the order.
 - **Database outages**: while the database cannot be reached (or, on SQLite, its disk is full), every `/v1` operation answers at once with 503 `database_unavailable` and `Retry-After`: nothing was changed, retry after the delay. A change whose commit was under way when the database went away answers 503 `commit_unknown`: it may or may not have been made, and the server reads the order again from the database before it answers anything else about it, so a read never contradicts a webhook. Retrying the same request is safe either way: a command already applied answers 200 with the order as it is, and a create replays by its `Idempotency-Key` (send one on every create). `GET /readyz` names the database as down meanwhile.
-- **Errors**: every non-2xx response, including 404 for unknown paths and 405, has the body `{"error": {"code", "message", "details"}}` (schema `ErrorBody`). `details` is an object or `null`.
+- **Errors**: every non-2xx response, including 404 for unknown paths and 405, has the body `{"error": {"code", "message", "details"}}` (schema `ErrorBody`). `details` is an object or `null`. The one exception is a request the HTTP layer cannot read at all (a NUL or other control byte in a header, a request head over its size limit): it is answered 400 (or 431) with no body before it reaches the application, and the connection is closed. Client errors are logged at WARN or below; only server errors (500) are logged at ERROR.
 - **Methods**: a known path called with a method it does not support is 405 `method_not_allowed` with an `Allow` header listing the methods it supports. An unknown path is 404 `not_found`.
+- **What the schemas cannot say.** The schemas carry every rule the server enforces that a JSON Schema can express: patterns, lengths, bounds, `minItems`/`maxItems`, and `oneOf` for the bodies that take one of two sets of fields (`CreateOrder`, `QuoteRequest`, `DepositInput`). The server also checks these, each a 422 `validation_failed` naming the field:
+  - *Code lists*: a `FiatCurrency` (and a key of a fee's `fixed`) is an active ISO 4217 code with minor units (`ZZZ`, `XXX`, `XAU` are refused); a `country` is an officially assigned ISO 3166-1 alpha-2 code; a `birth_date` is a real past date after 1900.
+  - *Minor units and precision*: fiat amounts, price limits and fixed fees are no finer than the currency's minor units (2 for NGN, 0 for JPY); a quote's `crypto_amount` is no finer than the asset's configured precision (8 places by default).
+  - *Fields that depend on each other*: an off-ramp accept takes a crypto `deposit.address`, an on-ramp accept `deposit.bank`; `remind_before_secs` is shorter than the deposit window; a pair's `min_fiat` does not exceed its `max_fiat`, and a price list names each (direction, asset, network, currency) once; `direction` and `partner_id` sent beside a `quote_id` match the quote; `GET /v1/quotes/compare` takes `fiat_amount` or `crypto_amount`, not both; the fees may not take the whole amount.
+  - *Configured bounds*: `deposit_window_secs` lies within `deposit_window_min`..`deposit_window_max` (the schema gives the defaults, 1 second to 7 days); bodies are at most 64 KiB by default (413).
+  - *References to existing resources*: `partner_id` names a partner; `quote_id` a quote of this wallet, unused and unexpired; the order's user exists and has granted the partner access (403 `access_not_granted` otherwise). An unknown id in a path is 404.
+  - *Opaque cursors*: `cursor` is a `next_cursor` this API issued for the same list.
+  - *The network*: a webhook URL's host resolves, and to public addresses only (unless the operator allows private targets); a URL the pattern allows may still not parse as a URL.
 - **Operations**: `GET /healthz`, `GET /readyz`, `GET /metrics`, `GET /openapi.json` and `GET /docs` need no key.
 "#;
 
@@ -413,6 +422,86 @@ error_responses! {
 }
 
 // ---------------------------------------------------------------------------------------
+// Shared response sets: an operation lists what is particular to it and the sets it shares,
+// `responses((status = 200, …), doc::CommandErrors, doc::PartnerOnly, (status = 409, …))`.
+
+fn shared(name: &str) -> RefOr<Response> {
+    Ref::from_response_name(name).into()
+}
+
+fn inline_error(description: &str, example: Value) -> RefOr<Response> {
+    RefOr::T(error_response(description, example, false))
+}
+
+fn forbidden(role: &str) -> RefOr<Response> {
+    let message = format!("only {role} may call this endpoint");
+    inline_error(
+        &format!("`forbidden`: {message}."),
+        error_example("forbidden", &message, Value::Null),
+    )
+}
+
+macro_rules! response_sets {
+    ($($(#[$doc:meta])* $name:ident => [$($status:literal: $response:expr),* $(,)?];)*) => {$(
+        $(#[$doc])*
+        pub struct $name;
+
+        impl utoipa::IntoResponses for $name {
+            fn responses() -> BTreeMap<String, RefOr<Response>> {
+                BTreeMap::from([$(($status.to_owned(), $response)),*])
+            }
+        }
+    )*};
+}
+
+response_sets! {
+    /// What any operation that needs a key may answer: 401, 429 and 500.
+    ReadErrors => [
+        "401": shared("Unauthorized"),
+        "429": shared("RateLimited"),
+        "500": shared("Internal"),
+    ];
+    /// A list: [`ReadErrors`], and 400 when the query string cannot be parsed.
+    ListErrors => [
+        "400": inline_error(
+            "`malformed_request`: the query string cannot be parsed.",
+            error_example("malformed_request", "the query string could not be parsed", Value::Null),
+        ),
+        "401": shared("Unauthorized"),
+        "429": shared("RateLimited"),
+        "500": shared("Internal"),
+    ];
+    /// An operation with a JSON body: [`ReadErrors`], 400 (not JSON) and 413 (too large).
+    BodyErrors => [
+        "400": shared("MalformedRequest"),
+        "401": shared("Unauthorized"),
+        "413": shared("PayloadTooLarge"),
+        "429": shared("RateLimited"),
+        "500": shared("Internal"),
+    ];
+    /// A lifecycle command: [`BodyErrors`], 404 for an order the key cannot see, and 503 while
+    /// the order cannot take it (back-pressure, a shard moving).
+    CommandErrors => [
+        "400": shared("MalformedRequest"),
+        "401": shared("Unauthorized"),
+        "404": inline_error(
+            "`not_found`: no such order visible to this key (another party's order is 404 too).",
+            error_example("not_found", "no such order", Value::Null),
+        ),
+        "413": shared("PayloadTooLarge"),
+        "429": shared("RateLimited"),
+        "500": shared("Internal"),
+        "503": shared("OrderUnavailable"),
+    ];
+    /// 403 `forbidden` for any key but a wallet's.
+    WalletOnly => ["403": forbidden("a wallet")];
+    /// 403 `forbidden` for any key but a partner's.
+    PartnerOnly => ["403": forbidden("a partner")];
+    /// 403 `forbidden` for any key but the operator's.
+    OperatorOnly => ["403": forbidden("the operator")];
+}
+
+// ---------------------------------------------------------------------------------------
 // Conventions applied to the generated document.
 
 struct Conventions;
@@ -463,7 +552,10 @@ impl Modify for Conventions {
                 }
             }
         }
+        flatten_user_view(components);
+        either_or_bodies(components);
         optional_bodies(openapi);
+        query_values_not_empty(openapi);
         expand_party_kinds(openapi);
         database_outages(openapi);
     }
@@ -501,6 +593,123 @@ fn database_outages(openapi: &mut utoipa::openapi::OpenApi) {
     }
 }
 
+/// `UserView` is `UserData`'s fields beside `user_ref` and the timestamps, in one object.
+/// utoipa writes a `#[serde(flatten)]` field as `allOf`, which no answer can satisfy, since
+/// `UserData` allows no other property: the view is written out as the one object it is,
+/// every field present (`null` when not stored), nothing else allowed.
+fn flatten_user_view(components: &mut utoipa::openapi::Components) {
+    let (Some(data), Some(view)) = (
+        components.schemas.get("UserData"),
+        components.schemas.get("UserView"),
+    ) else {
+        return;
+    };
+    let data = serde_json::to_value(data).expect("a schema serializes");
+    let view = serde_json::to_value(view).expect("a schema serializes");
+    let Some(own) = view["allOf"].as_array().and_then(|parts| {
+        parts
+            .iter()
+            .find(|part| part.get("properties").is_some())
+            .cloned()
+    }) else {
+        return;
+    };
+    let mut properties = serde_json::Map::new();
+    let mut insert = |from: &Value, only: Option<&[&str]>| {
+        for (name, schema) in from["properties"].as_object().into_iter().flatten() {
+            if only.is_none_or(|names| names.contains(&name.as_str())) {
+                properties.insert(name.clone(), schema.clone());
+            }
+        }
+    };
+    insert(&own, Some(&["user_ref"]));
+    insert(&data, None);
+    insert(&own, Some(&["created_at", "updated_at"]));
+    let required: Vec<&String> = properties.keys().collect();
+    let flat = json!({
+        "type": "object",
+        "description": view["description"],
+        "required": required,
+        "properties": properties,
+        "additionalProperties": false,
+        "example": view["example"],
+    });
+    let flat: RefOr<Schema> = serde_json::from_value(flat).expect("the flat view is a schema");
+    components.schemas.insert("UserView".to_owned(), flat);
+}
+
+/// The bodies that take one of two sets of fields say so with `oneOf`, each branch naming
+/// what it requires and what it leaves out (`null` or absent), beside the properties the
+/// derived schema lists. (The test `the_either_or_bodies_say_so` checks they are there.)
+fn either_or_bodies(components: &mut utoipa::openapi::Components) {
+    let given = json!({"not": {"type": "null"}});
+    let left_out = json!({"type": "null"});
+    let rules = [
+        (
+            "CreateOrder",
+            json!([
+                {
+                    "title": "terms",
+                    "description": "The order's own terms.",
+                    "required": ["direction", "partner_id", "crypto", "fiat"],
+                    "properties": {
+                        "direction": given, "partner_id": given,
+                        "crypto": given, "fiat": given, "quote_id": left_out
+                    }
+                },
+                {
+                    "title": "quote",
+                    "description": "A quote's terms; `direction` and `partner_id` may be sent, and must then match the quote's.",
+                    "required": ["quote_id"],
+                    "properties": {"quote_id": given, "crypto": left_out, "fiat": left_out}
+                }
+            ]),
+        ),
+        (
+            "QuoteRequest",
+            json!([
+                {
+                    "title": "by fiat amount",
+                    "required": ["fiat_amount"],
+                    "properties": {"fiat_amount": given, "crypto_amount": left_out}
+                },
+                {
+                    "title": "by crypto amount",
+                    "required": ["crypto_amount"],
+                    "properties": {"crypto_amount": given, "fiat_amount": left_out}
+                }
+            ]),
+        ),
+        (
+            "DepositInput",
+            json!([
+                {
+                    "title": "crypto",
+                    "description": "A crypto deposit address (off-ramp), with an optional tag.",
+                    "required": ["address"],
+                    "properties": {"address": given, "bank": left_out}
+                },
+                {
+                    "title": "bank",
+                    "description": "Bank details (on-ramp); no tag.",
+                    "required": ["bank"],
+                    "properties": {"bank": given, "address": left_out, "tag": left_out}
+                }
+            ]),
+        ),
+    ];
+    for (name, branches) in rules {
+        // utoipa's `Object` has no `oneOf` beside its properties; its extensions are written
+        // into the object as they are, so the keyword goes there.
+        if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(name) {
+            object
+                .extensions
+                .get_or_insert_with(Default::default)
+                .insert("oneOf".to_owned(), branches);
+        }
+    }
+}
+
 /// `request_body(content = Option<T>)` says the body may be left out: the body is not
 /// required and its schema is `T` (utoipa would otherwise offer a JSON `null`).
 fn optional_bodies(openapi: &mut utoipa::openapi::OpenApi) {
@@ -533,6 +742,40 @@ fn optional_bodies(openapi: &mut utoipa::openapi::OpenApi) {
             }
             if optional {
                 body.required = Some(utoipa::openapi::Required::False);
+            }
+        }
+    }
+}
+
+/// The server refuses an empty query value (`?status=`, see `pagination::Query`): every
+/// string query parameter written inline gets `minLength: 1` (the others are `$ref`s to
+/// patterned or enumerated types, or integers, none of which takes an empty string).
+fn query_values_not_empty(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::schema::SchemaType;
+    for item in openapi.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            for parameter in operation.parameters.iter_mut().flatten() {
+                let RefOr::T(parameter) = parameter else {
+                    continue;
+                };
+                if !matches!(parameter.parameter_in, ParameterIn::Query) {
+                    continue;
+                }
+                if let Some(RefOr::T(Schema::Object(object))) = parameter.schema.as_mut() {
+                    if object.schema_type == SchemaType::Type(Type::String)
+                        && object.min_length.is_none()
+                    {
+                        object.min_length = Some(1);
+                    }
+                }
             }
         }
     }

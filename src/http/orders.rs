@@ -93,7 +93,7 @@ fn check_fiat_scale(field: &str, fiat: &Fiat, amount: &Amount) -> Result<(), Api
     summary = "Create an order (wallet)",
     description = "Creates an order in `created` and routes it to the partner (with `quote_id`, the quote's partner, amounts, rate and fees; the quote is then used up), who has the configured acceptance timeout to accept or reject it (else it expires with `partner_timeout`). The user must have granted the partner access to their data. Takes an `Idempotency-Key`: a replay answers the same 201, body and `Location`.",
     security(("bearer" = ["wallet"])),
-    params(("Idempotency-Key" = Option<String>, Header, max_length = 255, description = "Makes the request safe to retry: the same key with the same body replays the first response for at least 24 h; with another body it is 409 `idempotency_conflict`.")),
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$", description = "Makes the request safe to retry: the same key with the same body replays the first response for at least 24 h; with another body it is 409 `idempotency_conflict`.")),
     request_body(content = CreateOrder, example = json!({
         "direction": "offramp",
         "partner_id": doc::PARTNER_ID,
@@ -111,8 +111,7 @@ fn check_fiat_scale(field: &str, fiat: &Fiat, amount: &Amount) -> Result<(), Api
                 ("Idempotent-Replayed" = String, description = "`true` when this is the replay of an earlier request with the same Idempotency-Key."),
             ),
             example = json!(doc::order_example("created"))),
-        (status = 400, response = doc::MalformedRequest),
-        (status = 401, response = doc::Unauthorized),
+        doc::BodyErrors,
         (status = 403, description = "`forbidden`: only a wallet may create orders; `access_not_granted`: the user has not granted the partner access to their data.", body = doc::ErrorBody,
             examples(
                 ("forbidden" = (value = json!(doc::error_example("forbidden", "only a wallet may call this endpoint", serde_json::Value::Null)))),
@@ -120,11 +119,8 @@ fn check_fiat_scale(field: &str, fiat: &Fiat, amount: &Amount) -> Result<(), Api
             )),
         (status = 409, description = "`idempotency_conflict`: the Idempotency-Key was used with another body, or is in use right now.", body = doc::ErrorBody,
             example = json!(doc::error_example("idempotency_conflict", "this Idempotency-Key was used with a different request", serde_json::Value::Null))),
-        (status = 413, response = doc::PayloadTooLarge),
         (status = 422, description = "`validation_failed`: a field is missing or invalid, an unknown field, no such partner, an invalid Idempotency-Key, or a `quote_id` that is unknown, another wallet's, expired or already used, or that `direction` or `partner_id` do not match (`details.field`, `details.reason`).", body = doc::ErrorBody,
             example = json!(doc::validation_example("crypto.amount", "is required"))),
-        (status = 429, response = doc::RateLimited),
-        (status = 500, response = doc::Internal),
         (status = 503, response = doc::OrderUnavailable),
     ),
 )]
@@ -295,13 +291,11 @@ async fn create_order(
     params(("id" = OrderId, Path, description = "The order id.")),
     responses(
         (status = 200, description = "The order.", body = Order, example = json!(doc::order_example("accepted"))),
-        (status = 401, response = doc::Unauthorized),
+        doc::ReadErrors,
         (status = 403, description = "`forbidden`: orders belong to wallets and partners (the operator has none).", body = doc::ErrorBody,
             example = json!(doc::error_example("forbidden", "orders belong to wallets and partners", serde_json::Value::Null))),
         (status = 404, description = "`not_found`: no such order visible to this key (another party's order is 404 too).", body = doc::ErrorBody,
             example = json!(doc::error_example("not_found", "no such order", serde_json::Value::Null))),
-        (status = 429, response = doc::RateLimited),
-        (status = 500, response = doc::Internal),
         (status = 503, response = doc::OrderUnavailable),
     ),
 )]
@@ -328,15 +322,11 @@ pub async fn get(
     responses(
         (status = 200, description = "A page of orders.", body = super::pagination::Page<rampflow_actors::order::Order>,
             example = json!(doc::page_example(vec![doc::order_example("created")]))),
-        (status = 400, description = "`malformed_request`: the query string cannot be parsed.", body = doc::ErrorBody,
-            example = json!(doc::error_example("malformed_request", "the query string could not be parsed", serde_json::Value::Null))),
-        (status = 401, response = doc::Unauthorized),
+        doc::ListErrors,
         (status = 403, description = "`forbidden`: orders belong to wallets and partners (the operator has none).", body = doc::ErrorBody,
             example = json!(doc::error_example("forbidden", "orders belong to wallets and partners", serde_json::Value::Null))),
         (status = 422, description = "`validation_failed`: an unknown query parameter, or an invalid filter, `limit` or `cursor`.", body = doc::ErrorBody,
             example = json!(doc::validation_example("status", "is not an order status"))),
-        (status = 429, response = doc::RateLimited),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn list(
@@ -461,9 +451,15 @@ struct AcceptInput {
     #[serde(default)]
     fees: Option<Vec<Fee>>,
     deposit: DepositInput,
+    /// Seconds from now until the deposit window closes; within the configured bounds (by
+    /// default 1 second to 7 days, the schema's bounds), the configured default when left out.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 604800)]
     deposit_window_secs: Option<u64>,
+    /// Seconds before the window closes to send `order.deposit_reminder`; shorter than the
+    /// window; 0 for no reminder.
     #[serde(default)]
+    #[schema(minimum = 0)]
     remind_before_secs: Option<u64>,
 }
 
@@ -549,20 +545,12 @@ impl AcceptInput {
     responses(
         (status = 200, description = "The order after the command.", body = Order,
             example = json!(doc::order_example("accepted"))),
-        (status = 400, response = doc::MalformedRequest),
-        (status = 401, response = doc::Unauthorized),
-        (status = 403, description = "`forbidden`: only a partner may call this endpoint.", body = doc::ErrorBody,
-            example = json!(doc::error_example("forbidden", "only a partner may call this endpoint", serde_json::Value::Null))),
-        (status = 404, description = "`not_found`: no such order visible to this key (another party's order is 404 too).", body = doc::ErrorBody,
-            example = json!(doc::error_example("not_found", "no such order", serde_json::Value::Null))),
+        doc::CommandErrors,
+        doc::PartnerOnly,
         (status = 409, description = "`invalid_transition`: the order's status does not allow this command (`details.status`). A command repeated with the same body on an order already in its target state is 200 instead.", body = doc::ErrorBody,
             example = json!(doc::transition_example("completed", "accept"))),
-        (status = 413, response = doc::PayloadTooLarge),
         (status = 422, description = "`validation_failed`: a field is missing or invalid, or an unknown field (`details.field`, `details.reason`).", body = doc::ErrorBody,
             example = json!(doc::validation_example("deposit", "give either a crypto \"address\" (with an optional \"tag\") or \"bank\" details"))),
-        (status = 429, response = doc::RateLimited),
-        (status = 500, response = doc::Internal),
-        (status = 503, response = doc::OrderUnavailable),
     ),
 )]
 pub async fn accept(
@@ -596,20 +584,12 @@ struct RejectInput {
     responses(
         (status = 200, description = "The order after the command.", body = Order,
             example = json!(doc::order_example("rejected"))),
-        (status = 400, response = doc::MalformedRequest),
-        (status = 401, response = doc::Unauthorized),
-        (status = 403, description = "`forbidden`: only a partner may call this endpoint.", body = doc::ErrorBody,
-            example = json!(doc::error_example("forbidden", "only a partner may call this endpoint", serde_json::Value::Null))),
-        (status = 404, description = "`not_found`: no such order visible to this key (another party's order is 404 too).", body = doc::ErrorBody,
-            example = json!(doc::error_example("not_found", "no such order", serde_json::Value::Null))),
+        doc::CommandErrors,
+        doc::PartnerOnly,
         (status = 409, description = "`invalid_transition`: the order's status does not allow this command (`details.status`). A command repeated with the same body on an order already in its target state is 200 instead.", body = doc::ErrorBody,
             example = json!(doc::transition_example("completed", "reject"))),
-        (status = 413, response = doc::PayloadTooLarge),
         (status = 422, description = "`validation_failed`: a field is missing or invalid, or an unknown field (`details.field`, `details.reason`).", body = doc::ErrorBody,
             example = json!(doc::validation_example("reason", "is required"))),
-        (status = 429, response = doc::RateLimited),
-        (status = 500, response = doc::Internal),
-        (status = 503, response = doc::OrderUnavailable),
     ),
 )]
 pub async fn reject(
@@ -649,20 +629,12 @@ struct CancelInput {}
     responses(
         (status = 200, description = "The order after the command.", body = Order,
             example = json!(doc::order_example("cancelled"))),
-        (status = 400, response = doc::MalformedRequest),
-        (status = 401, response = doc::Unauthorized),
-        (status = 403, description = "`forbidden`: only a wallet may call this endpoint.", body = doc::ErrorBody,
-            example = json!(doc::error_example("forbidden", "only a wallet may call this endpoint", serde_json::Value::Null))),
-        (status = 404, description = "`not_found`: no such order visible to this key (another party's order is 404 too).", body = doc::ErrorBody,
-            example = json!(doc::error_example("not_found", "no such order", serde_json::Value::Null))),
+        doc::CommandErrors,
+        doc::WalletOnly,
         (status = 409, description = "`invalid_transition`: the order's status does not allow this command (`details.status`). A command repeated with the same body on an order already in its target state is 200 instead.", body = doc::ErrorBody,
             example = json!(doc::transition_example("completed", "cancel"))),
-        (status = 413, response = doc::PayloadTooLarge),
         (status = 422, description = "`validation_failed`: a field is missing or invalid, or an unknown field (`details.field`, `details.reason`).", body = doc::ErrorBody,
             example = json!(doc::validation_example("note", "is not a known field"))),
-        (status = 429, response = doc::RateLimited),
-        (status = 500, response = doc::Internal),
-        (status = 503, response = doc::OrderUnavailable),
     ),
 )]
 pub async fn cancel(
@@ -697,20 +669,12 @@ struct FundsSentInput {
     responses(
         (status = 200, description = "The order after the command.", body = Order,
             example = json!(doc::order_example("funds_sent"))),
-        (status = 400, response = doc::MalformedRequest),
-        (status = 401, response = doc::Unauthorized),
-        (status = 403, description = "`forbidden`: only a wallet may call this endpoint.", body = doc::ErrorBody,
-            example = json!(doc::error_example("forbidden", "only a wallet may call this endpoint", serde_json::Value::Null))),
-        (status = 404, description = "`not_found`: no such order visible to this key (another party's order is 404 too).", body = doc::ErrorBody,
-            example = json!(doc::error_example("not_found", "no such order", serde_json::Value::Null))),
+        doc::CommandErrors,
+        doc::WalletOnly,
         (status = 409, description = "`invalid_transition`: the order's status does not allow this command (`details.status`). A command repeated with the same body on an order already in its target state is 200 instead.", body = doc::ErrorBody,
             example = json!(doc::transition_example("completed", "funds-sent"))),
-        (status = 413, response = doc::PayloadTooLarge),
         (status = 422, description = "`validation_failed`: a field is missing or invalid, or an unknown field (`details.field`, `details.reason`).", body = doc::ErrorBody,
             example = json!(doc::validation_example("reference", "must be 1 to 256 characters"))),
-        (status = 429, response = doc::RateLimited),
-        (status = 500, response = doc::Internal),
-        (status = 503, response = doc::OrderUnavailable),
     ),
 )]
 pub async fn funds_sent(
@@ -754,20 +718,12 @@ struct FundsReceivedInput {
     responses(
         (status = 200, description = "The order after the command.", body = Order,
             example = json!(doc::order_example("funds_received"))),
-        (status = 400, response = doc::MalformedRequest),
-        (status = 401, response = doc::Unauthorized),
-        (status = 403, description = "`forbidden`: only a partner may call this endpoint.", body = doc::ErrorBody,
-            example = json!(doc::error_example("forbidden", "only a partner may call this endpoint", serde_json::Value::Null))),
-        (status = 404, description = "`not_found`: no such order visible to this key (another party's order is 404 too).", body = doc::ErrorBody,
-            example = json!(doc::error_example("not_found", "no such order", serde_json::Value::Null))),
+        doc::CommandErrors,
+        doc::PartnerOnly,
         (status = 409, description = "`invalid_transition`: the order's status does not allow this command (`details.status`). A command repeated with the same body on an order already in its target state is 200 instead.", body = doc::ErrorBody,
             example = json!(doc::transition_example("completed", "funds-received"))),
-        (status = 413, response = doc::PayloadTooLarge),
         (status = 422, description = "`validation_failed`: a field is missing or invalid, or an unknown field (`details.field`, `details.reason`).", body = doc::ErrorBody,
             example = json!(doc::validation_example("amount", "must be a decimal string such as \"10.50\" (digits, optional fraction, no sign or exponent)"))),
-        (status = 429, response = doc::RateLimited),
-        (status = 500, response = doc::Internal),
-        (status = 503, response = doc::OrderUnavailable),
     ),
 )]
 pub async fn funds_received(
@@ -809,20 +765,12 @@ struct CompleteInput {
     responses(
         (status = 200, description = "The order after the command.", body = Order,
             example = json!(doc::order_example("completed"))),
-        (status = 400, response = doc::MalformedRequest),
-        (status = 401, response = doc::Unauthorized),
-        (status = 403, description = "`forbidden`: only a partner may call this endpoint.", body = doc::ErrorBody,
-            example = json!(doc::error_example("forbidden", "only a partner may call this endpoint", serde_json::Value::Null))),
-        (status = 404, description = "`not_found`: no such order visible to this key (another party's order is 404 too).", body = doc::ErrorBody,
-            example = json!(doc::error_example("not_found", "no such order", serde_json::Value::Null))),
+        doc::CommandErrors,
+        doc::PartnerOnly,
         (status = 409, description = "`invalid_transition`: the order's status does not allow this command (`details.status`). A command repeated with the same body on an order already in its target state is 200 instead.", body = doc::ErrorBody,
             example = json!(doc::transition_example("completed", "complete"))),
-        (status = 413, response = doc::PayloadTooLarge),
         (status = 422, description = "`validation_failed`: a field is missing or invalid, or an unknown field (`details.field`, `details.reason`).", body = doc::ErrorBody,
             example = json!(doc::validation_example("transaction_id", "is required"))),
-        (status = 429, response = doc::RateLimited),
-        (status = 500, response = doc::Internal),
-        (status = 503, response = doc::OrderUnavailable),
     ),
 )]
 pub async fn complete(
@@ -862,20 +810,12 @@ struct FailInput {
     responses(
         (status = 200, description = "The order after the command.", body = Order,
             example = json!(doc::order_example("failed"))),
-        (status = 400, response = doc::MalformedRequest),
-        (status = 401, response = doc::Unauthorized),
-        (status = 403, description = "`forbidden`: only a partner may call this endpoint.", body = doc::ErrorBody,
-            example = json!(doc::error_example("forbidden", "only a partner may call this endpoint", serde_json::Value::Null))),
-        (status = 404, description = "`not_found`: no such order visible to this key (another party's order is 404 too).", body = doc::ErrorBody,
-            example = json!(doc::error_example("not_found", "no such order", serde_json::Value::Null))),
+        doc::CommandErrors,
+        doc::PartnerOnly,
         (status = 409, description = "`invalid_transition`: the order's status does not allow this command (`details.status`). A command repeated with the same body on an order already in its target state is 200 instead.", body = doc::ErrorBody,
             example = json!(doc::transition_example("completed", "fail"))),
-        (status = 413, response = doc::PayloadTooLarge),
         (status = 422, description = "`validation_failed`: a field is missing or invalid, or an unknown field (`details.field`, `details.reason`).", body = doc::ErrorBody,
             example = json!(doc::validation_example("code", "must match ^[a-z0-9_]{1,64}$"))),
-        (status = 429, response = doc::RateLimited),
-        (status = 500, response = doc::Internal),
-        (status = 503, response = doc::OrderUnavailable),
     ),
 )]
 pub async fn fail(
@@ -916,20 +856,12 @@ struct RefundInput {
     responses(
         (status = 200, description = "The order after the command.", body = Order,
             example = json!(doc::order_example("refunded"))),
-        (status = 400, response = doc::MalformedRequest),
-        (status = 401, response = doc::Unauthorized),
-        (status = 403, description = "`forbidden`: only a partner may call this endpoint.", body = doc::ErrorBody,
-            example = json!(doc::error_example("forbidden", "only a partner may call this endpoint", serde_json::Value::Null))),
-        (status = 404, description = "`not_found`: no such order visible to this key (another party's order is 404 too).", body = doc::ErrorBody,
-            example = json!(doc::error_example("not_found", "no such order", serde_json::Value::Null))),
+        doc::CommandErrors,
+        doc::PartnerOnly,
         (status = 409, description = "`invalid_transition`: the order's status does not allow this command (`details.status`). A command repeated with the same body on an order already in its target state is 200 instead.", body = doc::ErrorBody,
             example = json!(doc::transition_example("completed", "refund"))),
-        (status = 413, response = doc::PayloadTooLarge),
         (status = 422, description = "`validation_failed`: a field is missing or invalid, or an unknown field (`details.field`, `details.reason`).", body = doc::ErrorBody,
             example = json!(doc::validation_example("amount", "is required"))),
-        (status = 429, response = doc::RateLimited),
-        (status = 500, response = doc::Internal),
-        (status = 503, response = doc::OrderUnavailable),
     ),
 )]
 pub async fn refund(

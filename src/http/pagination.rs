@@ -13,7 +13,8 @@ use super::error::ApiError;
 pub const DEFAULT_LIMIT: u32 = 20;
 pub const MAX_LIMIT: u32 = 100;
 
-/// The query string as a map, refusing parameters the endpoint does not know.
+/// The query string as a map, refusing parameters the endpoint does not know, parameters
+/// given twice and empty values.
 pub struct Query(HashMap<String, String>);
 
 impl Query {
@@ -25,6 +26,14 @@ impl Query {
             if !allowed.contains(&name.as_str()) && name != "limit" && name != "cursor" {
                 return Err(ApiError::validation(name, "is not a known query parameter"));
             }
+            // `?partner_id=` is not "no filter": a client that meant one and sent an empty
+            // value would otherwise get every row. Leave a parameter out to not filter.
+            if value.is_empty() {
+                return Err(ApiError::validation(
+                    name,
+                    "must not be empty; leave the parameter out instead",
+                ));
+            }
             if map.insert(name.clone(), value).is_some() {
                 return Err(ApiError::validation(name, "is given more than once"));
             }
@@ -32,12 +41,9 @@ impl Query {
         Ok(Query(map))
     }
 
-    /// A present, non-empty parameter.
+    /// A present parameter (never empty: [`Query::parse`] refuses empty values).
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .get(name)
-            .map(String::as_str)
-            .filter(|v| !v.is_empty())
+        self.0.get(name).map(String::as_str)
     }
 
     pub fn limit(&self) -> Result<u32, ApiError> {
@@ -87,7 +93,8 @@ pub struct PageParams {
     /// How many items to return, 1 to 100 (default 20).
     #[param(minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<u32>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page (base64url, opaque).
+    #[param(pattern = "^[A-Za-z0-9_-]+$")]
     pub cursor: Option<String>,
 }
 

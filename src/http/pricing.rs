@@ -79,13 +79,37 @@ impl<'de> Deserialize<'de> for FeeDecimal {
 pub struct FeeDoc {
     /// Per hundred of the trade's fiat, a decimal string from 0 to below 100 (default 0).
     #[serde(default)]
-    #[schema(value_type = String, example = "1.5")]
+    #[schema(value_type = String, example = "1.5", pattern = r"^(?:0|[1-9][0-9]?)(?:\.[0-9]{1,18})?$")]
     percent: FeeDecimal,
     /// A fixed amount per ISO 4217 currency, as a decimal string no finer than the
     /// currency's minor units (default none).
     #[serde(default)]
-    #[schema(value_type = BTreeMap<String, String>, example = json!({"NGN": "100.00"}))]
+    #[schema(schema_with = fixed_fees_schema)]
     fixed: BTreeMap<String, FeeDecimal>,
+}
+
+/// `fixed`: currency codes to zero-or-positive decimal strings.
+fn fixed_fees_schema() -> utoipa::openapi::schema::Object {
+    use rampflow_actors::openapi::ZERO_OR_DECIMAL_PATTERN;
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .description(Some(
+            "A fixed amount per ISO 4217 currency, as a decimal string no finer than the \
+             currency's minor units (default none).",
+        ))
+        .property_names(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some("^[A-Z]{3}$")),
+        ))
+        .additional_properties(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(ZERO_OR_DECIMAL_PATTERN)),
+        ))
+        .examples([json!({"NGN": "100.00"})])
+        .build()
 }
 
 impl FeeDoc {
@@ -137,13 +161,13 @@ pub struct PricePair {
     fiat_currency: FiatCurrency,
     /// Fiat per one unit of crypto; greater than zero.
     rate: Rate,
-    /// The least trade fiat (before fees) this pair serves, inclusive; `null` for no limit.
+    /// The least trade fiat (before fees) this pair serves, inclusive; `null` or left out for
+    /// no limit (answers always carry it).
     #[serde(default)]
-    #[schema(required)]
     min_fiat: Option<Amount>,
-    /// The most trade fiat (before fees) this pair serves, inclusive; `null` for no limit.
+    /// The most trade fiat (before fees) this pair serves, inclusive; `null` or left out for
+    /// no limit (answers always carry it).
     #[serde(default)]
-    #[schema(required)]
     max_fiat: Option<Amount>,
 }
 
@@ -163,6 +187,7 @@ impl PricePair {
 #[serde(deny_unknown_fields)]
 pub struct PriceList {
     /// At most 500 pairs, each (direction, asset, network, currency) once.
+    #[schema(max_items = 500)]
     pairs: Vec<PricePair>,
     /// The partner's fee (default zero).
     #[serde(default)]
@@ -617,15 +642,10 @@ fn quote_example() -> serde_json::Value {
     request_body(content = PriceList, example = json!(price_list_example())),
     responses(
         (status = 200, description = "The price list as stored.", body = PriceList, example = json!(price_list_example())),
-        (status = 400, response = doc::MalformedRequest),
-        (status = 401, response = doc::Unauthorized),
-        (status = 403, description = "`forbidden`: only a partner may call this endpoint.", body = doc::ErrorBody,
-            example = json!(doc::error_example("forbidden", "only a partner may call this endpoint", serde_json::Value::Null))),
-        (status = 413, response = doc::PayloadTooLarge),
+        doc::BodyErrors,
+        doc::PartnerOnly,
         (status = 422, description = "`validation_failed`: an invalid or unknown field, a rate of zero, `min_fiat` above `max_fiat`, a pair listed twice, a fee percent of 100 or more (`details.field`, `details.reason`).", body = doc::ErrorBody,
             example = json!(doc::validation_example("pairs[0].rate", "must be greater than zero"))),
-        (status = 429, response = doc::RateLimited),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn put_pricing(
@@ -655,11 +675,8 @@ pub async fn put_pricing(
     security(("bearer" = ["partner"])),
     responses(
         (status = 200, description = "The price list.", body = PriceList, example = json!(price_list_example())),
-        (status = 401, response = doc::Unauthorized),
-        (status = 403, description = "`forbidden`: only a partner may call this endpoint.", body = doc::ErrorBody,
-            example = json!(doc::error_example("forbidden", "only a partner may call this endpoint", serde_json::Value::Null))),
-        (status = 429, response = doc::RateLimited),
-        (status = 500, response = doc::Internal),
+        doc::ReadErrors,
+        doc::PartnerOnly,
     ),
 )]
 pub async fn get_pricing(
@@ -686,15 +703,10 @@ pub async fn get_pricing(
     request_body(content = FeeDoc, example = json!(fee_example())),
     responses(
         (status = 200, description = "The fee as stored.", body = FeeDoc, example = json!(fee_example())),
-        (status = 400, response = doc::MalformedRequest),
-        (status = 401, response = doc::Unauthorized),
-        (status = 403, description = "`forbidden`: only a wallet may call this endpoint.", body = doc::ErrorBody,
-            example = json!(doc::error_example("forbidden", "only a wallet may call this endpoint", serde_json::Value::Null))),
-        (status = 413, response = doc::PayloadTooLarge),
+        doc::BodyErrors,
+        doc::WalletOnly,
         (status = 422, description = "`validation_failed`: a negative or malformed decimal, a percent of 100 or more, an unknown currency, or an unknown field.", body = doc::ErrorBody,
             example = json!(doc::validation_example("percent", "must be below 100"))),
-        (status = 429, response = doc::RateLimited),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn put_wallet_fee(
@@ -724,11 +736,8 @@ pub async fn put_wallet_fee(
     security(("bearer" = ["wallet"])),
     responses(
         (status = 200, description = "The fee.", body = FeeDoc, example = json!(fee_example())),
-        (status = 401, response = doc::Unauthorized),
-        (status = 403, description = "`forbidden`: only a wallet may call this endpoint.", body = doc::ErrorBody,
-            example = json!(doc::error_example("forbidden", "only a wallet may call this endpoint", serde_json::Value::Null))),
-        (status = 429, response = doc::RateLimited),
-        (status = 500, response = doc::Internal),
+        doc::ReadErrors,
+        doc::WalletOnly,
     ),
 )]
 pub async fn get_wallet_fee(
@@ -752,7 +761,7 @@ pub async fn get_wallet_fee(
     summary = "Get a quote (wallet)",
     description = "Prices a trade with one partner (`partner_id`) or, without it, with the best of the partners that price the pair within their limits: on-ramp the most crypto for the user (asked by `crypto_amount`: the least fiat to pay), off-ramp the most fiat (asked by `fiat_amount`: the least crypto to send). Ties go to the lowest partner id. Fees are taken in fiat: each of the partner's, the wallet's and the platform's is `percent` per hundred of the trade's fiat plus `fixed[currency]`, rounded half-up to the currency's minor units; what the user receives is rounded down to the asset's precision or the currency's minor units. The quote is stored and can be used once, as `quote_id` of `POST /v1/orders`, until `expires_at`. Takes an `Idempotency-Key`.",
     security(("bearer" = ["wallet"])),
-    params(("Idempotency-Key" = Option<String>, Header, max_length = 255, description = "Makes the request safe to retry: the same key with the same body replays the first response for at least 24 h; with another body it is 409 `idempotency_conflict`.")),
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$", description = "Makes the request safe to retry: the same key with the same body replays the first response for at least 24 h; with another body it is 409 `idempotency_conflict`.")),
     request_body(content = QuoteRequest, example = json!({
         "direction": "onramp",
         "crypto": {"asset": "USDC", "network": "solana"},
@@ -763,20 +772,15 @@ pub async fn get_wallet_fee(
         (status = 201, description = "The quote.", body = QuoteView,
             headers(("Idempotent-Replayed" = String, description = "`true` when this is the replay of an earlier request with the same Idempotency-Key.")),
             example = json!(quote_example())),
-        (status = 400, response = doc::MalformedRequest),
-        (status = 401, response = doc::Unauthorized),
-        (status = 403, description = "`forbidden`: only a wallet may call this endpoint.", body = doc::ErrorBody,
-            example = json!(doc::error_example("forbidden", "only a wallet may call this endpoint", serde_json::Value::Null))),
+        doc::BodyErrors,
+        doc::WalletOnly,
         (status = 409, description = "`idempotency_conflict`: the Idempotency-Key was used with another body, or is in use right now.", body = doc::ErrorBody,
             example = json!(doc::error_example("idempotency_conflict", "this Idempotency-Key was used with a different request", serde_json::Value::Null))),
-        (status = 413, response = doc::PayloadTooLarge),
         (status = 422, description = "`validation_failed`: an invalid field; both or neither of `fiat_amount` and `crypto_amount`; an amount finer than the currency's minor units or the asset's precision; no partner can serve it (`details.reason = \"no_partner\"`, with `details.cause` `not_priced` or `outside_limits`); the fees take the whole amount (`fees_exceed_amount`); the amount is too small to receive anything (`amount_too_small`).", body = doc::ErrorBody,
             examples(
                 ("no_partner" = (value = json!(doc::error_example("validation_failed", "crypto: no partner prices onramp of USDC on solana for NGN", json!({"field": "crypto", "reason": "no_partner", "cause": "not_priced"}))))),
                 ("fees_exceed_amount" = (value = json!(doc::error_example("validation_failed", "fiat_amount: the fees take the whole amount", json!({"field": "fiat_amount", "reason": "fees_exceed_amount"}))))),
             )),
-        (status = 429, response = doc::RateLimited),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn create_quote(
@@ -828,10 +832,10 @@ pub async fn create_quote(
 struct CompareParams {
     direction: Direction,
     /// The crypto asset code.
-    #[param(value_type = String, example = "USDC")]
+    #[param(example = "USDC")]
     asset: AssetCode,
     /// The crypto network.
-    #[param(value_type = String, example = "solana")]
+    #[param(example = "solana")]
     network: Network,
     fiat_currency: FiatCurrency,
     /// As in `POST /v1/quotes`; give this or `crypto_amount`.
@@ -859,15 +863,10 @@ struct QuoteList {
     params(CompareParams),
     responses(
         (status = 200, description = "The quotes, best first.", body = QuoteList, example = json!({"data": [quote_example()]})),
-        (status = 400, description = "`malformed_request`: the query string cannot be parsed.", body = doc::ErrorBody,
-            example = json!(doc::error_example("malformed_request", "the query string could not be parsed", serde_json::Value::Null))),
-        (status = 401, response = doc::Unauthorized),
-        (status = 403, description = "`forbidden`: only a wallet may call this endpoint.", body = doc::ErrorBody,
-            example = json!(doc::error_example("forbidden", "only a wallet may call this endpoint", serde_json::Value::Null))),
+        doc::ListErrors,
+        doc::WalletOnly,
         (status = 422, description = "`validation_failed`: a missing, invalid or unknown parameter, or no partner can serve it (`details.reason = \"no_partner\"`), or the fees take the whole amount (`fees_exceed_amount`).", body = doc::ErrorBody,
             example = json!(doc::error_example("validation_failed", "crypto: no partner prices onramp of USDC on solana for NGN", json!({"field": "crypto", "reason": "no_partner", "cause": "not_priced"})))),
-        (status = 429, response = doc::RateLimited),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn compare(

@@ -87,15 +87,10 @@ async fn existing_user(
     responses(
         (status = 200, description = "The user's data was replaced.", body = doc::UserView, example = json!(user_example())),
         (status = 201, description = "The user was created.", body = doc::UserView, example = json!(user_example())),
-        (status = 400, response = doc::MalformedRequest),
-        (status = 401, response = doc::Unauthorized),
-        (status = 403, description = "`forbidden`: only a wallet may call this endpoint.", body = doc::ErrorBody,
-            example = json!(doc::error_example("forbidden", "only a wallet may call this endpoint", serde_json::Value::Null))),
-        (status = 413, response = doc::PayloadTooLarge),
+        doc::BodyErrors,
+        doc::WalletOnly,
         (status = 422, description = "`validation_failed`: an invalid `user_ref`, an invalid or unknown field (`details.field`, `details.reason`).", body = doc::ErrorBody,
             example = json!(doc::validation_example("email", "must be an email address such as ada@example.com"))),
-        (status = 429, response = doc::RateLimited),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn put(
@@ -132,15 +127,12 @@ pub async fn put(
     params(("user_ref" = UserRef, Path, description = "The wallet's id for its user (URL-encoded).")),
     responses(
         (status = 200, description = "The user.", body = doc::UserView, example = json!(user_example())),
-        (status = 401, response = doc::Unauthorized),
-        (status = 403, description = "`forbidden`: only a wallet may call this endpoint.", body = doc::ErrorBody,
-            example = json!(doc::error_example("forbidden", "only a wallet may call this endpoint", serde_json::Value::Null))),
+        doc::ReadErrors,
+        doc::WalletOnly,
         (status = 404, description = "`not_found`: the wallet has no such user.", body = doc::ErrorBody,
             example = json!(doc::error_example("not_found", "no such user", serde_json::Value::Null))),
         (status = 422, description = "`validation_failed`: `user_ref` is not 1 to 128 printable characters.", body = doc::ErrorBody,
             example = json!(doc::validation_example("user_ref", "must be 1 to 128 characters"))),
-        (status = 429, response = doc::RateLimited),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn get(
@@ -166,15 +158,12 @@ pub async fn get(
     params(("user_ref" = UserRef, Path, description = "The wallet's id for its user (URL-encoded).")),
     responses(
         (status = 204, description = "The data is erased."),
-        (status = 401, response = doc::Unauthorized),
-        (status = 403, description = "`forbidden`: only a wallet may call this endpoint.", body = doc::ErrorBody,
-            example = json!(doc::error_example("forbidden", "only a wallet may call this endpoint", serde_json::Value::Null))),
+        doc::ReadErrors,
+        doc::WalletOnly,
         (status = 404, description = "`not_found`: the wallet has no such user.", body = doc::ErrorBody,
             example = json!(doc::error_example("not_found", "no such user", serde_json::Value::Null))),
         (status = 422, description = "`validation_failed`: `user_ref` is not 1 to 128 printable characters.", body = doc::ErrorBody,
             example = json!(doc::validation_example("user_ref", "must be 1 to 128 characters"))),
-        (status = 429, response = doc::RateLimited),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn delete(
@@ -223,9 +212,8 @@ async fn existing_partner(state: &AppState, id: &str) -> Result<PartnerId, ApiEr
     params(("user_ref" = UserRef, Path, description = "The wallet's id for its user (URL-encoded)."), ("partner_id" = PartnerId, Path, description = "The partner's id.")),
     responses(
         (status = 200, description = "The grant.", body = GrantView, example = json!({"partner_id": doc::PARTNER_ID, "granted_at": "2026-11-22T10:15:30.123Z"})),
-        (status = 401, response = doc::Unauthorized),
-        (status = 403, description = "`forbidden`: only a wallet may call this endpoint.", body = doc::ErrorBody,
-            example = json!(doc::error_example("forbidden", "only a wallet may call this endpoint", serde_json::Value::Null))),
+        doc::ReadErrors,
+        doc::WalletOnly,
         (status = 404, description = "`not_found`: the wallet has no such user, or there is no such partner.", body = doc::ErrorBody,
             examples(
                 ("user" = (value = json!(doc::error_example("not_found", "no such user", serde_json::Value::Null)))),
@@ -233,8 +221,6 @@ async fn existing_partner(state: &AppState, id: &str) -> Result<PartnerId, ApiEr
             )),
         (status = 422, description = "`validation_failed`: `user_ref` is not 1 to 128 printable characters.", body = doc::ErrorBody,
             example = json!(doc::validation_example("user_ref", "must be 1 to 128 characters"))),
-        (status = 429, response = doc::RateLimited),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn grant(
@@ -269,15 +255,12 @@ pub async fn grant(
     params(("user_ref" = UserRef, Path, description = "The wallet's id for its user (URL-encoded)."), ("partner_id" = PartnerId, Path, description = "The partner's id.")),
     responses(
         (status = 204, description = "The grant is revoked."),
-        (status = 401, response = doc::Unauthorized),
-        (status = 403, description = "`forbidden`: only a wallet may call this endpoint.", body = doc::ErrorBody,
-            example = json!(doc::error_example("forbidden", "only a wallet may call this endpoint", serde_json::Value::Null))),
+        doc::ReadErrors,
+        doc::WalletOnly,
         (status = 404, description = "`not_found`: the user has not granted this partner access.", body = doc::ErrorBody,
             example = json!(doc::error_example("not_found", "no such grant", serde_json::Value::Null))),
         (status = 422, description = "`validation_failed`: `user_ref` is not 1 to 128 printable characters.", body = doc::ErrorBody,
             example = json!(doc::validation_example("user_ref", "must be 1 to 128 characters"))),
-        (status = 429, response = doc::RateLimited),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn revoke(
@@ -310,17 +293,12 @@ pub async fn revoke(
     params(("user_ref" = UserRef, Path, description = "The wallet's id for its user (URL-encoded)."), super::pagination::PageParams),
     responses(
         (status = 200, description = "A page of grants.", body = Page<GrantView>, example = json!(doc::page_example(vec![json!({"partner_id": doc::PARTNER_ID, "granted_at": "2026-11-22T10:15:30.123Z"})]))),
-        (status = 400, description = "`malformed_request`: the query string cannot be parsed.", body = doc::ErrorBody,
-            example = json!(doc::error_example("malformed_request", "the query string could not be parsed", serde_json::Value::Null))),
-        (status = 401, response = doc::Unauthorized),
-        (status = 403, description = "`forbidden`: only a wallet may call this endpoint.", body = doc::ErrorBody,
-            example = json!(doc::error_example("forbidden", "only a wallet may call this endpoint", serde_json::Value::Null))),
+        doc::ListErrors,
+        doc::WalletOnly,
         (status = 404, description = "`not_found`: the wallet has no such user.", body = doc::ErrorBody,
             example = json!(doc::error_example("not_found", "no such user", serde_json::Value::Null))),
         (status = 422, description = "`validation_failed`: an invalid `user_ref`, an unknown query parameter, or an invalid `limit` or `cursor`.", body = doc::ErrorBody,
             example = json!(doc::validation_example("limit", "must be an integer from 1 to 100"))),
-        (status = 429, response = doc::RateLimited),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn list_grants(
@@ -377,15 +355,10 @@ struct AccessView {
     params(("user_ref" = UserRef, Path, description = "The wallet's id for its user (URL-encoded)."), super::pagination::PageParams),
     responses(
         (status = 200, description = "A page of reads.", body = Page<AccessView>, example = json!(doc::page_example(vec![json!({"partner_id": doc::PARTNER_ID, "order_id": doc::ORDER_ID, "at": "2026-11-22T10:20:30.123Z"})]))),
-        (status = 400, description = "`malformed_request`: the query string cannot be parsed.", body = doc::ErrorBody,
-            example = json!(doc::error_example("malformed_request", "the query string could not be parsed", serde_json::Value::Null))),
-        (status = 401, response = doc::Unauthorized),
-        (status = 403, description = "`forbidden`: only a wallet may call this endpoint.", body = doc::ErrorBody,
-            example = json!(doc::error_example("forbidden", "only a wallet may call this endpoint", serde_json::Value::Null))),
+        doc::ListErrors,
+        doc::WalletOnly,
         (status = 422, description = "`validation_failed`: an invalid `user_ref`, an unknown query parameter, or an invalid `limit` or `cursor`.", body = doc::ErrorBody,
             example = json!(doc::validation_example("cursor", "is not a cursor this API issued"))),
-        (status = 429, response = doc::RateLimited),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn access_log(
@@ -438,7 +411,7 @@ pub async fn access_log(
     params(("id" = OrderId, Path, description = "The order id.")),
     responses(
         (status = 200, description = "The user.", body = doc::UserView, example = json!(user_example())),
-        (status = 401, response = doc::Unauthorized),
+        doc::ReadErrors,
         (status = 403, description = "`forbidden`: only a partner may call this endpoint; `access_not_granted`: the user has not granted this partner access (or revoked it, or was erased).", body = doc::ErrorBody,
             examples(
                 ("forbidden" = (value = json!(doc::error_example("forbidden", "only a partner may call this endpoint", serde_json::Value::Null)))),
@@ -446,8 +419,6 @@ pub async fn access_log(
             )),
         (status = 404, description = "`not_found`: no such order routed to this partner.", body = doc::ErrorBody,
             example = json!(doc::error_example("not_found", "no such order", serde_json::Value::Null))),
-        (status = 429, response = doc::RateLimited),
-        (status = 500, response = doc::Internal),
         (status = 503, response = doc::Overloaded),
     ),
 )]

@@ -35,13 +35,19 @@ pub const MAX_DESCRIPTION_CHARS: usize = 256;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CreateEndpoint {
-    /// An `https://` (or `http://`) URL. Loopback, private, link-local and other
-    /// non-public addresses are refused, at registration and again at every connection.
-    #[schema(format = "uri", example = "https://wallet.example.com/hooks/rampflow")]
+    /// An `https://` (or `http://`) URL with a host and no user name or password, at most
+    /// 2048 characters. Loopback, private, link-local and other non-public addresses are
+    /// refused, at registration and again at every connection.
+    #[schema(
+        format = "uri",
+        max_length = 2048,
+        pattern = r"^\s*[Hh][Tt][Tt][Pp][Ss]?://[^@/?#\s]+(?:[/?#].*)?\s*$",
+        example = "https://wallet.example.com/hooks/rampflow"
+    )]
     url: String,
     /// The event types to send; left out or `null` for every type. An empty list is refused.
     #[serde(default)]
-    #[schema(value_type = Option<Vec<rampflow_actors::order::EventType>>)]
+    #[schema(value_type = Option<Vec<rampflow_actors::order::EventType>>, min_items = 1)]
     event_types: Option<Vec<String>>,
     /// At most 256 characters.
     #[serde(default)]
@@ -166,23 +172,19 @@ fn valid_description(description: Option<String>) -> Result<Option<String>, ApiE
     summary = "Register a webhook endpoint",
     description = "Registers a URL to receive the events of the caller's orders (a wallet's own orders, or those routed to a partner). The response carries the signing secret, shown this once. Takes an `Idempotency-Key`.",
     security(("bearer" = ["wallet", "partner"])),
-    params(("Idempotency-Key" = Option<String>, Header, max_length = 255, description = "Makes the request safe to retry: the same key with the same body replays the first response for at least 24 h; with another body it is 409 `idempotency_conflict`.")),
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$", description = "Makes the request safe to retry: the same key with the same body replays the first response for at least 24 h; with another body it is 409 `idempotency_conflict`.")),
     request_body(content = CreateEndpoint, example = json!({"url": "https://wallet.example.com/hooks/rampflow", "event_types": ["order.accepted", "order.completed"], "description": "production"})),
     responses(
         (status = 201, description = "The endpoint, with its secret.", body = CreatedEndpoint,
             headers(("Idempotent-Replayed" = String, description = "`true` when this is the replay of an earlier request with the same Idempotency-Key.")),
             example = json!({"id": doc::ENDPOINT_ID, "url": "https://wallet.example.com/hooks/rampflow", "event_types": ["order.accepted", "order.completed"], "description": "production", "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "disabled": false, "created_at": "2026-11-22T10:15:30.123Z"})),
-        (status = 400, response = doc::MalformedRequest),
-        (status = 401, response = doc::Unauthorized),
+        doc::BodyErrors,
         (status = 403, description = "`forbidden`: webhook endpoints belong to wallets and partners (the operator has none).", body = doc::ErrorBody,
             example = json!(doc::error_example("forbidden", "webhook endpoints belong to wallets and partners", serde_json::Value::Null))),
         (status = 409, description = "`idempotency_conflict`: the Idempotency-Key was used with another body, or is in use right now.", body = doc::ErrorBody,
             example = json!(doc::error_example("idempotency_conflict", "this Idempotency-Key was used with a different request", serde_json::Value::Null))),
-        (status = 413, response = doc::PayloadTooLarge),
         (status = 422, description = "`validation_failed`: an invalid or non-public `url`, an unknown or empty `event_types`, a `description` too long, an unknown field, or an invalid Idempotency-Key.", body = doc::ErrorBody,
             example = json!(doc::validation_example("event_types[0]", "\"order.nope\" is not an event type"))),
-        (status = 429, response = doc::RateLimited),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn create(
@@ -253,15 +255,11 @@ pub async fn create(
     params(super::pagination::PageParams),
     responses(
         (status = 200, description = "A page of endpoints.", body = Page<EndpointView>, example = json!(doc::page_example(vec![json!({"id": doc::ENDPOINT_ID, "url": "https://wallet.example.com/hooks/rampflow", "event_types": ["order.accepted", "order.completed"], "description": "production", "disabled": false, "created_at": "2026-11-22T10:15:30.123Z"})]))),
-        (status = 400, description = "`malformed_request`: the query string cannot be parsed.", body = doc::ErrorBody,
-            example = json!(doc::error_example("malformed_request", "the query string could not be parsed", serde_json::Value::Null))),
-        (status = 401, response = doc::Unauthorized),
+        doc::ListErrors,
         (status = 403, description = "`forbidden`: webhook endpoints belong to wallets and partners (the operator has none).", body = doc::ErrorBody,
             example = json!(doc::error_example("forbidden", "webhook endpoints belong to wallets and partners", serde_json::Value::Null))),
         (status = 422, description = "`validation_failed`: an unknown query parameter, or an invalid `limit` or `cursor`.", body = doc::ErrorBody,
             example = json!(doc::validation_example("limit", "must be an integer from 1 to 100"))),
-        (status = 429, response = doc::RateLimited),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn list(
@@ -297,13 +295,11 @@ pub async fn list(
     params(("id" = String, Path, format = "uuid", description = "The endpoint id.")),
     responses(
         (status = 204, description = "The endpoint is deleted."),
-        (status = 401, response = doc::Unauthorized),
+        doc::ReadErrors,
         (status = 403, description = "`forbidden`: webhook endpoints belong to wallets and partners (the operator has none).", body = doc::ErrorBody,
             example = json!(doc::error_example("forbidden", "webhook endpoints belong to wallets and partners", serde_json::Value::Null))),
         (status = 404, description = "`not_found`: the caller has no such endpoint.", body = doc::ErrorBody,
             example = json!(doc::error_example("not_found", "no such webhook endpoint", serde_json::Value::Null))),
-        (status = 429, response = doc::RateLimited),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn delete(
@@ -338,13 +334,11 @@ pub async fn delete(
     params(("id" = String, Path, format = "uuid", description = "The endpoint id.")),
     responses(
         (status = 200, description = "The new secret.", body = RotatedSecret, example = json!({"id": doc::ENDPOINT_ID, "secret": "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD", "previous_secret_expires_at": "2026-11-23T10:15:30.123Z"})),
-        (status = 401, response = doc::Unauthorized),
+        doc::ReadErrors,
         (status = 403, description = "`forbidden`: webhook endpoints belong to wallets and partners (the operator has none).", body = doc::ErrorBody,
             example = json!(doc::error_example("forbidden", "webhook endpoints belong to wallets and partners", serde_json::Value::Null))),
         (status = 404, description = "`not_found`: the caller has no such endpoint.", body = doc::ErrorBody,
             example = json!(doc::error_example("not_found", "no such webhook endpoint", serde_json::Value::Null))),
-        (status = 429, response = doc::RateLimited),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn rotate_secret(

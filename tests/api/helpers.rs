@@ -380,14 +380,18 @@ impl TestApp {
     ) -> Response {
         let mut request = self
             .client
-            .request(method, format!("{}{}", self.address, path));
+            .request(method.clone(), format!("{}{}", self.address, path));
         if let Some(key) = key {
             request = request.bearer_auth(key);
         }
         if let Some(body) = body {
             request = request.json(body);
         }
-        request.send().await.expect("the request was sent")
+        let response = request.send().await.expect("the request was sent");
+        if let (Some(body), true) = (body, response.status().is_success()) {
+            crate::conformance::assert_accepted_request_conforms(&method, path, body);
+        }
+        conforming(&method, path, response).await
     }
 
     pub async fn get(&self, path: &str, key: &str) -> Response {
@@ -522,6 +526,22 @@ impl TestApp {
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
     }
+}
+
+/// Checks the answer against the committed `openapi.json` ([`crate::conformance`]) and hands
+/// it back, its body read and put back in place.
+pub async fn conforming(method: &Method, path: &str, response: Response) -> Response {
+    let status = response.status();
+    let version = response.version();
+    let headers = response.headers().clone();
+    let body = response.bytes().await.expect("the answer's body is read");
+    let content_type = headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    crate::conformance::assert_conforms(method, path, status, content_type, &body);
+    let mut rebuilt = http::Response::builder().status(status).version(version);
+    *rebuilt.headers_mut().expect("a fresh builder") = headers;
+    Response::from(rebuilt.body(body).expect("the answer is rebuilt"))
 }
 
 /// A valid create-order body for the fixture.

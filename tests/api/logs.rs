@@ -89,3 +89,58 @@ async fn json_logs_carry_the_request_id_and_the_order_id_and_no_secrets() {
         );
     }
 }
+
+/// A request actix-http cannot parse (a NUL byte in a header, a head over its limit) is
+/// answered by actix-http itself, before the application: 400 (or 431), no body. It is the
+/// client's error, so it is logged at WARN, never at ERROR.
+#[tokio::test]
+async fn a_request_actix_cannot_parse_is_a_warning_not_an_error() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let database = TestDatabase::for_test().await;
+    let server = Server::start(&database, &[]).await;
+    let address = server.address.trim_start_matches("http://").to_owned();
+    let requests: [&[u8]; 2] = [
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Note: a\x00b\r\n\r\n",
+        b"GET /v1/orders HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer a\x00b\r\n\r\n",
+    ];
+    for request in requests {
+        let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+        stream.write_all(request).await.unwrap();
+        let mut answer = Vec::new();
+        tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer))
+            .await
+            .expect("actix-http answers and closes the connection")
+            .unwrap();
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 400 "), "{answer}");
+    }
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    let lines = loop {
+        let text = server.log_text();
+        if text.matches("could not read").count() >= requests.len() {
+            break text;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the bad requests were never logged:\n{text}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    for line in lines.lines() {
+        let entry: Value =
+            serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}"));
+        assert_ne!(
+            entry["level"], "ERROR",
+            "a client error logged as ERROR: {line}"
+        );
+        if entry["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("could not read"))
+        {
+            assert_eq!(entry["level"], "WARN", "{line}");
+            assert_eq!(entry["target"], "rampflow::http::connection", "{line}");
+        }
+    }
+}

@@ -2,6 +2,7 @@
 //! driven over HTTP like a wallet, a partner and an operator would. `api_postgres` runs the
 //! same tests on PostgreSQL; `RAMPFLOW_TEST_DATABASE=postgres` runs this binary there too.
 
+mod conformance;
 mod helpers;
 
 /// The engine the server runs on unless `RAMPFLOW_TEST_DATABASE` names another.
@@ -41,6 +42,7 @@ mod scale;
 mod secrets;
 mod shutdown;
 mod smoke;
+mod strict_input;
 mod timers;
 mod users;
 mod validation;

@@ -14,9 +14,13 @@
 //!   test on both engines already;
 //! - `postgres`: always on PostgreSQL already.
 //!
+//! Every answer is checked against the committed `openapi.json` here too (`conformance`).
+//!
 //! `openapi` stays: beside its checks of the document, it serves every documented operation
 //! and checks real responses, read back from the database, against their schemas.
 
+#[path = "../api/conformance.rs"]
+mod conformance;
 #[path = "../api/helpers.rs"]
 mod helpers;
 
@@ -61,6 +65,8 @@ mod recovery;
 mod secrets;
 #[path = "../api/smoke.rs"]
 mod smoke;
+#[path = "../api/strict_input.rs"]
+mod strict_input;
 #[path = "../api/timers.rs"]
 mod timers;
 #[path = "../api/users.rs"]
