@@ -27,6 +27,7 @@ use crate::http::auth::{generate_admin_token, hash_key, Keys};
 use crate::http::idempotency::Sealer;
 use crate::http::rate_limit::RateLimiter;
 use crate::http::{self, AppState};
+use crate::keys::Vault;
 use crate::store::{Engine, ProbeSettings, Store};
 
 pub struct Application {
@@ -46,6 +47,8 @@ impl Application {
         let store = Store::connect(&settings).await?;
         store.migrate().await?;
         let admin_token = admin_token(&settings)?;
+        // Before anything is served: a node without the database's master key stops here.
+        let vault = open_vault(&settings, &store).await?;
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
         let bound = listener.local_addr()?;
@@ -160,7 +163,7 @@ impl Application {
             store,
             registry,
             keys: Keys::new(&admin_token, cache_policy),
-            sealer: Sealer::new(&admin_token),
+            sealer: Sealer::new(&admin_token, vault),
             in_flight: Default::default(),
             deliveries,
             webhook_health: webhooks.health(),
@@ -353,6 +356,26 @@ async fn wait_for_signal() {
     }
     #[cfg(not(unix))]
     let _ = tokio::signal::ctrl_c().await;
+}
+
+/// The keys that seal users' data and webhook secrets (see [`crate::keys`]), checked against
+/// the database; what an older rampflow wrote in plaintext is sealed now.
+async fn open_vault(settings: &Settings, store: &Store) -> anyhow::Result<Arc<Vault>> {
+    let vault = Arc::new(Vault::open(settings, store.pool()).await?);
+    tracing::info!(
+        master_keys = ?vault.keyring().fingerprints(),
+        source = %vault.source(),
+        "master key loaded"
+    );
+    let (users, endpoints) = store
+        .seal_plaintext_records(&vault)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot seal the records written in plaintext: {e}"))?;
+    if users + endpoints > 0 {
+        tracing::info!(users, endpoints, "sealed records written before encryption");
+    }
+    store.attach_vault(vault.clone());
+    Ok(vault)
 }
 
 /// The operator's key: from the settings if given; otherwise kept in `<data_dir>/admin_token`,

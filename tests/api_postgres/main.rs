@@ -61,6 +61,8 @@ mod rate_limit;
 mod receiver;
 #[path = "../api/recovery.rs"]
 mod recovery;
+#[path = "../api/secrets.rs"]
+mod secrets;
 #[path = "../api/smoke.rs"]
 mod smoke;
 #[path = "../api/strict_input.rs"]
