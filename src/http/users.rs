@@ -50,6 +50,19 @@ fn user_view(user: &UserRef, row: &UserRow) -> Result<Value, ApiError> {
         Value::Object(fields) => object.extend(fields),
         _ => return Err(ApiError::internal("stored user data is not an object")),
     }
+    // Every field is in the answer, `null` when not stored, as `UserView` says: data stored by
+    // an older rampflow may lack the fields it left out.
+    for field in [
+        "email",
+        "phone",
+        "name",
+        "birth_date",
+        "country",
+        "document",
+        "bank_account",
+    ] {
+        object.entry(field).or_insert(Value::Null);
+    }
     object.insert(
         "created_at".into(),
         Value::String(row.created_at.to_string()),
