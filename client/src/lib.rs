@@ -9,50 +9,59 @@
 //!
 //! # The wallet: a user, a grant, an order
 //! ```no_run
-//! # async fn wallet(base: &str, wallet_key: &str, partner: rampflow_client::model::PartnerId)
+//! # async fn wallet(wallet_key: &str, partner_id: rampflow_client::model::PartnerId)
 //! # -> Result<(), Box<dyn std::error::Error>> {
 //! use rampflow_client::model::{Address, Amount, AssetCode, FiatCurrency, Network, PaymentMethod, UserRef};
 //! use rampflow_client::order::{Crypto, Direction, Fiat};
 //! use rampflow_client::{Client, CreateOrder, UserData};
 //!
-//! let wallet = Client::new(base, wallet_key)?;
+//! let wallet = Client::new("http://127.0.0.1:8080", wallet_key)?;
 //! let user = UserRef::parse("u-42")?;
 //! wallet.put_user(&user, &UserData { email: Some("ada@example.com".into()), ..Default::default() }).await?;
-//! wallet.grant(&user, &partner).await?;
+//! wallet.grant(&user, &partner_id).await?;
 //! let order = wallet.create_order(&CreateOrder {
-//!     direction: Some(Direction::Offramp),
-//!     partner_id: Some(partner),
-//!     user_ref: user,
+//!     direction: Some(Direction::Offramp), partner_id: Some(partner_id), user_ref: user,
 //!     crypto: Some(Crypto { asset: AssetCode::parse("USDC")?, network: Network::parse("solana")?, amount: Amount::parse("10.00")? }),
 //!     fiat: Some(Fiat { currency: FiatCurrency::parse("NGN")?, amount: Amount::parse("15000.00")? }),
-//!     quote_id: None,
-//!     user_wallet_address: Address::parse("F2etcaJ1abc")?,
-//!     payment_method: PaymentMethod::parse("bank_transfer")?,
-//!     external_ref: None,
+//!     quote_id: None, user_wallet_address: Address::parse("F2etcaJ1abc")?,
+//!     payment_method: PaymentMethod::parse("bank_transfer")?, external_ref: None,
 //! }).await?; // carries an Idempotency-Key: a retry never makes two orders
-//! println!("order {} is {}", order.id, order.status.as_str());
-//! # Ok(()) }
+//! # let _ = order; Ok(()) }
 //! ```
 //!
 //! # The partner: accept, confirm the funds, complete
 //! ```no_run
-//! # async fn partner(base: &str, partner_key: &str, id: rampflow_client::model::OrderId)
+//! # async fn partner(partner_key: &str, id: rampflow_client::model::OrderId)
 //! # -> Result<(), Box<dyn std::error::Error>> {
 //! use rampflow_client::model::{Address, Reference};
 //! use rampflow_client::{AcceptOrder, Client, Complete, Deposit, ErrorCode};
 //!
-//! let partner = Client::new(base, partner_key)?;
+//! let partner = Client::new("http://127.0.0.1:8080", partner_key)?;
 //! let order = partner.get_order(&id).await?;
-//! let kyc = partner.order_user(&id).await?; // 403 access_not_granted once revoked
+//! let user = partner.order_user(&id).await?; // 403 access_not_granted once the grant is revoked
 //! let deposit = Deposit::Crypto { address: Address::parse("DepositAddr1")?, tag: None };
 //! match partner.accept_order(&id, &AcceptOrder::new(deposit)).await {
-//!     Ok(order) => println!("accepted; deposit by {:?}", order.deposit.map(|d| d.expires_at)),
-//!     Err(e) if e.code() == Some(&ErrorCode::InvalidTransition) => println!("too late: {e}"),
-//!     Err(e) => return Err(e.into()),
-//! }
+//!     Err(e) if e.code() == Some(&ErrorCode::InvalidTransition) => return Ok(()), // expired, cancelled…
+//!     other => other?,
+//! };
 //! partner.funds_received(&id, order.expected_funds(), None).await?;
-//! partner.complete_order(&id, &Complete::new(Reference::parse("0xfeed")?)).await?;
-//! # let _ = kyc; Ok(()) }
+//! partner.complete_order(&id, &Complete::new(Reference::parse("bank-tx-1")?)).await?;
+//! # let _ = user; Ok(()) }
+//! ```
+//!
+//! # Receiving webhooks
+//! ```no_run
+//! # fn receive(endpoint_secret: String, headers: http::HeaderMap, body: Vec<u8>)
+//! # -> Result<(), Box<dyn std::error::Error>> {
+//! # fn first_time(_: &str) -> bool { true }
+//! use rampflow_client::{EventData, Webhook};
+//!
+//! let webhook = Webhook::new(&endpoint_secret)?; // whsec_…, from create_endpoint
+//! let event = webhook.verify(&headers, &body)?;  // Err: answer 400, not from rampflow or replayed
+//! if first_time(&event.webhook_id) {             // a retried delivery has the same webhook-id
+//!     if let EventData::OrderAccepted(order) = event.data { /* … */ }
+//! }
+//! # Ok(()) }
 //! ```
 //!
 //! # The operator: parties and their keys
@@ -69,9 +78,9 @@
 //! # let _ = (wallet, partner); Ok(()) }
 //! ```
 //!
-//! Webhooks: see [`Webhook`]. The whole life of an order, with a real webhook receiver, runs
-//! against a real server in this crate's tests (`client/tests/`); the examples above are the
-//! same calls.
+//! These examples are compiled, not run (they need a server and a receiver). The same calls
+//! run against a real server, with a real webhook receiver, in this crate's tests
+//! (`client/tests/live/`), and the README shows these examples.
 //!
 //! # Errors and retries
 //! Every non-2xx answer is an [`ApiError`]: the envelope's `code` ([`ErrorCode`]), `message`
