@@ -29,6 +29,21 @@ struct Inner {
     retry: RetryPolicy,
     /// `limit` of the pages the streams read (the server's default, 20, when `None`).
     page_size: Option<u32>,
+    observer: Option<Observer>,
+}
+
+type Observer = Arc<dyn Fn(&Exchange<'_>) + Send + Sync>;
+
+/// One answered attempt, as an observer given to [`ClientBuilder::observe`] sees it.
+#[derive(Debug)]
+pub struct Exchange<'a> {
+    pub method: &'a Method,
+    /// The path and query, percent-encoded as sent (`/v1/orders?limit=20`).
+    pub path: &'a str,
+    pub status: StatusCode,
+    /// 1 for the first attempt, 2 for the first retry, …
+    pub attempt: u32,
+    pub request_id: Option<&'a str>,
 }
 
 impl std::fmt::Debug for Client {
@@ -49,6 +64,7 @@ pub struct ClientBuilder {
     timeout: Duration,
     http: Option<reqwest::Client>,
     page_size: Option<u32>,
+    observer: Option<Observer>,
 }
 
 impl ClientBuilder {
@@ -67,6 +83,13 @@ impl ClientBuilder {
     /// The page size (1..=100) the list streams ask for; the server's default (20) otherwise.
     pub fn page_size(mut self, limit: u32) -> Self {
         self.page_size = Some(limit);
+        self
+    }
+
+    /// Calls `observer` with every answer the client gets, retried attempts included, before
+    /// it is handled: for logs, metrics or (in `rampflow demo`) narration.
+    pub fn observe(mut self, observer: impl Fn(&Exchange<'_>) + Send + Sync + 'static) -> Self {
+        self.observer = Some(Arc::new(observer));
         self
     }
 
@@ -101,6 +124,7 @@ impl ClientBuilder {
                 key,
                 retry: self.retry,
                 page_size: self.page_size,
+                observer: self.observer,
             }),
         })
     }
@@ -121,6 +145,7 @@ impl Client {
             timeout: Duration::from_secs(30),
             http: None,
             page_size: None,
+            observer: None,
         }
     }
 
@@ -136,6 +161,7 @@ impl Client {
                 key,
                 retry: self.inner.retry.clone(),
                 page_size: self.inner.page_size,
+                observer: self.inner.observer.clone(),
             }),
         })
     }
@@ -165,7 +191,7 @@ impl Client {
         let retry = if call.once { &none } else { &self.inner.retry };
         let mut attempt = 1;
         loop {
-            let wait = match self.attempt(&call).await {
+            let wait = match self.attempt(&call, attempt).await {
                 Ok(answer) if answer.status.is_success() => return Ok(answer),
                 Ok(answer) => {
                     let error = ApiError::from_parts(
@@ -201,7 +227,7 @@ impl Client {
         }
     }
 
-    async fn attempt(&self, call: &Call) -> Result<Answer, reqwest::Error> {
+    async fn attempt(&self, call: &Call, attempt: u32) -> Result<Answer, reqwest::Error> {
         let mut url = self.inner.base.clone();
         url.path_segments_mut()
             .expect("checked by the builder")
@@ -211,6 +237,10 @@ impl Client {
             url.query_pairs_mut()
                 .extend_pairs(call.query.iter().map(|(k, v)| (*k, v.as_str())));
         }
+        let path = match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_owned(),
+        };
         let mut request = self
             .inner
             .http
@@ -228,9 +258,19 @@ impl Client {
         let status = response.status();
         let headers = response.headers().clone();
         let body = response.bytes().await?;
+        let request_id = header_text(&headers, "x-request-id");
+        if let Some(observer) = &self.inner.observer {
+            observer(&Exchange {
+                method: &call.method,
+                path: &path,
+                status,
+                attempt,
+                request_id: request_id.as_deref(),
+            });
+        }
         Ok(Answer {
             status,
-            request_id: header_text(&headers, "x-request-id"),
+            request_id,
             retry_after: header_text(&headers, RETRY_AFTER.as_str())
                 .and_then(|v| v.trim().parse::<u64>().ok())
                 .map(Duration::from_secs),

@@ -124,7 +124,7 @@ pub use api::events::{
 pub use api::orders::{AcceptOrder, Complete, CreateOrder, Deposit, OrderFilter, RefundOrder};
 pub use api::pricing::{CryptoPair, FeeSchedule, PriceList, PricePair, Quote, QuoteRequest};
 pub use api::users::{Access, BankAccount, Grant, IdentityDocument, PersonName, User, UserData};
-pub use client::{Client, ClientBuilder, IdempotencyKey, Page, PageRequest};
+pub use client::{Client, ClientBuilder, Exchange, IdempotencyKey, Page, PageRequest};
 pub use error::{ApiError, Error, ErrorCode};
 pub use retry::RetryPolicy;
 pub use webhook::{Event, EventData, Webhook, WebhookError};

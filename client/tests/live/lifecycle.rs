@@ -405,7 +405,16 @@ async fn a_create_is_retried_after_retry_after_with_the_same_idempotency_key() {
             });
         }
     });
-    let client = Client::new(&base, "k").unwrap();
+    let observed = Arc::new(Mutex::new(Vec::new()));
+    let log = observed.clone();
+    let client = Client::builder(&base, "k")
+        .observe(move |e: &rampflow_client::Exchange<'_>| {
+            log.lock()
+                .unwrap()
+                .push((e.attempt, e.status.as_u16(), e.path.to_owned()))
+        })
+        .build()
+        .unwrap();
     let started = tokio::time::Instant::now();
     let wallet = client.create_wallet("W").await.unwrap();
     assert_eq!(wallet.name, "W");
@@ -416,6 +425,14 @@ async fn a_create_is_retried_after_retry_after_with_the_same_idempotency_key() {
     let keys = keys.lock().unwrap().clone();
     assert_eq!(keys.len(), 2);
     assert_eq!(keys[0], keys[1], "a retry carries the same Idempotency-Key");
+    // An observer sees every answer, the retried one included.
+    assert_eq!(
+        *observed.lock().unwrap(),
+        [
+            (1, 503, "/v1/admin/wallets".to_owned()),
+            (2, 201, "/v1/admin/wallets".to_owned())
+        ]
+    );
 }
 
 #[tokio::test]
