@@ -4,4 +4,5 @@
 
 mod lifecycle;
 mod server;
+mod spec;
 mod typescript;
