@@ -200,11 +200,13 @@ impl Client {
                         answer.retry_after,
                         &answer.body,
                     );
+                    // An idempotent request may be sent again after any 429 or 503; another
+                    // only after the codes that say nothing was done (not `commit_unknown`,
+                    // nor a 503 without the envelope, from a proxy say).
                     let again = matches!(
                         answer.status,
                         StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
-                    ) && (call.idempotent
-                        || error.code != crate::ErrorCode::CommitUnknown);
+                    ) && (call.idempotent || error.code.nothing_done());
                     match again
                         .then(|| retry.after(attempt, error.retry_after))
                         .flatten()
@@ -274,7 +276,6 @@ impl Client {
             retry_after: header_text(&headers, RETRY_AFTER.as_str())
                 .and_then(|v| v.trim().parse::<u64>().ok())
                 .map(Duration::from_secs),
-            headers,
             body: body.to_vec(),
         })
     }
@@ -318,8 +319,6 @@ fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
 /// A 2xx or non-2xx answer as read off the wire.
 pub(crate) struct Answer {
     pub status: StatusCode,
-    #[allow(dead_code)]
-    pub headers: HeaderMap,
     pub request_id: Option<String>,
     pub retry_after: Option<Duration>,
     pub body: Vec<u8>,

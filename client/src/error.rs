@@ -201,6 +201,18 @@ impl ErrorCode {
         }
     }
 
+    /// 429 and the 503s that are answered before anything changes: sending the same
+    /// request again is safe whatever it is.
+    pub fn nothing_done(&self) -> bool {
+        matches!(
+            self,
+            ErrorCode::RateLimited
+                | ErrorCode::Overloaded
+                | ErrorCode::ShardUnavailable
+                | ErrorCode::DatabaseUnavailable
+        )
+    }
+
     /// 429 and the 503s: nothing was done (or, for `commit_unknown`, repeating is safe for an
     /// idempotent request), so the same request may be sent again after `Retry-After`.
     pub fn is_retryable(&self) -> bool {

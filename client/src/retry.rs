@@ -2,9 +2,10 @@
 //!
 //! The contract says which failures leave nothing done: 429 `rate_limited` and the 503s
 //! (`overloaded`, `shard_unavailable`, `database_unavailable`) are answered before anything
-//! changes, and say when to come back with `Retry-After`. `commit_unknown` (503) may or may
-//! not have committed, and the contract makes repeating the *same* request safe, so it is
-//! retried only for idempotent requests. A connection that could not be opened sent nothing,
+//! changes, and say when to come back with `Retry-After`; any request is sent again after
+//! them. `commit_unknown` (503) may or may not have committed, and the contract makes
+//! repeating the *same* request safe, so it is retried, like any other 429 or 503 (a proxy's,
+//! say), only for idempotent requests. A connection that could not be opened sent nothing,
 //! so any request is retried; any other transport failure (a reset, a timeout) is retried only
 //! for idempotent requests: reads, `PUT`, `DELETE`, the order commands (the contract answers a
 //! repeated command with the order as it is) and creates, which always carry an

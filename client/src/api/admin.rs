@@ -193,8 +193,6 @@ impl Client {
     /// `GET /readyz` (no key needed): `Ok(())` when the server is ready, the 503's error
     /// (`details` name the component that is down) otherwise. Not retried.
     pub async fn ready(&self) -> Result<(), Error> {
-        let answer = self.send(Call::get(&["readyz"]).once()).await?;
-        drop(answer);
-        Ok(())
+        self.send(Call::get(&["readyz"]).once()).await.map(drop)
     }
 }

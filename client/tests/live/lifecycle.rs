@@ -12,7 +12,8 @@ use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use rampflow_client::model::{
-    Address, Amount, AssetCode, FiatCurrency, Network, PartnerId, PaymentMethod, Reference, UserRef,
+    Address, Amount, AssetCode, FiatCurrency, Network, OrderId, PartnerId, PaymentMethod,
+    Reference, UserRef, WalletId,
 };
 use rampflow_client::order::{Crypto, Direction, EventType, Fiat, Status};
 use rampflow_client::{
@@ -458,4 +459,62 @@ async fn a_refused_connection_is_retried_then_reported() {
     );
     // Two backoffs of about 10 and 20 ms were waited.
     assert!(started.elapsed() >= Duration::from_millis(20));
+}
+
+/// A server that always answers `503 commit_unknown` with `Retry-After: 0`; it counts the
+/// requests it gets.
+async fn always_commit_unknown() -> (String, Arc<AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let count = Arc::new(AtomicUsize::new(0));
+    let seen = count.clone();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let seen = seen.clone();
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(move |_req: Request<Incoming>| {
+                    seen.fetch_add(1, Ordering::SeqCst);
+                    async move {
+                        Ok::<_, Infallible>(
+                            Response::builder()
+                                .status(503)
+                                .header("retry-after", "0")
+                                .body(Full::new(Bytes::from_static(
+                                    br#"{"error":{"code":"commit_unknown","message":"?","details":null}}"#,
+                                )))
+                                .unwrap(),
+                        )
+                    }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    (base, count)
+}
+
+#[tokio::test]
+async fn commit_unknown_is_retried_for_a_command_and_not_for_a_key_rotation() {
+    let (base, count) = always_commit_unknown().await;
+    let client = Client::new(&base, "k").unwrap();
+    let wallet = WalletId::parse("01936f11-4a5b-7c6d-8e9f-0a1b2c3d4e5f").unwrap();
+    let error = client.rotate_wallet_key(&wallet).await.unwrap_err();
+    assert_eq!(error.code(), Some(&ErrorCode::CommitUnknown));
+    assert_eq!(
+        count.load(Ordering::SeqCst),
+        1,
+        "a rotation is not sent twice"
+    );
+    let order = OrderId::parse("01936f11-4a5b-7c6d-8e9f-0a1b2c3d4e5f").unwrap();
+    let Err(Error::Api(error)) = client.cancel_order(&order).await else {
+        panic!("the fake server only answers 503");
+    };
+    assert_eq!(error.retry_after, Some(Duration::ZERO));
+    assert_eq!(
+        count.load(Ordering::SeqCst),
+        1 + RetryPolicy::default().max_attempts as usize,
+        "a command is sent again, up to the policy's attempts"
+    );
 }

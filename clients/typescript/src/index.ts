@@ -78,13 +78,8 @@ function idempotent(request: Request, path: string): boolean {
   return COMMAND.test(path) || request.headers.has("idempotency-key");
 }
 
-const RETRYABLE_CODES = new Set([
-  "rate_limited",
-  "overloaded",
-  "shard_unavailable",
-  "database_unavailable",
-  "commit_unknown",
-]);
+/** 429 and the 503s answered before anything changes: any request may be sent again. */
+const NOTHING_DONE = new Set(["rate_limited", "overloaded", "shard_unavailable", "database_unavailable"]);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -120,8 +115,9 @@ function retryingFetch(policy: RetryPolicy, base: typeof fetch, baseUrl: string)
         if (response.status !== 429 && response.status !== 503) return response;
         const body = await response.clone().json().catch(() => null);
         const code: string | undefined = body?.error?.code;
-        // commit_unknown may have committed: only an idempotent request is sent again.
-        const again = code !== undefined && RETRYABLE_CODES.has(code) && (safe || code !== "commit_unknown");
+        // An idempotent request goes again after any 429 or 503; another only after the codes
+        // that say nothing was done (not commit_unknown, nor a proxy's bare 503).
+        const again = safe || (code !== undefined && NOTHING_DONE.has(code));
         wait = again ? afterRetryAfter(policy, attempt, retryAfter(response)) : null;
         if (wait === null) return response;
       } catch (error) {
