@@ -27,9 +27,12 @@ fn reads<T: DeserializeOwned>(example: &Value) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
+/// Reads one example into a client type.
+type Check = fn(&Value) -> Result<(), String>;
+
 /// The client's type for an operation's 2xx answer, as a check of one example; `None` for the
 /// operations whose answers the client does not read (health, metrics, the spec, the docs).
-fn check(operation: &str) -> Option<fn(&Value) -> Result<(), String>> {
+fn check(operation: &str) -> Option<Check> {
     Some(match operation {
         "list_wallets" => reads::<Page<Party<WalletId>>>,
         "list_partners" => reads::<Page<Party<PartnerId>>>,
