@@ -13,6 +13,7 @@ use rampflow_actors::model::{AssetCode, FiatCurrency};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer};
 
+use crate::environment::{KnownSettings, UnknownVariable, PREFIX};
 use crate::pricing::FeeSchedule;
 
 /// The defaults, compiled into the binary so `rampflow serve` starts from any directory.
@@ -26,6 +27,14 @@ pub struct Settings {
     pub data_dir: PathBuf,
     #[serde(default)]
     pub admin_token: Option<Secret>,
+    /// The master key, base64 of 32 bytes (`RAMPFLOW_MASTER_KEY`); during a rotation, the new
+    /// key, a comma, and the old one. When unset, the key file is used (see [`crate::keys`]).
+    #[serde(default)]
+    pub master_key: Option<Secret>,
+    /// The master key file (`RAMPFLOW_MASTER_KEY_FILE`): one base64 key per line, the current
+    /// one first. Defaults to `<data_dir>/master_key`, generated on first start.
+    #[serde(default)]
+    pub master_key_file: Option<PathBuf>,
     #[serde(with = "humantime_serde")]
     pub accept_timeout: Duration,
     #[serde(with = "humantime_serde")]
@@ -113,6 +122,10 @@ pub struct ActorSettings {
     #[serde(with = "humantime_serde")]
     pub passivate_after: Duration,
     pub rehydrate_page: u32,
+    /// Order actors in memory, at most; 0 derives it from the machine's memory.
+    pub max_live: usize,
+    #[serde(with = "humantime_serde")]
+    pub compact_after: Duration,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -204,17 +217,32 @@ impl fmt::Debug for Secret {
 impl Settings {
     /// Defaults, then `file`, then the environment.
     pub fn load(file: Option<&Path>) -> Result<Settings, figment::Error> {
+        Settings::load_reporting(file).map(|(settings, _)| settings)
+    }
+
+    /// Like [`Settings::load`], and the `RAMPFLOW_*` variables that name no setting, for the
+    /// caller to warn about once logging is up. Only variables that name a setting are read
+    /// (see [`crate::environment`]).
+    pub fn load_reporting(
+        file: Option<&Path>,
+    ) -> Result<(Settings, Vec<UnknownVariable>), figment::Error> {
+        let known = KnownSettings::from_defaults(DEFAULTS);
         let mut figment = Figment::from(Toml::string(DEFAULTS));
         if let Some(file) = file {
             figment = figment.merge(Toml::file_exact(file));
         }
-        figment = figment.merge(Env::prefixed("RAMPFLOW_").split("__").map(|key| {
-            // `Env` lowercases keys; nothing else to map, the names are the keys.
-            key.into()
-        }));
+        let settings_only = known.clone();
+        // `Env` lowercases keys; the names are the keys, `__` between a section and its key.
+        figment = figment.merge(
+            Env::prefixed(PREFIX)
+                .filter(move |key| settings_only.is_setting(key.as_str()))
+                .split("__"),
+        );
         let settings: Settings = figment.extract()?;
         settings.validate().map_err(figment::Error::from)?;
-        Ok(settings)
+        let unknown = known
+            .unknown_variables(std::env::vars_os().filter_map(|(name, _)| name.into_string().ok()));
+        Ok((settings, unknown))
     }
 
     /// Just the compiled-in defaults: for tests, which then adjust fields in code.
@@ -417,7 +445,35 @@ mod tests {
     fn bad_values_are_refused() {
         figment::Jail::expect_with(|jail| {
             jail.set_env("RAMPFLOW_ACCEPT_TIMEOUT", "soon");
-            assert!(Settings::load(None).is_err());
+            let error = Settings::load(None).unwrap_err();
+            let line = crate::environment::describe_error(&error);
+            assert!(line.contains("RAMPFLOW_ACCEPT_TIMEOUT"), "{line}");
+            assert!(!line.contains('\n'), "{line}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_variables_and_service_links_do_not_stop_the_start() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("RAMPFLOW_PORT", "tcp://10.0.0.1:8080");
+            jail.set_env("RAMPFLOW_PORT_8080_TCP_ADDR", "10.0.0.1");
+            jail.set_env("RAMPFLOW_SERVICE_HOST", "10.0.0.1");
+            jail.set_env("RAMPFLOW_SERVICE_PORT", "8080");
+            jail.set_env("RAMPFLOW_DATABSE_URL", "postgres://elsewhere/db");
+            jail.set_env("RAMPFLOW_MASTER_KEY_FILE", "/run/secrets/master_key");
+            let (s, unknown) = Settings::load_reporting(None).expect("loads");
+            assert_eq!(s.database_url, "sqlite://data/rampflow.db");
+            assert_eq!(
+                s.master_key_file.as_deref(),
+                Some(Path::new("/run/secrets/master_key"))
+            );
+            let names: Vec<&str> = unknown.iter().map(|u| u.name.as_str()).collect();
+            assert_eq!(names, ["RAMPFLOW_DATABSE_URL"]);
+            assert_eq!(
+                unknown[0].suggestion.as_deref(),
+                Some("RAMPFLOW_DATABASE_URL")
+            );
             Ok(())
         });
     }

@@ -9,6 +9,7 @@
 //! - [`store`]: sqlx queries per aggregate; implements the actors' `OrderStore`.
 //! - [`cluster`]: several nodes on one PostgreSQL database: shard leases, handover,
 //!   forwarding, and caches that stay right across nodes.
+//! - [`keys`]: secrets at rest: the master key, data keys, sealed records, key rotation.
 //! - [`telemetry`]: the tracing subscriber.
 //! - [`demo`]: `rampflow demo`, the server with a simulated wallet and partner, narrated.
 //! - [`loadgen`]: `rampflow loadgen`, the load generator; [`floor`]: `rampflow floor`, the bare
@@ -21,8 +22,10 @@
 pub mod cluster;
 pub mod config;
 pub mod demo;
+pub mod environment;
 pub mod floor;
 pub mod http;
+pub mod keys;
 pub mod kyc;
 pub mod loadgen;
 pub mod pricing;

@@ -4,6 +4,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use rampflow::config::Settings;
+use rampflow::environment;
 use rampflow::floor;
 use rampflow::startup::Application;
 use rampflow::store::Store;
@@ -26,6 +27,11 @@ enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// The master key and the data keys it wraps: `status`, `rotate`.
+    Keys {
+        #[command(subcommand)]
+        command: rampflow::keys::cli::KeysCommand,
+    },
     /// Start the server with a simulated wallet and partner, and narrate one on-ramp and one
     /// off-ramp order through their whole lives, webhooks included.
     Demo(DemoArgs),
@@ -72,7 +78,14 @@ struct DemoArgs {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let settings = Settings::load(cli.config.as_deref())?;
+    let (settings, unknown_variables) = match Settings::load_reporting(cli.config.as_deref()) {
+        Ok(loaded) => loaded,
+        Err(error) => {
+            // One readable line naming the variable or key, and a failed exit.
+            eprintln!("rampflow: {}", environment::describe_error(&error));
+            std::process::exit(2);
+        }
+    };
     let command = cli.command.unwrap_or(Command::Serve);
     match &command {
         // The narration is the demo's output; only warnings and errors should join it.
@@ -80,6 +93,13 @@ fn main() -> anyhow::Result<()> {
         // The table is the output; the probe's own logs come through at `warn`.
         Command::Scale(_) => telemetry::init_with(settings.log_format, "warn"),
         _ => telemetry::init(settings.log_format),
+    }
+    for unknown in &unknown_variables {
+        tracing::warn!(
+            variable = %unknown.name,
+            suggestion = unknown.suggestion.as_deref().unwrap_or("none"),
+            "{unknown}"
+        );
     }
     // The load generator runs on its own small tokio runtime, not in an actix System.
     if let Command::Loadgen(args) = command {
@@ -108,6 +128,7 @@ fn main() -> anyhow::Result<()> {
                 tracing::info!("migrations applied");
                 Ok(())
             }
+            Command::Keys { command } => rampflow::keys::cli::run(command, &settings).await,
             Command::Demo(args) => {
                 let options = rampflow::demo::Options {
                     settings,

@@ -27,6 +27,7 @@ use crate::http::auth::{generate_admin_token, hash_key, Keys};
 use crate::http::idempotency::Sealer;
 use crate::http::rate_limit::RateLimiter;
 use crate::http::{self, AppState};
+use crate::keys::Vault;
 use crate::store::{Engine, ProbeSettings, Store};
 
 pub struct Application {
@@ -46,6 +47,8 @@ impl Application {
         let store = Store::connect(&settings).await?;
         store.migrate().await?;
         let admin_token = admin_token(&settings)?;
+        // Before anything is served: a node without the database's master key stops here.
+        let vault = open_vault(&settings, &store).await?;
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
         let bound = listener.local_addr()?;
@@ -160,7 +163,7 @@ impl Application {
             store,
             registry,
             keys: Keys::new(&admin_token, cache_policy),
-            sealer: Sealer::new(&admin_token),
+            sealer: Sealer::new(&admin_token, vault),
             in_flight: Default::default(),
             deliveries,
             webhook_health: webhooks.health(),
@@ -249,6 +252,11 @@ pub fn journal_settings(settings: &Settings) -> JournalSettings {
     JournalSettings {
         queue_capacity: settings.journal.queue_capacity,
         max_batch: settings.journal.max_batch,
+        // A new order event's first delivery leaves at commit time, under the lease a claim
+        // would take.
+        hand_over_deliveries: Some(rampflow_actors::webhook::lease_for(
+            settings.webhook_timeout,
+        )),
     }
 }
 
@@ -262,6 +270,38 @@ pub fn registry_settings(settings: &Settings) -> RegistrySettings {
         // Half the pool: a burst of first uses after a restart leaves the other half to the
         // journal, the webhooks and the reads that go straight to the store.
         concurrent_loads: (settings.database.max_connections as usize / 2).max(1),
+        max_live: match settings.actors.max_live {
+            0 => max_live_for_this_machine(),
+            set => set,
+        },
+        compact_after: settings.actors.compact_after,
+    }
+}
+
+/// Bytes an order actor may cost, as the ceiling counts them: a busy one measures about 3.5 KiB
+/// (its state, its document, the actor and its mailbox), the rest is headroom for the
+/// database's cache and the requests in flight.
+const BYTES_PER_LIVE_ORDER: u64 = 4 * 1024;
+
+/// Half the machine's memory (`MemTotal` in `/proc/meminfo`) at [`BYTES_PER_LIVE_ORDER`]; a
+/// million where that cannot be read.
+fn max_live_for_this_machine() -> usize {
+    let total_kib = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find_map(|line| line.strip_prefix("MemTotal:"))
+                .and_then(|rest| {
+                    rest.trim()
+                        .trim_end_matches("kB")
+                        .trim()
+                        .parse::<u64>()
+                        .ok()
+                })
+        });
+    match total_kib {
+        Some(kib) => (kib * 1024 / 2 / BYTES_PER_LIVE_ORDER) as usize,
+        None => 1_000_000,
     }
 }
 
@@ -321,6 +361,26 @@ async fn wait_for_signal() {
     }
     #[cfg(not(unix))]
     let _ = tokio::signal::ctrl_c().await;
+}
+
+/// The keys that seal users' data and webhook secrets (see [`crate::keys`]), checked against
+/// the database; what an older rampflow wrote in plaintext is sealed now.
+async fn open_vault(settings: &Settings, store: &Store) -> anyhow::Result<Arc<Vault>> {
+    let vault = Arc::new(Vault::open(settings, store.pool()).await?);
+    tracing::info!(
+        master_keys = ?vault.keyring().fingerprints(),
+        source = %vault.source(),
+        "master key loaded"
+    );
+    let (users, endpoints) = store
+        .seal_plaintext_records(&vault)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot seal the records written in plaintext: {e}"))?;
+    if users + endpoints > 0 {
+        tracing::info!(users, endpoints, "sealed records written before encryption");
+    }
+    store.attach_vault(vault.clone());
+    Ok(vault)
 }
 
 /// The operator's key: from the settings if given; otherwise kept in `<data_dir>/admin_token`,

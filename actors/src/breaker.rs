@@ -17,7 +17,7 @@ use tokio::sync::watch;
 use crate::model::{OrderId, Timestamp};
 use crate::order::OrderState;
 use crate::shard::ShardId;
-use crate::store::{LiveOrder, OrderStore, OrderWrite, StoreError, WriteOutcome};
+use crate::store::{Committed, LiveOrder, OrderStore, OrderWrite, StoreError, WriteOutcome};
 use crate::webhook::store::{AttemptOutcome, ClaimRequest, DeliveryStore, DueDelivery, Release};
 
 /// How long a client is told to wait before trying again while the breaker is open: the
@@ -113,6 +113,14 @@ pub struct Guarded<S: ?Sized> {
 impl<S: OrderStore + ?Sized> OrderStore for Guarded<S> {
     async fn commit(&self, writes: &[OrderWrite]) -> Result<Vec<WriteOutcome>, StoreError> {
         self.store.commit(writes).await
+    }
+
+    async fn commit_handing_over(
+        &self,
+        writes: &[OrderWrite],
+        lease_until: Timestamp,
+    ) -> Result<Committed, StoreError> {
+        self.store.commit_handing_over(writes, lease_until).await
     }
 
     async fn load(&self, id: OrderId) -> Result<Option<OrderState>, StoreError> {

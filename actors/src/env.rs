@@ -40,6 +40,10 @@ pub struct ActorEnv {
     /// served here, and arms no timer otherwise.
     pub shards: Arc<Shards>,
     pub passivate_after: Duration,
+    /// See `RegistrySettings::compact_after`.
+    pub compact_after: Duration,
+    /// See `RegistrySettings::max_live`.
+    pub max_live: usize,
     pub mailbox_capacity: usize,
     /// Actors loading their order from the store at once, at most (see `OrderActor`): a burst
     /// of first uses after a restart must leave database connections for everything else.

@@ -37,10 +37,18 @@ pub const JOURNAL_RETRIES: &str = "rampflow_journal_retries_total";
 pub const DATABASE_UNREACHABLE: &str = "rampflow_database_unreachable";
 pub const DATABASE_OUTAGES: &str = "rampflow_database_outages_total";
 pub const COMMITS_UNKNOWN: &str = "rampflow_journal_commits_unknown_total";
+pub const ORDER_ACTORS_MAX: &str = "rampflow_order_actors_max";
+pub const CREATES_REFUSED_AT_CEILING: &str = "rampflow_order_creates_refused_at_ceiling_total";
+pub const COMPACTIONS: &str = "rampflow_order_actor_compactions_total";
 pub const FENCING_REFUSALS: &str = "rampflow_cluster_fencing_refusals_total";
 pub const WEBHOOK_DELIVERIES: &str = "rampflow_webhook_deliveries_total";
 pub const WEBHOOK_DELIVERY_DURATION: &str = "rampflow_webhook_delivery_duration_seconds";
 pub const WEBHOOK_PENDING: &str = "rampflow_webhook_pending";
+pub const WEBHOOK_DISPATCHED: &str = "rampflow_webhook_dispatched_total";
+
+/// How a delivery reached its sender, as the `via` label spells it: handed over by the
+/// transaction that created it, or claimed from the database.
+pub const DISPATCH_VIAS: [&str; 2] = ["commit", "claim"];
 pub const WEBHOOK_ENDPOINTS_DISABLED: &str = "rampflow_webhook_endpoints_disabled";
 
 /// The `from` of the transition that creates an order.
@@ -119,6 +127,18 @@ pub fn describe() {
         COMMITS_UNKNOWN,
         "Order writes whose commit outcome was unknown (the connection failed during COMMIT); their orders are reloaded from the database."
     );
+    describe_gauge!(
+        ORDER_ACTORS_MAX,
+        "The ceiling on order actors in memory (actors.max_live); creates past it get 503 overloaded."
+    );
+    describe_counter!(
+        CREATES_REFUSED_AT_CEILING,
+        "Creates refused with 503 overloaded because the order actors in memory were at their ceiling."
+    );
+    describe_counter!(
+        COMPACTIONS,
+        "Idle live orders that dropped their whole state from memory, keeping only what their timer needs."
+    );
     describe_counter!(
         FENCING_REFUSALS,
         "Order writes refused because this node no longer held the lease of their shard at the epoch they were written under."
@@ -131,6 +151,10 @@ pub fn describe() {
         WEBHOOK_DELIVERY_DURATION,
         Unit::Seconds,
         "Time of one webhook attempt."
+    );
+    describe_counter!(
+        WEBHOOK_DISPATCHED,
+        "Deliveries handed to their senders, by how: via=\"commit\" (leased by the transaction that created them, no claim) or via=\"claim\" (retries, recovery, events that waited behind a pending one)."
     );
     describe_gauge!(
         WEBHOOK_PENDING,
@@ -153,10 +177,15 @@ pub fn describe() {
         counter!(WEBHOOK_DELIVERIES, "outcome" => outcome).increment(0);
     }
     let _ = histogram!(WEBHOOK_DELIVERY_DURATION);
+    for via in DISPATCH_VIAS {
+        counter!(WEBHOOK_DISPATCHED, "via" => via).increment(0);
+    }
     let _ = histogram!(JOURNAL_BATCH_ROWS);
     let _ = histogram!(JOURNAL_COMMIT_DURATION);
     counter!(JOURNAL_RETRIES).increment(0);
     counter!(FENCING_REFUSALS).increment(0);
+    counter!(CREATES_REFUSED_AT_CEILING).increment(0);
+    counter!(COMPACTIONS).increment(0);
     counter!(DATABASE_OUTAGES).increment(0);
     counter!(COMMITS_UNKNOWN).increment(0);
     metrics::gauge!(DATABASE_UNREACHABLE).set(0.0);
@@ -229,6 +258,14 @@ pub(crate) fn commits_unknown(writes: usize) {
     counter!(COMMITS_UNKNOWN).increment(writes as u64);
 }
 
+pub(crate) fn create_refused_at_ceiling() {
+    counter!(CREATES_REFUSED_AT_CEILING).increment(1);
+}
+
+pub(crate) fn compacted() {
+    counter!(COMPACTIONS).increment(1);
+}
+
 pub(crate) fn fencing_refusals(writes: usize) {
     counter!(FENCING_REFUSALS).increment(writes as u64);
 }
@@ -240,6 +277,10 @@ pub fn webhook_outcome(next: &NextStep) -> &'static str {
         NextStep::RetryAt(_) => WEBHOOK_OUTCOMES[1],
         NextStep::Failed => WEBHOOK_OUTCOMES[2],
     }
+}
+
+pub(crate) fn webhook_dispatched(via: &'static str, deliveries: usize) {
+    counter!(WEBHOOK_DISPATCHED, "via" => via).increment(deliveries as u64);
 }
 
 pub(crate) fn webhook_attempt(next: &NextStep, took: Duration) {

@@ -20,7 +20,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::breaker::Breaker;
 use crate::instruments;
-use crate::store::{OrderStore, OrderWrite, StoreError, StoreErrorKind, WriteOutcome};
+use crate::model::Timestamp;
+use crate::store::{Committed, OrderStore, OrderWrite, StoreError, StoreErrorKind, WriteOutcome};
 use crate::webhook::Nudge;
 
 #[derive(Debug, Clone, Copy)]
@@ -29,6 +30,10 @@ pub struct JournalSettings {
     pub queue_capacity: usize,
     /// Writes in one transaction, at most.
     pub max_batch: usize,
+    /// When set, each batch's new deliveries that are due at once are leased to this node for
+    /// this long by the batch's own transaction and handed straight to the webhook senders
+    /// (see [`Nudge::hand_over`]); otherwise the dispatcher claims them.
+    pub hand_over_deliveries: Option<Duration>,
 }
 
 impl Default for JournalSettings {
@@ -36,6 +41,7 @@ impl Default for JournalSettings {
         JournalSettings {
             queue_capacity: 16_384,
             max_batch: 512,
+            hand_over_deliveries: None,
         }
     }
 }
@@ -200,7 +206,7 @@ async fn write_batches(
         } else {
             tokio::select! {
                 biased;
-                result = commit_with_retry(store.as_ref(), &writes) => result,
+                result = commit_with_retry(store.as_ref(), &writes, settings.hand_over_deliveries) => result,
                 // The transaction is abandoned where it stands; if its COMMIT had been sent,
                 // the database may still apply it.
                 () = breaker.opened() => Err(StoreError::of_kind(
@@ -211,7 +217,7 @@ async fn write_batches(
         };
         record(&stats, writes.len(), started.elapsed(), result.is_ok());
         match result {
-            Ok(outcomes) => {
+            Ok(Committed { outcomes, handed }) => {
                 let fenced = outcomes
                     .iter()
                     .filter(|outcome| **outcome == WriteOutcome::Fenced)
@@ -230,7 +236,10 @@ async fn write_batches(
                     };
                     let _ = pending.done.send(reply);
                 }
-                committed.nudge();
+                match handed {
+                    Some(handed) => committed.hand_over(handed),
+                    None => committed.nudge(),
+                }
             }
             Err(error) => {
                 let failed: fn(String) -> CommitError = match error.kind {
@@ -264,11 +273,25 @@ async fn write_batches(
 async fn commit_with_retry(
     store: &dyn OrderStore,
     writes: &[OrderWrite],
-) -> Result<Vec<WriteOutcome>, StoreError> {
+    hand_over: Option<Duration>,
+) -> Result<Committed, StoreError> {
+    let commit = || async {
+        match hand_over {
+            Some(lease) => {
+                store
+                    .commit_handing_over(writes, Timestamp::now().plus(lease))
+                    .await
+            }
+            None => Ok(Committed {
+                outcomes: store.commit(writes).await?,
+                handed: None,
+            }),
+        }
+    };
     let mut delay = Duration::from_millis(5);
     for _ in 0..5 {
-        match store.commit(writes).await {
-            Ok(outcomes) => return Ok(outcomes),
+        match commit().await {
+            Ok(committed) => return Ok(committed),
             Err(error) if error.is_retryable() => {
                 tracing::warn!(%error, "database busy or conflict; retrying the batch");
                 instruments::journal_retry();
@@ -278,7 +301,7 @@ async fn commit_with_retry(
             Err(error) => return Err(error),
         }
     }
-    store.commit(writes).await
+    commit().await
 }
 
 fn record(stats: &JournalStats, rows: usize, took: Duration, ok: bool) {

@@ -48,6 +48,13 @@ pub struct RegistrySettings {
     /// Rehydrated actors loading their whole order at once, at most (the server uses half its
     /// database connections).
     pub concurrent_loads: usize,
+    /// Order actors in memory, at most, before creates are refused with `Overloaded` (0: no
+    /// ceiling). Memory is the one resource an order server must not run out of: past the
+    /// ceiling a client gets a 503, never the process an OOM kill.
+    pub max_live: usize,
+    /// A live order idle this long drops its whole state and keeps only what its timer needs,
+    /// as a rehydrated one does; its next use loads it again.
+    pub compact_after: Duration,
 }
 
 impl Default for RegistrySettings {
@@ -58,6 +65,8 @@ impl Default for RegistrySettings {
             passivate_after: Duration::from_secs(60),
             rehydrate_page: 5_000,
             concurrent_loads: 4,
+            max_live: 0,
+            compact_after: Duration::from_secs(30),
         }
     }
 }
@@ -107,6 +116,8 @@ impl Registry {
             directory: Arc::new(Directory::default()),
             shards,
             passivate_after: settings.passivate_after,
+            compact_after: settings.compact_after,
+            max_live: settings.max_live,
             mailbox_capacity: settings.mailbox_capacity.max(1),
             loads: tokio::sync::Semaphore::new(settings.concurrent_loads.max(1)),
         });
@@ -171,6 +182,11 @@ impl Registry {
         self.inner.env.directory.len()
     }
 
+    /// The ceiling on order actors in memory (0: none); see [`RegistrySettings::max_live`].
+    pub fn max_live(&self) -> usize {
+        self.inner.env.max_live
+    }
+
     /// Creates an order: commits it (with the create's idempotency record, if any), then starts
     /// its actor. The order id is new, so nobody else can be writing it.
     ///
@@ -210,6 +226,11 @@ impl Registry {
             .serves(self.inner.env.shards.of(new.id))
         {
             return Err(ReplyError::ShardUnavailable);
+        }
+        let env = &self.inner.env;
+        if env.max_live > 0 && env.directory.len() >= env.max_live {
+            instruments::create_refused_at_ceiling();
+            return Err(ReplyError::Overloaded);
         }
         let change = open(new, Timestamp::now(), accept_timeout);
         let mut write = write_for(change, 0, None);

@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use crate::model::{OrderId, Timestamp};
 use crate::order::{OrderEvent, OrderState, Status, Timers};
 use crate::shard::ShardId;
+use crate::webhook::store::DueDelivery;
 
 /// One decided change of one order, as the journal commits it.
 #[derive(Debug, Clone)]
@@ -125,11 +126,37 @@ impl StoreError {
     }
 }
 
+/// What a batch commit that hands its deliveries over returns.
+#[derive(Debug, Default)]
+pub struct Committed {
+    /// One per write, in order.
+    pub outcomes: Vec<WriteOutcome>,
+    /// The batch's new deliveries that were due at once (the heads of their queues), leased
+    /// to this node by the same transaction and ready to send; `None` when the store does not
+    /// hand deliveries over, and a claim must find them.
+    pub handed: Option<Vec<DueDelivery>>,
+}
+
 #[async_trait]
 pub trait OrderStore: Send + Sync + 'static {
     /// Commits a batch of writes in one transaction. Returns one outcome per write, in order;
     /// `Err` means nothing of the batch was committed.
     async fn commit(&self, writes: &[OrderWrite]) -> Result<Vec<WriteOutcome>, StoreError>;
+
+    /// As [`OrderStore::commit`], and leases the new deliveries that are due at once to this
+    /// node until `lease_until`, in the same transaction, so their first attempt needs no
+    /// claim. A store that cannot leaves them to the claim.
+    async fn commit_handing_over(
+        &self,
+        writes: &[OrderWrite],
+        lease_until: Timestamp,
+    ) -> Result<Committed, StoreError> {
+        let _ = lease_until;
+        Ok(Committed {
+            outcomes: self.commit(writes).await?,
+            handed: None,
+        })
+    }
 
     async fn load(&self, id: OrderId) -> Result<Option<OrderState>, StoreError>;
 

@@ -33,6 +33,12 @@ impl DemoServer {
             .prefix("rampflow-demo-")
             .tempdir()
             .context("cannot make a temporary directory for the demo")?;
+        // A database of the caller's outlives the demo: its master key must too, so it goes
+        // where `rampflow serve` looks for it (unless one is configured), not into the
+        // temporary directory.
+        if database_url.is_some() && settings.master_key.is_none() {
+            settings.master_key_file = Some(crate::keys::master::key_file(&settings));
+        }
         settings.database_url = database_url.unwrap_or_else(|| {
             format!("sqlite://{}", data_dir.path().join("rampflow.db").display())
         });

@@ -131,7 +131,7 @@ pub async fn create(
     let body = serde_json::to_string(&response).map_err(ApiError::internal)?;
     let record = claim
         .as_ref()
-        .map(|claim| claim.record(StatusCode::CREATED, state.sealer.seal(&body)));
+        .map(|claim| claim.record_sealed(StatusCode::CREATED, &body, &state.sealer));
     let created = state
         .store
         .create_party(kind, &row, &hash_key(&api_key), record.as_ref())

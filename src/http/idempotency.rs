@@ -15,12 +15,12 @@ use dashmap::DashMap;
 use rampflow_actors::model::Timestamp;
 use rampflow_actors::registry::IdempotencyClaim;
 use rampflow_actors::store::IdempotencyRecord;
-use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use super::auth::Principal;
 use super::error::ApiError;
 use super::AppState;
+use crate::keys::{Record, Vault};
 
 pub const HEADER: &str = "Idempotency-Key";
 const MAX_KEY_LEN: usize = 255;
@@ -52,6 +52,16 @@ impl Claim {
             key: self.key.clone(),
             request_hash: self.request_hash.clone(),
         }
+    }
+
+    /// The record of a response that carries a new API key or secret: its body sealed.
+    pub fn record_sealed(
+        &self,
+        status: StatusCode,
+        body: &str,
+        sealer: &Sealer,
+    ) -> IdempotencyRecord {
+        self.record(status, sealer.seal(&self.owner, &self.key, body))
     }
 
     pub fn record(&self, status: StatusCode, body: String) -> IdempotencyRecord {
@@ -190,7 +200,9 @@ fn replay(
             "this Idempotency-Key was used with a different request",
         ));
     }
-    let body = state.sealer.open(&record.body)?;
+    let body = state
+        .sealer
+        .open(&record.owner, &record.key, &record.body)?;
     let status = StatusCode::from_u16(record.status).map_err(ApiError::internal)?;
     Ok((status, body))
 }
@@ -214,47 +226,53 @@ fn fingerprint(req: &HttpRequest, body: &[u8]) -> String {
     hex::encode(hash.finalize())
 }
 
-/// Responses that carry a freshly issued API key are kept encrypted, so the database never
-/// holds a usable key: the key to open them derives from the operator's token, which only the
-/// operator (the one caller who can replay them) presents.
+/// Responses that carry a freshly issued API key or webhook secret are kept sealed, so the
+/// database never holds a usable key: under the shared data key of the key hierarchy
+/// ([`crate::keys`]), bound to their (owner, key) row. Records written before the master key
+/// came in (`sealed:v1:`, keyed by the operator's token) still open until they expire.
 pub struct Sealer {
-    cipher: Aes256Gcm,
+    legacy: Aes256Gcm,
+    vault: Arc<Vault>,
 }
 
-const SEALED_PREFIX: &str = "sealed:v1:";
+const LEGACY_PREFIX: &str = "sealed:v1:";
 
 impl Sealer {
-    pub fn new(admin_token: &str) -> Sealer {
+    pub fn new(admin_token: &str, vault: Arc<Vault>) -> Sealer {
         let key = Sha256::digest(format!("rampflow idempotency seal v1:{admin_token}").as_bytes());
         Sealer {
-            cipher: Aes256Gcm::new_from_slice(&key).expect("a 32-byte key"),
+            legacy: Aes256Gcm::new_from_slice(&key).expect("a 32-byte key"),
+            vault,
         }
     }
 
-    pub fn seal(&self, plaintext: &str) -> String {
-        let mut nonce = [0u8; 12];
-        rand::thread_rng().fill_bytes(&mut nonce);
-        let sealed = self
-            .cipher
-            .encrypt(Nonce::from_slice(&nonce), plaintext.as_bytes())
-            .expect("AES-GCM encryption does not fail for small inputs");
-        let mut bytes = nonce.to_vec();
-        bytes.extend_from_slice(&sealed);
-        format!("{SEALED_PREFIX}{}", STANDARD.encode(bytes))
+    pub fn seal(&self, owner: &str, key: &str, plaintext: &str) -> String {
+        self.vault
+            .seal_shared(Record::IdempotentResponse { owner, key }, plaintext)
     }
 
-    /// Plain bodies pass through; sealed ones are decrypted.
-    pub fn open(&self, stored: &str) -> Result<String, ApiError> {
-        let Some(encoded) = stored.strip_prefix(SEALED_PREFIX) else {
-            return Ok(stored.to_owned());
-        };
+    /// Plain bodies pass through; sealed ones are opened.
+    pub fn open(&self, owner: &str, key: &str, stored: &str) -> Result<String, ApiError> {
+        if let Some(encoded) = stored.strip_prefix(LEGACY_PREFIX) {
+            return self.open_legacy(encoded);
+        }
+        self.vault
+            .open_shared(Record::IdempotentResponse { owner, key }, stored)
+            .map_err(|error| {
+                ApiError::internal(format!(
+                    "a sealed idempotent response does not open: {error}"
+                ))
+            })
+    }
+
+    fn open_legacy(&self, encoded: &str) -> Result<String, ApiError> {
         let bytes = STANDARD.decode(encoded).map_err(ApiError::internal)?;
         if bytes.len() < 12 {
             return Err(ApiError::internal("sealed idempotency record is truncated"));
         }
         let (nonce, sealed) = bytes.split_at(12);
         let plain = self
-            .cipher
+            .legacy
             .decrypt(Nonce::from_slice(nonce), sealed)
             .map_err(|_| {
                 ApiError::internal("sealed idempotency record does not open (admin token changed?)")
@@ -266,14 +284,42 @@ impl Sealer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::keys::{DataKey, Keyring, MasterKey};
+
+    fn sealer(token: &str) -> Sealer {
+        let vault = Vault::with_keyring(
+            Keyring::new(vec![MasterKey::generate()]),
+            DataKey::generate("shared").0,
+        );
+        Sealer::new(token, Arc::new(vault))
+    }
 
     #[test]
-    fn sealed_bodies_round_trip_and_hide_the_key() {
-        let sealer = Sealer::new("token");
-        let sealed = sealer.seal(r#"{"api_key":"rfw_secret"}"#);
+    fn sealed_bodies_round_trip_on_their_own_key_only_and_hide_the_secret() {
+        let sealer = sealer("token");
+        let sealed = sealer.seal("operator", "k1", r#"{"api_key":"rfw_secret"}"#);
         assert!(!sealed.contains("rfw_secret"));
-        assert_eq!(sealer.open(&sealed).unwrap(), r#"{"api_key":"rfw_secret"}"#);
-        assert!(Sealer::new("other").open(&sealed).is_err());
-        assert_eq!(sealer.open("{}").unwrap(), "{}");
+        assert_eq!(
+            sealer.open("operator", "k1", &sealed).unwrap(),
+            r#"{"api_key":"rfw_secret"}"#
+        );
+        assert!(sealer.open("operator", "k2", &sealed).is_err());
+        assert_eq!(sealer.open("operator", "k1", "{}").unwrap(), "{}");
+    }
+
+    #[test]
+    fn records_sealed_with_the_admin_token_still_open() {
+        let sealer = sealer("token");
+        let key = Sha256::digest(b"rampflow idempotency seal v1:token");
+        let cipher = Aes256Gcm::new_from_slice(&key).unwrap();
+        let nonce = [3u8; 12];
+        let mut bytes = nonce.to_vec();
+        bytes.extend(
+            cipher
+                .encrypt(Nonce::from_slice(&nonce), &b"{}"[..])
+                .unwrap(),
+        );
+        let stored = format!("{LEGACY_PREFIX}{}", STANDARD.encode(bytes));
+        assert_eq!(sealer.open("operator", "k", &stored).unwrap(), "{}");
     }
 }

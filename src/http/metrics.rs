@@ -169,6 +169,7 @@ fn set_gauges(state: &AppState) {
     let registry = &state.registry;
     let actors = registry.stats();
     gauge!(names::ORDER_ACTORS).set(actors.live_actors() as f64);
+    gauge!(names::ORDER_ACTORS_MAX).set(registry.max_live() as f64);
     for status in Status::ALL {
         gauge!(names::ORDERS_LIVE, "status" => status.as_str()).set(actors.live_in(status) as f64);
     }

@@ -669,6 +669,9 @@ pub struct ActorStats {
     pub restarts: u64,
     /// Whether the live orders were loaded back into memory after the start.
     pub rehydrated: bool,
+    /// The ceiling on order actors in memory (`actors.max_live`): once `live` reaches it,
+    /// creates answer 503 `overloaded` until orders settle and leave memory.
+    pub max_live: u64,
 }
 
 #[derive(Serialize, ToSchema)]

@@ -63,6 +63,7 @@ pub async fn stats(
             "passivations": actors.passivations.load(Ordering::Relaxed),
             "restarts": actors.restarts.load(Ordering::Relaxed),
             "rehydrated": registry.is_rehydrated(),
+            "max_live": registry.max_live(),
         },
         "mailbox_depth": actors.mailbox_depth.load(Ordering::Relaxed),
         "timers_pending": timers,

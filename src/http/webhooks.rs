@@ -226,7 +226,7 @@ pub async fn create(
     // The response carries the secret: the remembered copy is sealed.
     let record = claim
         .as_ref()
-        .map(|claim| claim.record(StatusCode::CREATED, state.sealer.seal(&body)));
+        .map(|claim| claim.record_sealed(StatusCode::CREATED, &body, &state.sealer));
     if !state
         .store
         .create_webhook_endpoint(&endpoint, record.as_ref())

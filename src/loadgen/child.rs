@@ -88,8 +88,16 @@ pub fn spawn_server(
         .env("RAMPFLOW_DATABASE_URL", database_url)
         .env("RAMPFLOW_DATA_DIR", dir.path())
         .env("RAMPFLOW_ADMIN_TOKEN", admin_token)
+        .env("RAMPFLOW_MASTER_KEY", run_master_key())
         .env("RAMPFLOW_WEBHOOK_ALLOW_PRIVATE_TARGETS", "true");
     start(command, dir, port)
+}
+
+/// The master key of every server this run spawns: the nodes of a spawned cluster share one
+/// database, so they need the same key (made for the run, gone with it).
+fn run_master_key() -> &'static str {
+    static KEY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| crate::keys::MasterKey::generate().encoded().to_owned())
 }
 
 /// `rampflow floor` with `workers` HTTP workers.

@@ -41,13 +41,13 @@ use super::batch::{statement_chunks, Placeholders};
 use super::{commit_error, store_error, Engine, Store};
 
 /// A ready delivery found by the claim's first query, not leased yet.
-struct Candidate {
-    event_id: String,
-    endpoint_id: String,
-    order_id: String,
-    order_version: i64,
-    attempts: i64,
-    shard: i64,
+pub(crate) struct Candidate {
+    pub(crate) event_id: String,
+    pub(crate) endpoint_id: String,
+    pub(crate) order_id: String,
+    pub(crate) order_version: i64,
+    pub(crate) attempts: i64,
+    pub(crate) shard: i64,
 }
 
 /// The statements a claim runs, exactly as it runs them (tests EXPLAIN them).
@@ -366,7 +366,7 @@ async fn lease(
 }
 
 /// URL and signing secrets of the live endpoints among the candidates', by id.
-async fn claimed_endpoints(
+pub(crate) async fn claimed_endpoints(
     store: &Store,
     candidates: &[Candidate],
     now: Timestamp,
@@ -385,6 +385,7 @@ async fn claimed_endpoints(
             query = query.bind(*id);
         }
         for row in query.fetch_all(store.pool()).await? {
+            let id: String = row.try_get("id")?;
             let mut secrets = vec![row.try_get::<String, _>("secret")?];
             let previous: Option<String> = row.try_get("previous_secret")?;
             let previous_until: Option<i64> = row.try_get("previous_secret_until")?;
@@ -393,10 +394,37 @@ async fn claimed_endpoints(
                     secrets.push(previous);
                 }
             }
-            endpoints.insert(row.try_get("id")?, (row.try_get("url")?, secrets));
+            // Sealed secrets are opened here, just before signing; one that does not open
+            // keeps its deliveries leased (and is logged) rather than failing the whole claim.
+            let Some(secrets) = open_secrets(store, &id, secrets) else {
+                continue;
+            };
+            endpoints.insert(id, (row.try_get("url")?, secrets));
         }
     }
     Ok(endpoints)
+}
+
+/// The endpoint's secrets in the clear; `None` (logged) if one does not open.
+fn open_secrets(store: &Store, id: &str, sealed: Vec<String>) -> Option<Vec<String>> {
+    let record = crate::keys::Record::WebhookEndpoint { id };
+    sealed
+        .into_iter()
+        .map(|secret| {
+            if !crate::keys::envelope::is_sealed(&secret) {
+                return Ok(secret);
+            }
+            store
+                .vault()
+                .map_err(|e| e.message)?
+                .open_shared(record, &secret)
+                .map_err(|e| e.to_string())
+        })
+        .collect::<Result<Vec<_>, String>>()
+        .map_err(|error| {
+            tracing::error!(endpoint = %id, %error, "a webhook endpoint's secret does not open; its deliveries wait");
+        })
+        .ok()
 }
 
 /// The webhook bodies of the candidates' events, by event id.

@@ -2,9 +2,10 @@
 //! default, PostgreSQL when `RAMPFLOW_DATABASE_URL` is a `postgres://` URL.
 //!
 //! Queries are grouped by aggregate: [`orders`] (the actors' [`OrderStore`] and the order
-//! listings), [`parties`] (wallets, partners and their keys), [`users`] (KYC data, grants and
-//! the access log) and [`idempotency`]. Every query is written once, in SQL both engines accept
-//! (`$n` parameters, `ON CONFLICT`, `RETURNING`); times are integer milliseconds and ids are
+//! listings), [`parties`] (wallets, partners and their keys), [`users`] (KYC data, sealed
+//! under each user's data key; grants; the access log), [`idempotency`], and [`data_keys`] (the
+//! wrapped data keys, see [`crate::keys`]). Every query is written once, in SQL both engines
+//! accept (`$n` parameters, `ON CONFLICT`, `RETURNING`); times are integer milliseconds and ids are
 //! text, so no engine-specific type crosses the boundary. The two engines differ only in their
 //! migrations (`migrations/sqlite`, `migrations/postgres`) and connection setup, both here.
 //!
@@ -12,6 +13,7 @@
 
 mod access_cache;
 mod batch;
+pub mod data_keys;
 pub mod deliveries;
 mod fencing;
 mod health;
@@ -61,6 +63,9 @@ pub struct Store {
     probe_url: String,
     /// Set by [`Store::close`]: background users of the database stop.
     closing: Arc<tokio::sync::watch::Sender<bool>>,
+    /// The keys that seal users' data and webhook secrets, set once at startup (see
+    /// [`Store::attach_vault`]).
+    vault: Arc<OnceLock<Arc<crate::keys::Vault>>>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -121,11 +126,13 @@ impl Store {
             // before it is acknowledged (the promise behind every 2xx). Statement journals
             // (SQLite keeps one for each multi-row `INSERT … ON CONFLICT` of a batch, to undo
             // just that statement) live in memory rather than in temp files written with a
-            // syscall per page; they only matter while their transaction is open.
+            // syscall per page; they only matter while their transaction is open. Deleted
+            // content is overwritten with zeros (`secure_delete`), so a deleted user's wrapped
+            // data key and sealed data do not linger in free pages.
             let pragmas = format!(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
                  PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {busy_timeout_ms}; \
-                 PRAGMA temp_store = MEMORY;"
+                 PRAGMA temp_store = MEMORY; PRAGMA secure_delete = ON;"
             );
             let pool = options
                 .after_connect(move |connection, _| {
@@ -151,6 +158,7 @@ impl Store {
             breaker: Arc::default(),
             probe_url,
             closing: Arc::new(tokio::sync::watch::Sender::new(false)),
+            vault: Default::default(),
         })
     }
 
@@ -158,6 +166,19 @@ impl Store {
     /// every journal transaction checks them (fencing). Set once, before the journal starts.
     pub fn attach_shards(&self, shards: Arc<Shards>) {
         let _ = self.shards.set(shards);
+    }
+
+    /// Gives the store the keys that seal users' data and webhook secrets. Set once, before
+    /// serving.
+    pub fn attach_vault(&self, vault: Arc<crate::keys::Vault>) {
+        let _ = self.vault.set(vault);
+    }
+
+    /// The vault, or an error for a store opened without one (a tool's).
+    pub(crate) fn vault(&self) -> Result<&Arc<crate::keys::Vault>, StoreError> {
+        self.vault
+            .get()
+            .ok_or_else(|| StoreError::new("this store has no keys to seal or open secrets with"))
     }
 
     /// How long cached grants may be trusted (see `cluster::coherence`). Set once at startup.
@@ -265,14 +286,18 @@ pub(crate) fn commit_error(error: sqlx::Error) -> StoreError {
 ///   deadlock victim (40P01).
 /// - Unavailable: no connection (I/O, TLS or protocol failure, a pool that gave none in time
 ///   or is closed), PostgreSQL's connection exceptions (08…), shutdown and too-many-connections
-///   codes and full disk (53100); SQLite's I/O error, full disk and cannot-open.
+///   codes, full disk (53100) and a session ended for idling in a transaction (25P03: the
+///   transaction was rolled back); SQLite's I/O error, full disk and cannot-open.
 fn error_kind(error: &sqlx::Error) -> StoreErrorKind {
     match error {
         sqlx::Error::Database(db) => match db.code().as_deref() {
             Some("40001" | "40P01") => StoreErrorKind::Retryable,
             Some(code)
                 if code.starts_with("08")
-                    || matches!(code, "57P01" | "57P02" | "57P03" | "53300" | "53100") =>
+                    || matches!(
+                        code,
+                        "57P01" | "57P02" | "57P03" | "53300" | "53100" | "25P03"
+                    ) =>
             {
                 StoreErrorKind::Unavailable
             }

@@ -17,17 +17,23 @@
 use std::collections::{HashMap, HashSet};
 
 use rampflow_actors::model::Timestamp;
+use rampflow_actors::shard::ShardId;
 use rampflow_actors::shard::Shards;
-use rampflow_actors::store::{OrderWrite, StoreError, WriteOutcome};
+use rampflow_actors::store::{Committed, OrderWrite, StoreError, WriteOutcome};
+use rampflow_actors::webhook::store::DueDelivery;
 use sqlx::{Any, Row, Transaction};
 
 use super::batch::{statement_chunks, Placeholders};
+use super::deliveries::{claimed_endpoints, Candidate};
 use super::{commit_error, store_error, Store};
 
+/// Commits `writes`; with `hand_over`, the new deliveries that are due at once are leased to
+/// this node until then in the same transaction, and returned ready to send.
 pub(crate) async fn commit(
     store: &Store,
     writes: &[OrderWrite],
-) -> Result<Vec<WriteOutcome>, StoreError> {
+    hand_over: Option<Timestamp>,
+) -> Result<Committed, StoreError> {
     let shards = store.shards();
     // A write of a shard this node no longer holds is refused before the database is asked.
     let mut outcomes: Vec<WriteOutcome> = writes
@@ -67,11 +73,64 @@ pub(crate) async fn commit(
     insert_events(&mut tx, style, &landed)
         .await
         .map_err(store_error)?;
-    fan_out(&mut tx, style, shards, &landed)
+    let lease = hand_over.map(|until| (shards.node(), until));
+    let leased = fan_out(&mut tx, style, shards, &landed, lease)
         .await
         .map_err(store_error)?;
     tx.commit().await.map_err(commit_error)?;
-    Ok(outcomes)
+    let handed = match hand_over {
+        Some(until) => Some(ready_to_send(store, leased, until).await),
+        None => None,
+    };
+    Ok(Committed { outcomes, handed })
+}
+
+/// A delivery the batch's transaction leased to this node, and its webhook body.
+struct Leased<'a> {
+    candidate: Candidate,
+    payload: &'a str,
+}
+
+/// The leased deliveries with their endpoints' URLs and secrets. If those cannot be read now,
+/// the deliveries wait out their leases and are claimed like any other.
+async fn ready_to_send(
+    store: &Store,
+    leased: Vec<Leased<'_>>,
+    until: Timestamp,
+) -> Vec<DueDelivery> {
+    if leased.is_empty() {
+        return Vec::new();
+    }
+    let (candidates, payloads): (Vec<Candidate>, Vec<&str>) = leased
+        .into_iter()
+        .map(|Leased { candidate, payload }| (candidate, payload))
+        .unzip();
+    let endpoints = match claimed_endpoints(store, &candidates, Timestamp::now()).await {
+        Ok(endpoints) => endpoints,
+        Err(error) => {
+            tracing::warn!(%error, deliveries = candidates.len(), "could not read the endpoints of new deliveries; they go out after their lease");
+            return Vec::new();
+        }
+    };
+    candidates
+        .into_iter()
+        .zip(payloads)
+        .filter_map(|(candidate, payload)| {
+            let (url, secrets) = endpoints.get(&candidate.endpoint_id)?.clone();
+            Some(DueDelivery {
+                event_id: candidate.event_id,
+                endpoint_id: candidate.endpoint_id,
+                order_id: candidate.order_id,
+                order_version: candidate.order_version,
+                shard: ShardId::new(candidate.shard as u32),
+                attempts: 0,
+                lease_until: until,
+                url,
+                secrets,
+                payload: payload.to_owned(),
+            })
+        })
+        .collect()
 }
 
 /// New orders only, in one transaction: no events, no deliveries, no idempotency records.
@@ -346,12 +405,13 @@ async fn insert_events(
 /// that queue is pending. That takes one read for the whole batch, after this transaction
 /// updated the order rows, which is what makes it safe beside the recorder settling the
 /// previous head (see `deliveries`).
-async fn fan_out(
+async fn fan_out<'w>(
     tx: &mut Transaction<'_, Any>,
     style: Placeholders,
     shards: &Shards,
-    landed: &[&OrderWrite],
-) -> Result<(), sqlx::Error> {
+    landed: &[&'w OrderWrite],
+    lease: Option<(&str, Timestamp)>,
+) -> Result<Vec<Leased<'w>>, sqlx::Error> {
     let owners: Vec<String> = landed
         .iter()
         .flat_map(|write| {
@@ -366,9 +426,9 @@ async fn fan_out(
         .collect();
     let endpoints = live_endpoints(tx, style, &owners).await?;
     if endpoints.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
-    let mut deliveries: Vec<(&OrderWrite, &str)> = Vec::new();
+    let mut deliveries: Vec<(&'w OrderWrite, &str)> = Vec::new();
     for write in landed {
         let order = &write.state.order;
         // The same match the `event_types` column was designed for: a JSON array of names.
@@ -389,7 +449,7 @@ async fn fan_out(
         }
     }
     if deliveries.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let waiting = queues_with_pending(tx, style, &deliveries).await?;
     // The lowest version of each queue in this batch, if nothing of it was pending before.
@@ -403,18 +463,24 @@ async fn fan_out(
         let lowest = heads.entry(queue).or_insert(event.version);
         *lowest = (*lowest).min(event.version);
     }
+    // With a lease, the heads are leased to this node as they are written: their first
+    // attempt is handed straight to the senders, with no claim (the rest wait for their turn).
+    let mut leased = Vec::new();
     for chunk in statement_chunks(&deliveries) {
         let sql = format!(
             "INSERT INTO webhook_deliveries (event_id, endpoint_id, order_id, order_version,
-                 next_attempt_at, updated_at, shard, head, state, attempts)
+                 next_attempt_at, updated_at, shard, head, leased_by, leased_until, state,
+                 attempts)
              VALUES {}",
-            style.rows_with(chunk.len(), 8, "'pending', 0")
+            style.rows_with(chunk.len(), 10, "'pending', 0")
         );
         let mut query = sqlx::query(&sql);
         for (write, endpoint_id) in chunk {
             let event = &write.event;
             let queue = (event.order_id.to_string(), endpoint_id.to_string());
             let head = heads.get(&queue) == Some(&event.version);
+            let shard = i64::from(shards.of(event.order_id).get());
+            let lease = lease.filter(|_| head);
             query = query
                 .bind(event.id.to_string())
                 .bind(*endpoint_id)
@@ -422,12 +488,27 @@ async fn fan_out(
                 .bind(event.version as i64)
                 .bind(event.at.as_millis())
                 .bind(event.at.as_millis())
-                .bind(i64::from(shards.of(event.order_id).get()))
-                .bind(i64::from(head));
+                .bind(shard)
+                .bind(i64::from(head))
+                .bind(lease.map(|(node, _)| node.to_owned()))
+                .bind(lease.map(|(_, until)| until.as_millis()));
+            if lease.is_some() {
+                leased.push(Leased {
+                    candidate: Candidate {
+                        event_id: event.id.to_string(),
+                        endpoint_id: (*endpoint_id).to_owned(),
+                        order_id: event.order_id.to_string(),
+                        order_version: event.version as i64,
+                        attempts: 0,
+                        shard,
+                    },
+                    payload: &write.event_payload,
+                });
+            }
         }
         query.execute(&mut **tx).await?;
     }
-    Ok(())
+    Ok(leased)
 }
 
 /// The (order, endpoint) queues among `deliveries`' that already have a pending delivery.

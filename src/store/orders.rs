@@ -5,7 +5,9 @@ use async_trait::async_trait;
 use rampflow_actors::model::{OrderId, PartnerId, Timestamp, WalletId};
 use rampflow_actors::order::{Direction, OrderState, Status, Timers};
 use rampflow_actors::shard::ShardId;
-use rampflow_actors::store::{LiveOrder, OrderStore, OrderWrite, StoreError, WriteOutcome};
+use rampflow_actors::store::{
+    Committed, LiveOrder, OrderStore, OrderWrite, StoreError, WriteOutcome,
+};
 use sqlx::Row;
 
 use super::{store_error, Store};
@@ -38,7 +40,16 @@ pub struct OrderFilter {
 #[async_trait]
 impl OrderStore for Store {
     async fn commit(&self, writes: &[OrderWrite]) -> Result<Vec<WriteOutcome>, StoreError> {
-        super::order_writes::commit(self, writes).await
+        let committed = super::order_writes::commit(self, writes, None).await?;
+        Ok(committed.outcomes)
+    }
+
+    async fn commit_handing_over(
+        &self,
+        writes: &[OrderWrite],
+        lease_until: Timestamp,
+    ) -> Result<Committed, StoreError> {
+        super::order_writes::commit(self, writes, Some(lease_until)).await
     }
 
     async fn load(&self, id: OrderId) -> Result<Option<OrderState>, StoreError> {

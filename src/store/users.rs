@@ -5,10 +5,30 @@ use rampflow_actors::model::{OrderId, PartnerId, Timestamp, UserRef, WalletId};
 use rampflow_actors::store::StoreError;
 use sqlx::Row;
 
-use super::{commit_error, store_error, Store};
+use super::data_keys::{self, WrappedKey};
+use super::{commit_error, store_error, DbRow, Store};
+use crate::keys::{CryptoError, Record};
+
+/// The user's data key as the joined row holds it (`k.id`, `k.master_key`, `k.wrapped`).
+fn stored_key(row: &DbRow) -> Result<Option<WrappedKey>, StoreError> {
+    let id: Option<String> = row.try_get("id").map_err(store_error)?;
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    Ok(Some(WrappedKey {
+        id,
+        master_key: row.try_get("master_key").map_err(store_error)?,
+        wrapped: row.try_get("wrapped").map_err(store_error)?,
+    }))
+}
+
+fn new_key_id() -> String {
+    format!("user-{}", uuid::Uuid::now_v7())
+}
 
 #[derive(Debug, Clone)]
 pub struct UserRow {
+    /// The KYC fields as JSON, in the clear (sealed in the database).
     pub data: String,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -29,9 +49,10 @@ pub struct AccessRow {
 }
 
 impl Store {
-    /// Creates or replaces the user's data. Returns the row and whether it was new.
+    /// Creates or replaces the user's data, sealed under the user's own data key (made with
+    /// the user). Returns the row and whether it was new.
     ///
-    /// Whether the row is new is told by the insert itself, never by comparing times: a
+    /// Whether the row is new is told by the writes themselves, never by comparing times: a
     /// replacement within the same millisecond as the creation is still a replacement.
     pub async fn put_user(
         &self,
@@ -40,78 +61,157 @@ impl Store {
         data: &str,
         now: Timestamp,
     ) -> Result<(UserRow, bool), StoreError> {
-        let mut tx = self.pool().begin().await.map_err(store_error)?;
-        let created = sqlx::query(
-            "INSERT INTO users (wallet_id, user_ref, data, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $4)
-             ON CONFLICT (wallet_id, user_ref) DO NOTHING",
-        )
-        .bind(wallet.to_string())
-        .bind(user.as_str())
-        .bind(data)
-        .bind(now.as_millis())
-        .execute(&mut *tx)
-        .await
-        .map_err(store_error)?
-        .rows_affected()
-            == 1;
-        if !created {
-            sqlx::query(
-                "UPDATE users SET data = $1, updated_at = $2 WHERE wallet_id = $3 AND user_ref = $4",
+        let vault = self.vault()?;
+        let wallet_id = wallet.to_string();
+        let record = Record::User {
+            wallet: &wallet_id,
+            user_ref: user.as_str(),
+        };
+        // A create that loses a race with another create of the same user replaces it instead.
+        for _ in 0..3 {
+            let mut tx = self.pool().begin().await.map_err(store_error)?;
+            // On an existing user this takes the row (PostgreSQL) or the write lock (SQLite)
+            // before its key is read, so a concurrent delete cannot destroy the key in between.
+            let existing = sqlx::query(
+                "UPDATE users SET updated_at = $1 WHERE wallet_id = $2 AND user_ref = $3",
             )
-            .bind(data)
             .bind(now.as_millis())
-            .bind(wallet.to_string())
+            .bind(&wallet_id)
             .bind(user.as_str())
             .execute(&mut *tx)
             .await
-            .map_err(store_error)?;
+            .map_err(store_error)?
+            .rows_affected()
+                == 1;
+            if existing {
+                let row = sqlx::query(
+                    "SELECT u.created_at, k.id, k.master_key, k.wrapped
+                     FROM users u LEFT JOIN data_keys k ON k.id = u.key_id
+                     WHERE u.wallet_id = $1 AND u.user_ref = $2",
+                )
+                .bind(&wallet_id)
+                .bind(user.as_str())
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(store_error)?;
+                let created_at: i64 = row.try_get("created_at").map_err(store_error)?;
+                let key = match stored_key(&row)? {
+                    Some(wrapped) => vault.unwrap(&wrapped).map_err(StoreError::new)?,
+                    // Written before encryption (and not sealed yet): the user gets a key now.
+                    None => {
+                        let (key, wrapped) = vault.new_data_key(&new_key_id());
+                        data_keys::insert(&mut *tx, &wrapped)
+                            .await
+                            .map_err(store_error)?;
+                        key
+                    }
+                };
+                sqlx::query(
+                    "UPDATE users SET data = $1, key_id = $2 WHERE wallet_id = $3 AND user_ref = $4",
+                )
+                .bind(key.seal(record, data))
+                .bind(key.id())
+                .bind(&wallet_id)
+                .bind(user.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(store_error)?;
+                tx.commit().await.map_err(commit_error)?;
+                let row = UserRow {
+                    data: data.to_owned(),
+                    created_at: Timestamp::from_millis(created_at),
+                    updated_at: now,
+                };
+                return Ok((row, false));
+            }
+            let (key, wrapped) = vault.new_data_key(&new_key_id());
+            data_keys::insert(&mut *tx, &wrapped)
+                .await
+                .map_err(store_error)?;
+            let created = sqlx::query(
+                "INSERT INTO users (wallet_id, user_ref, data, key_id, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $5)
+                 ON CONFLICT (wallet_id, user_ref) DO NOTHING",
+            )
+            .bind(&wallet_id)
+            .bind(user.as_str())
+            .bind(key.seal(record, data))
+            .bind(key.id())
+            .bind(now.as_millis())
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?
+            .rows_affected()
+                == 1;
+            if created {
+                tx.commit().await.map_err(commit_error)?;
+                let row = UserRow {
+                    data: data.to_owned(),
+                    created_at: now,
+                    updated_at: now,
+                };
+                return Ok((row, true));
+            }
+            tx.rollback().await.map_err(store_error)?;
         }
-        let row = sqlx::query(
-            "SELECT created_at, updated_at FROM users WHERE wallet_id = $1 AND user_ref = $2",
-        )
-        .bind(wallet.to_string())
-        .bind(user.as_str())
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(store_error)?;
-        tx.commit().await.map_err(commit_error)?;
-        let created_at = Timestamp::from_millis(row.try_get("created_at").map_err(store_error)?);
-        let updated_at = Timestamp::from_millis(row.try_get("updated_at").map_err(store_error)?);
-        Ok((
-            UserRow {
-                data: data.to_owned(),
-                created_at,
-                updated_at,
-            },
-            created,
+        Err(StoreError::retryable(
+            "the user was created and deleted under this request three times in a row",
         ))
     }
 
+    /// The user's data, opened. A row whose sealed data does not open (its key destroyed, or
+    /// its ciphertext copied from another row) is an error for this read only.
     pub async fn get_user(
         &self,
         wallet: WalletId,
         user: &UserRef,
     ) -> Result<Option<UserRow>, StoreError> {
+        let wallet_id = wallet.to_string();
         let row = sqlx::query(
-            "SELECT data, created_at, updated_at FROM users WHERE wallet_id = $1 AND user_ref = $2",
+            "SELECT u.data, u.key_id, u.created_at, u.updated_at, k.id, k.master_key, k.wrapped
+             FROM users u LEFT JOIN data_keys k ON k.id = u.key_id
+             WHERE u.wallet_id = $1 AND u.user_ref = $2",
         )
-        .bind(wallet.to_string())
+        .bind(&wallet_id)
         .bind(user.as_str())
         .fetch_optional(self.pool())
         .await
         .map_err(store_error)?;
-        row.map(|row| {
-            Ok(UserRow {
-                data: row.try_get("data").map_err(store_error)?,
-                created_at: Timestamp::from_millis(row.try_get("created_at").map_err(store_error)?),
-                updated_at: Timestamp::from_millis(row.try_get("updated_at").map_err(store_error)?),
-            })
-        })
-        .transpose()
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let stored: String = row.try_get("data").map_err(store_error)?;
+        let key_id: Option<String> = row.try_get("key_id").map_err(store_error)?;
+        let data = match (key_id, stored_key(&row)?) {
+            // Written before encryption, not sealed yet.
+            (None, _) => stored,
+            (Some(key_id), None) => {
+                return Err(StoreError::new(CryptoError::MissingDataKey(key_id)));
+            }
+            (Some(_), Some(wrapped)) => {
+                let key = self.vault()?.unwrap(&wrapped).map_err(StoreError::new)?;
+                let record = Record::User {
+                    wallet: &wallet_id,
+                    user_ref: user.as_str(),
+                };
+                key.open(record, &stored).map_err(|error| {
+                    StoreError::new(format!(
+                        "the data of user {:?} of wallet {wallet_id} does not open: {error}",
+                        user.as_str()
+                    ))
+                })?
+            }
+        };
+        Ok(Some(UserRow {
+            data,
+            created_at: Timestamp::from_millis(row.try_get("created_at").map_err(store_error)?),
+            updated_at: Timestamp::from_millis(row.try_get("updated_at").map_err(store_error)?),
+        }))
     }
 
-    /// Erases the user's data and grants. Orders keep their `user_ref`; the access log stays as
+    /// Erases the user's data and grants, and destroys the user's data key (crypto-shredding:
+    /// a copy of the sealed data, in a backup say, can no longer be opened once the backup's
+    /// own copy of the key is gone too). Orders keep their `user_ref`; the access log stays as
     /// the wallet's audit trail. False if there was no such user.
     pub async fn delete_user(&self, wallet: WalletId, user: &UserRef) -> Result<bool, StoreError> {
         let mut tx = self.pool().begin().await.map_err(store_error)?;
@@ -121,16 +221,27 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(store_error)?;
-        let affected = sqlx::query("DELETE FROM users WHERE wallet_id = $1 AND user_ref = $2")
-            .bind(wallet.to_string())
-            .bind(user.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(store_error)?
-            .rows_affected();
+        let deleted = sqlx::query(
+            "DELETE FROM users WHERE wallet_id = $1 AND user_ref = $2 RETURNING key_id",
+        )
+        .bind(wallet.to_string())
+        .bind(user.as_str())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        let existed = deleted.is_some();
+        let key_id: Option<String> = match &deleted {
+            Some(row) => row.try_get("key_id").map_err(store_error)?,
+            None => None,
+        };
+        if let Some(key_id) = key_id {
+            data_keys::destroy(&mut *tx, &key_id)
+                .await
+                .map_err(store_error)?;
+        }
         tx.commit().await.map_err(commit_error)?;
         self.access.forget_grants(wallet, user, None);
-        Ok(affected == 1)
+        Ok(existed)
     }
 
     /// Grants access (keeping the first grant time if it already stands).

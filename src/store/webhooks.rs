@@ -15,6 +15,7 @@ use sqlx::Row;
 use super::batch::Placeholders;
 use super::orders::OrderScope;
 use super::{commit_error, deliveries, idempotency, store_error, DbRow, Store};
+use crate::keys::Record;
 
 /// A new endpoint, as written by [`Store::create_webhook_endpoint`].
 #[derive(Debug, Clone)]
@@ -208,6 +209,10 @@ impl Store {
         endpoint: &NewEndpoint,
         idempotency: Option<&IdempotencyRecord>,
     ) -> Result<bool, StoreError> {
+        let secret = self.vault()?.seal_shared(
+            Record::WebhookEndpoint { id: &endpoint.id },
+            &endpoint.secret,
+        );
         let mut tx = self.pool().begin().await.map_err(store_error)?;
         if let Some(record) = idempotency {
             if !idempotency::insert(&mut tx, record)
@@ -227,7 +232,7 @@ impl Store {
         .bind(&endpoint.url)
         .bind(endpoint.description.as_deref())
         .bind(event_types_column(&endpoint.event_types))
-        .bind(&endpoint.secret)
+        .bind(&secret)
         .bind(endpoint.created_at.as_millis())
         .execute(&mut *tx)
         .await
@@ -297,7 +302,8 @@ impl Store {
     }
 
     /// Replaces the endpoint's secret by `secret`; the old one keeps signing until
-    /// `previous_until`. False if the owner has no such endpoint (or it was deleted).
+    /// `previous_until`. False if the owner has no such endpoint (or it was deleted). Both are
+    /// sealed for the endpoint's row, so the old one moves to `previous_secret` as it is.
     pub async fn rotate_webhook_secret(
         &self,
         owner: &str,
@@ -305,13 +311,16 @@ impl Store {
         secret: &str,
         previous_until: Timestamp,
     ) -> Result<bool, StoreError> {
+        let secret = self
+            .vault()?
+            .seal_shared(Record::WebhookEndpoint { id }, secret);
         let affected = sqlx::query(
             "UPDATE webhook_endpoints
              SET previous_secret = secret, previous_secret_until = $1, secret = $2
              WHERE id = $3 AND owner = $4 AND deleted_at IS NULL",
         )
         .bind(previous_until.as_millis())
-        .bind(secret)
+        .bind(&secret)
         .bind(id)
         .bind(owner)
         .execute(self.pool())

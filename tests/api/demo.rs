@@ -4,12 +4,16 @@
 use std::time::Duration;
 
 use base64::Engine;
+use rampflow::config::Secret;
 use rampflow::demo::receiver::{Receiver, Tally};
 use rampflow::demo::{run, Options};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::helpers::spawn_app_with;
+
+/// Base64 of 32 bytes.
+const DEMO_MASTER_KEY: &str = "ZGVtby10ZXN0LW1hc3Rlci1rZXktb2YtMzItYnl0ZXM=";
 
 const LIFE: [&str; 5] = [
     "order.created",
@@ -23,11 +27,13 @@ const LIFE: [&str; 5] = [
 async fn the_demo_takes_both_orders_to_completed_with_every_webhook_verified() {
     let dir = tempfile::tempdir().unwrap();
     let database_url = format!("sqlite://{}", dir.path().join("demo.db").display());
-    let options = Options {
+    // The demo's database outlives it, so its master key is the test's.
+    let mut options = Options {
         database_url: Some(database_url.clone()),
         webhook_wait: Duration::from_secs(30),
         ..Options::default()
     };
+    options.settings.master_key = Some(Secret::new(DEMO_MASTER_KEY));
     let mut narration = Vec::new();
     let summary = run(options, &mut narration)
         .await
@@ -86,7 +92,11 @@ async fn the_demo_takes_both_orders_to_completed_with_every_webhook_verified() {
     assert_eq!(summary.database_url, database_url);
 
     // The demo's server is gone; a new one on the same database reads the orders back.
-    let app = spawn_app_with(|s| s.database_url = database_url.clone()).await;
+    let app = spawn_app_with(|s| {
+        s.database_url = database_url.clone();
+        s.master_key = Some(Secret::new(DEMO_MASTER_KEY));
+    })
+    .await;
     for order in &summary.orders {
         for key in [&summary.wallet.api_key, &summary.partner.api_key] {
             let read = app.get_order(key, &order.id).await;

@@ -54,6 +54,11 @@ struct Rig {
 
 impl Rig {
     async fn start() -> Rig {
+        Rig::start_with(&[]).await
+    }
+
+    /// With `extra` settings over the module's.
+    async fn start_with(extra: &[(&str, &str)]) -> Rig {
         let database = TestDatabase::new(Engine::Postgres).await;
         let upstream = postgres_server()
             .rsplit('@')
@@ -63,7 +68,8 @@ impl Rig {
             .to_owned();
         let proxy = FaultProxy::start(&upstream).await;
         let url = proxy.url_for(&database.url());
-        let server = Server::start_at(database.dir(), &url, &ENV).await;
+        let env: Vec<(&str, &str)> = ENV.iter().chain(extra).copied().collect();
+        let server = Server::start_at(database.dir(), &url, &env).await;
         let fixture = server.fixture().await;
         let hooks = Receiver::start().await;
         server
@@ -800,19 +806,13 @@ async fn sigterm_while_the_database_recovers_exits_cleanly() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_timer_due_during_an_outage_fires_after_it() {
     let _turn = ONE_AT_A_TIME.lock().await;
-    let database = TestDatabase::new(Engine::Postgres).await;
-    let upstream = postgres_server()
-        .rsplit('@')
-        .next()
-        .expect("host:port")
-        .trim_end_matches('/')
-        .to_owned();
-    let proxy = FaultProxy::start(&upstream).await;
-    let url = proxy.url_for(&database.url());
-    let mut env = ENV.to_vec();
-    env.push(("RAMPFLOW_ACCEPT_TIMEOUT", "3s"));
-    let server = Server::start_at(database.dir(), &url, &env).await;
-    let fixture = server.fixture().await;
+    let Rig {
+        database,
+        proxy,
+        server,
+        fixture,
+        hooks: _hooks,
+    } = Rig::start_with(&[("RAMPFLOW_ACCEPT_TIMEOUT", "3s")]).await;
     let order = server
         .post(
             "/v1/orders",
@@ -821,17 +821,13 @@ async fn a_timer_due_during_an_outage_fires_after_it() {
         )
         .await;
     let id = order["id"].as_str().unwrap().to_owned();
+    let path = format!("/v1/orders/{id}");
 
     // Down from before the deadline until well after it.
     proxy.set(Fault::Refuse);
     tokio::time::sleep(Duration::from_secs(6)).await;
     let (status, body) = server
-        .call(
-            reqwest::Method::GET,
-            &format!("/v1/orders/{id}"),
-            &fixture.wallet.key,
-            None,
-        )
+        .call(reqwest::Method::GET, &path, &fixture.wallet.key, None)
         .await
         .unwrap();
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
@@ -841,12 +837,7 @@ async fn a_timer_due_during_an_outage_fires_after_it() {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let (status, body) = server
-            .call(
-                reqwest::Method::GET,
-                &format!("/v1/orders/{id}"),
-                &fixture.wallet.key,
-                None,
-            )
+            .call(reqwest::Method::GET, &path, &fixture.wallet.key, None)
             .await
             .unwrap();
         if status == StatusCode::OK && body["status"] == "expired" {

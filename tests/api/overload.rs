@@ -160,3 +160,57 @@ async fn a_full_mailbox_answers_503() {
     .contains(s)));
     assert_eq!(app.get_order(&fixture.wallet.key, &id).await["version"], 2);
 }
+
+/// Memory is bounded: once the order actors in memory reach `actors.max_live`, creates answer
+/// 503 `overloaded` with `Retry-After` and change nothing, while the orders already in memory
+/// keep being served. Ops see the ceiling in `/v1/ops/stats` and `/metrics`.
+#[tokio::test]
+async fn creates_past_the_ceiling_on_live_actors_answer_503_and_change_nothing() {
+    let app = spawn_app_with(|settings| settings.actors.max_live = 3).await;
+    let fixture = app.fixture().await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        ids.push(app.new_order(&fixture, "onramp").await["id"].clone());
+    }
+    let refused = app
+        .create_order(&fixture.wallet, &order_body("offramp", &fixture))
+        .await;
+    assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(refused.headers().contains_key("retry-after"));
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "overloaded", "{body}");
+    let page = app
+        .get_page("/v1/orders?limit=100", &fixture.wallet.key)
+        .await;
+    assert_eq!(
+        page["data"].as_array().unwrap().len(),
+        3,
+        "the refused create left nothing"
+    );
+
+    // The orders in memory are served as before.
+    let accepted = app
+        .command(
+            &fixture.partner.key,
+            ids[0].as_str().unwrap(),
+            "accept",
+            &crate::helpers::accept_body("onramp"),
+        )
+        .await;
+    assert_eq!(accepted.status(), StatusCode::OK);
+
+    let stats: Value = app
+        .get("/v1/ops/stats", crate::helpers::ADMIN_TOKEN)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stats["actors"]["max_live"], json!(3), "{stats}");
+    assert_eq!(stats["actors"]["live"], json!(3), "{stats}");
+    let metrics = app.get("/metrics", "").await.text().await.unwrap();
+    assert!(metrics.contains("rampflow_order_actors_max 3"), "{metrics}");
+    assert!(
+        metrics.contains("rampflow_order_creates_refused_at_ceiling_total 1"),
+        "{metrics}"
+    );
+}

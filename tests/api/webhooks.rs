@@ -1183,3 +1183,94 @@ async fn pending_deliveries_survive_kill_9_and_reach_a_receiver_that_was_down() 
         .await;
     }
 }
+
+/// A new order event's deliveries leave at commit time: the transaction that commits the
+/// change leases them to the node and hands them to their senders, so the first attempt of
+/// every event of an uneventful lifecycle needs no claim. (The server runs as its own process,
+/// so its counters are its own.)
+#[tokio::test]
+async fn first_deliveries_leave_at_commit_time_without_a_claim() {
+    let database = TestDatabase::for_test().await;
+    let hooks = Receiver::start().await;
+    let env = [("RAMPFLOW_WEBHOOK_ALLOW_PRIVATE_TARGETS", "true")];
+    let server = Server::start(&database, &env).await;
+    let fixture = server.fixture().await;
+    for party in [&fixture.wallet, &fixture.partner] {
+        server
+            .post(
+                "/v1/webhook-endpoints",
+                &party.key,
+                &json!({ "url": hooks.url }),
+            )
+            .await;
+    }
+    let order = server
+        .post(
+            "/v1/orders",
+            &fixture.wallet.key,
+            &order_body("offramp", &fixture),
+        )
+        .await;
+    let id = order["id"].as_str().unwrap();
+    // The accept's deliveries are heads (and so leave at commit time) only once the created
+    // event's are settled: per order and endpoint, one event at a time.
+    let mut db = database.connect().await;
+    let deadline = Instant::now() + WAIT;
+    while db
+        .rows(
+            "SELECT event_id FROM webhook_deliveries WHERE order_id = $1 AND state = 'delivered'",
+            &[id],
+        )
+        .await
+        .len()
+        < 2
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the created event was never delivered"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    db.close().await;
+    server
+        .post(
+            &format!("/v1/orders/{id}/accept"),
+            &fixture.partner.key,
+            &accept_body("offramp"),
+        )
+        .await;
+    // Both parties hear of both changes, in order.
+    let received = hooks.wait_for(4, WAIT).await;
+    assert_eq!(received.len(), 4);
+    let versions: Vec<i64> = received.iter().map(Received::version).collect();
+    assert_eq!(
+        versions.iter().filter(|v| **v == 1).count(),
+        2,
+        "{versions:?}"
+    );
+    assert_eq!(
+        versions.iter().filter(|v| **v == 2).count(),
+        2,
+        "{versions:?}"
+    );
+
+    let metrics = server.metrics_text().await;
+    let dispatched = |via: &str| {
+        metrics
+            .lines()
+            .find(|line| {
+                line.starts_with(&format!(
+                    "rampflow_webhook_dispatched_total{{via=\"{via}\"}}"
+                ))
+            })
+            .and_then(|line| line.rsplit(' ').next())
+            .and_then(|count| count.parse::<u64>().ok())
+            .unwrap_or_else(|| panic!("no {via} count in:\n{metrics}"))
+    };
+    assert_eq!(
+        dispatched("commit"),
+        4,
+        "every first attempt left at commit time"
+    );
+    assert_eq!(dispatched("claim"), 0, "nothing needed a claim");
+}

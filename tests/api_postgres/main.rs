@@ -57,6 +57,8 @@ mod rate_limit;
 mod receiver;
 #[path = "../api/recovery.rs"]
 mod recovery;
+#[path = "../api/secrets.rs"]
+mod secrets;
 #[path = "../api/smoke.rs"]
 mod smoke;
 #[path = "../api/timers.rs"]

@@ -12,6 +12,9 @@
 //!   atomic handling. At most `ActorEnv::loads` actors load at once.
 //! - It arms one timer, for its earliest deadline, and arms the next one after that fires or
 //!   the deadlines change.
+//! - A live order left idle for `compact_after` drops its whole state and keeps the summary a
+//!   rehydrated one keeps, so a created order waiting minutes for its partner costs no more
+//!   than a rehydrated one.
 //!
 //! When a commit's outcome is unknown (the database became unreachable while it committed),
 //! the actor keeps neither its old state nor the new one: it becomes *unsure* and reads the
@@ -210,6 +213,7 @@ pub struct OrderActor {
     /// The deadlines counted in `ActorStats::timers_pending`, one bit per `TimerKind`.
     counted_deadlines: u8,
     idle_check: Option<SpawnHandle>,
+    compact_check: Option<SpawnHandle>,
     last_activity: Instant,
     /// The status this actor is counted under in `ActorStats::live_by_status`.
     counted_as: Option<super::Status>,
@@ -235,6 +239,7 @@ impl OrderActor {
             armed: None,
             counted_deadlines: 0,
             idle_check: None,
+            compact_check: None,
             last_activity: Instant::now(),
             counted_as: None,
             reload_on_start: false,
@@ -322,11 +327,14 @@ impl OrderActor {
         let state = Arc::new(state);
         let document = document_of(&state);
         self.held = Held::Full { state, document };
+        // A load is a use: the order stays whole for a while, for the requests that follow.
+        self.last_activity = Instant::now();
         self.recount();
         if rearm {
             self.arm_timer(None, ctx);
         }
         self.schedule_idle_check(ctx);
+        self.schedule_compaction(ctx);
     }
 
     fn snapshot(&self, party: Party) -> Result<OrderReply, ReplyError> {
@@ -412,6 +420,7 @@ impl OrderActor {
         self.recount();
         self.arm_timer(None, ctx);
         self.schedule_idle_check(ctx);
+        self.schedule_compaction(ctx);
     }
 
     /// Moves this actor's counts (status, pending deadlines) to what it holds now.
@@ -521,6 +530,32 @@ impl OrderActor {
                 act.passivate(ctx);
             } else {
                 act.schedule_idle_check(ctx);
+            }
+        }));
+    }
+
+    /// A live order idle for `compact_after` keeps only its summary (see the module's docs).
+    fn schedule_compaction(&mut self, ctx: &mut Context<Self>) {
+        let after = self.env.compact_after;
+        if after.is_zero()
+            || !self.held.status().is_live()
+            || !matches!(self.held, Held::Full { .. })
+            || self.compact_check.is_some()
+        {
+            return;
+        }
+        let wait = after.saturating_sub(self.last_activity.elapsed());
+        self.compact_check = Some(ctx.run_later(wait, move |act, ctx| {
+            act.compact_check = None;
+            let Held::Full { state, .. } = &act.held else {
+                return;
+            };
+            // As for passivation: a command handled in this same poll has not run yet.
+            if act.last_activity.elapsed() >= after && !ctx.waiting() {
+                act.held = Held::Summary(LiveOrder::of(state));
+                instruments::compacted();
+            } else {
+                act.schedule_compaction(ctx);
             }
         }));
     }

@@ -18,7 +18,7 @@ use tokio::sync::{mpsc, oneshot, Notify};
 use super::client::build_client;
 use super::retry::RetryPolicy;
 use super::sender::{Deliver, Finished, ReleaseQueued, SenderEnv, WebhookSender};
-use super::store::{ClaimRequest, DeliveryStore};
+use super::store::{ClaimRequest, DeliveryStore, DueDelivery};
 use super::Nudge;
 use crate::model::Timestamp;
 use crate::shard::{ShardId, Shards};
@@ -344,18 +344,37 @@ impl Drop for StoreCall {
 }
 
 impl Dispatcher {
-    /// Claims again whenever something nudges: a journal commit with new events, a
-    /// redelivery, recorded outcomes that unblock the next event of an order.
+    /// On every wake: sends what the journal handed over, and claims if something may have
+    /// become due (a redelivery, recorded outcomes that unblock the next event of an order, a
+    /// commit whose deliveries were not handed over).
     fn listen(&mut self, ctx: &mut Context<Self>) {
         let nudge = self.nudge.clone();
         ctx.spawn(
             async move { nudge.wait().await }
                 .into_actor(self)
                 .map(|(), act, ctx| {
-                    act.claim(ctx);
+                    let (handed, claim) = act.nudge.take();
+                    act.dispatch(handed, "commit");
+                    if claim {
+                        act.claim(ctx);
+                    }
                     act.listen(ctx);
                 }),
         );
+    }
+
+    /// Hands leased deliveries to their endpoints' senders, counting them in flight until
+    /// their outcome (or their release) is recorded. A sender gives back what it may not
+    /// start: its shard moved, its lease is too short, or the node is stopping.
+    fn dispatch(&mut self, due: Vec<DueDelivery>, via: &'static str) {
+        if !due.is_empty() {
+            crate::instruments::webhook_dispatched(via, due.len());
+        }
+        for delivery in due {
+            self.in_flight.add(delivery.shard);
+            self.sender_for(&delivery.endpoint_id)
+                .do_send(Deliver(delivery));
+        }
     }
 
     /// Fails deliveries orphaned by a disable or delete that raced their fan-out. On the poll
@@ -448,11 +467,7 @@ impl Dispatcher {
                     Ok(due) => {
                         let full = due.len() as u32 >= batch;
                         act.starved_past = (!full && !skipped.is_empty()).then_some(skipped);
-                        for delivery in due {
-                            act.in_flight.add(delivery.shard);
-                            act.sender_for(&delivery.endpoint_id)
-                                .do_send(Deliver(delivery));
-                        }
+                        act.dispatch(due, "claim");
                         if full || std::mem::take(&mut act.again) {
                             act.claim(ctx);
                         }

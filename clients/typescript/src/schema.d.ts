@@ -822,6 +822,12 @@ export interface components {
             restarts: number;
             /** @description Whether the live orders were loaded back into memory after the start. */
             rehydrated: boolean;
+            /**
+             * Format: int64
+             * @description The ceiling on order actors in memory (`actors.max_live`): once `live` reaches it,
+             *     creates answer 503 `overloaded` until orders settle and leave memory.
+             */
+            max_live: number;
         };
         /**
          * @description A crypto address or a bank account number: 1 to 256 characters without whitespace.

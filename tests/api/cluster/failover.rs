@@ -144,12 +144,21 @@ async fn a_frozen_node_commits_nothing_once_its_lease_is_gone_and_nothing_is_dou
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     for id in &owned {
+        // While a shard settles on its new owner, a 503 asks the client to retry shortly.
         let path = format!("/v1/orders/{id}/cancel");
-        let (status, order) = cluster
-            .node(0)
-            .call(Method::POST, &path, &fixture.wallet.key, None)
-            .await
-            .expect("an answer");
+        let (status, order) = loop {
+            let answer = cluster
+                .node(0)
+                .call(Method::POST, &path, &fixture.wallet.key, None)
+                .await;
+            match answer {
+                Some((StatusCode::SERVICE_UNAVAILABLE, _)) | None
+                    if tokio::time::Instant::now() < deadline => {}
+                Some(answer) => break answer,
+                None => panic!("{id}: no answer"),
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
         assert!(
             status == StatusCode::OK || status == StatusCode::CONFLICT,
             "{id}: {status} {order}"

@@ -6,6 +6,7 @@
 mod access;
 mod failover;
 mod fencing;
+mod keys;
 mod load;
 mod loadgen;
 mod routing;
@@ -269,6 +270,9 @@ impl Drop for TestCluster {
     }
 }
 
+/// The master key of the test clusters: base64 of 32 bytes.
+pub(crate) const CLUSTER_MASTER_KEY: &str = "Y2x1c3Rlci10ZXN0LW1hc3Rlci1rZXktMzItYnl0ZXM=";
+
 /// The settings every test node starts with: the cluster's database, a short lease, webhooks
 /// to loopback receivers retried quickly.
 fn node_env(extra: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -280,6 +284,8 @@ fn node_env(extra: &[(&str, &str)]) -> Vec<(String, String)> {
             "0s,500ms,1s,1s,1s,1s,1s,1s,1s,1s".into(),
         ),
         ("RAMPFLOW_WEBHOOK_TIMEOUT", "5s".into()),
+        // Every node of a cluster needs the same master key.
+        ("RAMPFLOW_MASTER_KEY", CLUSTER_MASTER_KEY.into()),
         ("RAMPFLOW_HTTP__WORKERS", "2".into()),
         ("RAMPFLOW_ACTORS__ARBITERS", "1".into()),
         ("RAMPFLOW_DATABASE__MAX_CONNECTIONS", "6".into()),
