@@ -10,20 +10,37 @@
 //! - [`store`]: the persistence interface the service implements with sqlx.
 //! - [`stats`]: atomic counters for ops.
 //! - [`instruments`]: the Prometheus metrics the actors record (through the `metrics` facade).
+//!
+//! # Features
+//! `runtime` (on by default) is everything above that runs orders. Without it the crate is
+//! the wire model only: [`model`] and, in [`order`], the order resource, its commands and
+//! events and the pure `decide`. `rampflow-client` uses it that way, so an integrator's build
+//! carries no actix.
 
+#[cfg(feature = "runtime")]
 pub mod breaker;
+#[cfg(feature = "runtime")]
 mod env;
+#[cfg(feature = "runtime")]
 pub mod instruments;
+#[cfg(feature = "runtime")]
 pub mod journal;
 pub mod model;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 pub mod order;
+#[cfg(feature = "runtime")]
 pub mod registry;
+#[cfg(feature = "runtime")]
 pub mod shard;
+#[cfg(feature = "runtime")]
 pub mod stats;
+#[cfg(feature = "runtime")]
 pub mod store;
+#[cfg(feature = "runtime")]
 pub mod webhook;
+#[cfg(feature = "runtime")]
 mod write;
 
+#[cfg(feature = "runtime")]
 pub use write::write_for;

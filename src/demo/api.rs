@@ -1,169 +1,68 @@
-//! The simulated parties' HTTP client: every call is narrated (method, short path, status)
-//! and must get the status the contract promises, or the demo stops with the answer's body.
+//! The simulated parties call the API through `rampflow-client`, as an integrator would. Each
+//! party's client reports every answer it gets (retries included) to one [`Log`], and the
+//! demo narrates the log after each call: one line per request, with the status it got.
 
-use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use anyhow::{bail, Context};
+use rampflow_client::{Client, Exchange};
 use reqwest::{Method, StatusCode};
-use serde_json::Value;
 
-use super::narrator::Narrator;
+/// The answers the parties' clients got since the last narration.
+#[derive(Clone, Default)]
+pub struct Log(Arc<Mutex<Vec<Sent>>>);
+
+/// One answered request.
+pub struct Sent {
+    pub who: &'static str,
+    pub method: Method,
+    pub path: String,
+    pub status: StatusCode,
+}
+
+impl Log {
+    /// A client of the server at `base` with `key`, reporting to this log as `who`.
+    pub fn client(&self, base: &str, who: &'static str, key: &str) -> anyhow::Result<Client> {
+        let log = self.clone();
+        Ok(Client::builder(base, key)
+            .timeout(Duration::from_secs(30))
+            .observe(move |exchange: &Exchange<'_>| {
+                log.0.lock().expect("log lock").push(Sent {
+                    who,
+                    method: exchange.method.clone(),
+                    path: exchange.path.to_owned(),
+                    status: exchange.status,
+                })
+            })
+            .build()?)
+    }
+
+    /// The answers logged so far, oldest first; the log is left empty.
+    pub fn take(&self) -> Vec<Sent> {
+        std::mem::take(&mut *self.0.lock().expect("log lock"))
+    }
+}
 
 /// Someone who calls the API with a key: the operator, the wallet or the partner.
 #[derive(Clone)]
 pub struct Caller {
     pub who: &'static str,
     pub key: String,
+    pub client: Client,
 }
 
-/// One request: what to send and which statuses are a success.
-pub struct Call<'a> {
-    method: Method,
-    path: String,
-    body: Option<&'a Value>,
-    idempotency_key: Option<String>,
-    expected: &'a [StatusCode],
-}
-
-impl<'a> Call<'a> {
-    pub fn get(path: impl Into<String>) -> Self {
-        Call::new(Method::GET, path, None)
-    }
-
-    pub fn post(path: impl Into<String>, body: &'a Value) -> Self {
-        Call::new(Method::POST, path, Some(body))
-    }
-
-    /// `POST /v1/orders/{id}/<command>`: 200 with the order.
-    pub fn command(path: impl Into<String>, body: &'a Value) -> Self {
-        Call::new(Method::POST, path, Some(body)).expect(&[StatusCode::OK])
-    }
-
-    pub fn put(path: impl Into<String>, body: &'a Value) -> Self {
-        Call::new(Method::PUT, path, Some(body))
-    }
-
-    fn new(method: Method, path: impl Into<String>, body: Option<&'a Value>) -> Self {
-        let expected: &[StatusCode] = match method {
-            Method::POST => &[StatusCode::CREATED],
-            _ => &[StatusCode::OK],
-        };
-        Call {
-            method,
-            path: path.into(),
-            body,
-            idempotency_key: None,
-            expected,
+impl<W: std::io::Write> super::Demo<W> {
+    /// Narrates the requests the parties' clients sent since the last narration (one line
+    /// each, with its status), then gives the call's answer; a failed call names `what`.
+    pub(super) fn told<T>(
+        &mut self,
+        what: &str,
+        answer: Result<T, rampflow_client::Error>,
+    ) -> anyhow::Result<T> {
+        for sent in self.log.take() {
+            self.out
+                .request(sent.who, &sent.method, &sent.path, sent.status)?;
         }
+        anyhow::Context::with_context(answer, || format!("{what} failed"))
     }
-
-    /// The statuses that count as success, when not the usual one.
-    pub fn expect(mut self, expected: &'a [StatusCode]) -> Self {
-        self.expected = expected;
-        self
-    }
-
-    /// Makes the request safe to retry, as a real client does on a create.
-    pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
-        self.idempotency_key = Some(key.into());
-        self
-    }
-}
-
-pub struct Api {
-    client: reqwest::Client,
-    base: String,
-}
-
-impl Api {
-    pub fn new(base: String) -> anyhow::Result<Api> {
-        let client = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(30))
-            .build()?;
-        Ok(Api { client, base })
-    }
-
-    /// Sends `call` as `caller`, narrates it and returns the JSON answer.
-    pub async fn send<W: Write>(
-        &self,
-        out: &mut Narrator<W>,
-        caller: &Caller,
-        call: Call<'_>,
-    ) -> anyhow::Result<Value> {
-        let url = format!("{}{}", self.base, call.path);
-        let mut request = self
-            .client
-            .request(call.method.clone(), &url)
-            .bearer_auth(&caller.key);
-        if let Some(body) = call.body {
-            request = request.json(body);
-        }
-        if let Some(key) = &call.idempotency_key {
-            request = request.header("Idempotency-Key", key);
-        }
-        let response = request
-            .send()
-            .await
-            .with_context(|| format!("{} {} {}: no answer", caller.who, call.method, call.path))?;
-        let status = response.status();
-        let text = response.text().await.unwrap_or_default();
-        out.request(caller.who, &call.method, &call.path, status)?;
-        if !call.expected.contains(&status) {
-            bail!(
-                "{} {} {} answered {status}, expected {}: {text}",
-                caller.who,
-                call.method,
-                call.path,
-                call.expected
-                    .iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" or ")
-            );
-        }
-        serde_json::from_str(&text).with_context(|| {
-            format!(
-                "{} {} {}: the answer is not JSON: {text}",
-                caller.who, call.method, call.path
-            )
-        })
-    }
-}
-
-impl Api {
-    /// `GET path` without narration, for polling; any status but 200 is an error.
-    pub async fn get_quietly(&self, caller: &Caller, path: &str) -> anyhow::Result<Value> {
-        let response = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(&caller.key)
-            .send()
-            .await
-            .with_context(|| format!("{} GET {path}: no answer", caller.who))?;
-        let status = response.status();
-        let text = response.text().await.unwrap_or_default();
-        if status != StatusCode::OK {
-            bail!("{} GET {path} answered {status}: {text}", caller.who);
-        }
-        serde_json::from_str(&text)
-            .with_context(|| format!("{} GET {path}: the answer is not JSON: {text}", caller.who))
-    }
-}
-
-/// A string field of a JSON answer, by JSON pointer (`/deposit/expires_at`), or `-` when it is
-/// absent: for narration only.
-pub fn field<'a>(value: &'a Value, pointer: &str) -> &'a str {
-    value
-        .pointer(pointer)
-        .and_then(Value::as_str)
-        .unwrap_or("-")
-}
-
-/// A string field the demo needs to go on.
-pub fn required(value: &Value, pointer: &str) -> anyhow::Result<String> {
-    value
-        .pointer(pointer)
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .with_context(|| format!("the answer has no {pointer}: {value}"))
 }

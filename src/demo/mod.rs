@@ -13,7 +13,8 @@
 //! - `setup`: the operator, pricing, webhook endpoints, the user's data and grant.
 //! - `story`: the order of the story, the final checks and `--keep-running`.
 //! - `lifecycle`: one order's life.
-//! - `api`, `narrator`: narrated HTTP calls and the terminal output.
+//! - `api`, `narrator`: the parties' `rampflow-client` clients, narrated, and the terminal
+//!   output.
 
 mod api;
 mod lifecycle;
@@ -27,7 +28,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use crate::config::Settings;
-use api::{Api, Caller};
+use api::{Caller, Log};
 use narrator::Narrator;
 use receiver::{Receiver, Tally};
 use server::DemoServer;
@@ -109,7 +110,10 @@ impl Party {
 
 /// Everything a step of the story needs.
 pub(crate) struct Demo<W: Write> {
-    api: Api,
+    /// The server's URL, for the parties' clients.
+    base: String,
+    /// What the parties' clients sent, narrated after each call.
+    log: Log,
     out: Narrator<W>,
     wait: Duration,
     operator: Caller,

@@ -6,8 +6,9 @@ use std::io::Write;
 use std::time::Duration;
 
 use anyhow::bail;
+use rampflow_client::{DeliveryState, EventFilter, PageRequest};
 
-use super::api::{Api, Call, Caller};
+use super::api::{Caller, Log};
 use super::lifecycle::Plan;
 use super::narrator::Narrator;
 use super::receiver::Receiver;
@@ -21,16 +22,21 @@ impl<W: Write> Demo<W> {
         server: &DemoServer,
         wait: Duration,
     ) -> anyhow::Result<Demo<W>> {
-        let party = |who, hooks| Party {
-            caller: Caller {
-                who,
-                key: String::new(),
-            },
-            id: String::new(),
-            hooks,
+        let log = Log::default();
+        // The parties get their keys from the operator during setup.
+        let party = |who, hooks| -> anyhow::Result<Party> {
+            Ok(Party {
+                caller: Caller {
+                    who,
+                    key: String::new(),
+                    client: log.client(&server.url, who, "")?,
+                },
+                id: String::new(),
+                hooks,
+            })
         };
-        let wallet = party("wallet", Receiver::start("wallet").await?);
-        let partner = party("partner", Receiver::start("partner").await?);
+        let wallet = party("wallet", Receiver::start("wallet").await?)?;
+        let partner = party("partner", Receiver::start("partner").await?)?;
         let mut out = Narrator::new(output);
         out.line("rampflow demo: one on-ramp and one off-ramp order, from creation to completion")?;
         out.line("")?;
@@ -44,14 +50,17 @@ impl<W: Write> Demo<W> {
             "  partner   simulated; its webhook receiver listens on {}",
             partner.hooks.url()
         ))?;
+        let operator = Caller {
+            who: "operator",
+            key: server.admin_token.clone(),
+            client: log.client(&server.url, "operator", &server.admin_token)?,
+        };
         Ok(Demo {
-            api: Api::new(server.url.clone())?,
+            base: server.url.clone(),
+            log,
             out,
             wait,
-            operator: Caller {
-                who: "operator",
-                key: server.admin_token.clone(),
-            },
+            operator,
             wallet,
             partner,
         })
@@ -77,40 +86,44 @@ impl<W: Write> Demo<W> {
         self.out
             .heading("7. Each party asks the server how its webhooks went")?;
         let expected: usize = orders.iter().map(|o| o.events.len()).sum();
-        for party in [&self.partner, &self.wallet] {
-            let pending = "/v1/events?delivery=pending&limit=100";
+        let parties =
+            [&self.partner.caller, &self.wallet.caller].map(|c| (c.who, c.client.clone()));
+        for (who, client) in parties {
+            let filter = |delivery| EventFilter {
+                delivery: Some(delivery),
+                ..EventFilter::default()
+            };
+            let page = PageRequest::limit(100);
             let deadline = tokio::time::Instant::now() + self.wait;
             loop {
-                let page = self.api.get_quietly(&party.caller, pending).await?;
-                if page["data"].as_array().is_some_and(Vec::is_empty) {
+                // Polled without narration.
+                let pending = client
+                    .list_events(&filter(DeliveryState::Pending), &page)
+                    .await;
+                self.log.take();
+                let pending = pending?;
+                if pending.data.is_empty() {
                     break;
                 }
                 if tokio::time::Instant::now() >= deadline {
                     bail!(
-                        "the server still has {} webhooks pending for the {} after {:?}",
-                        page["data"].as_array().map_or(0, Vec::len),
-                        party.caller.who,
+                        "the server still has {} webhooks pending for the {who} after {:?}",
+                        pending.data.len(),
                         self.wait
                     );
                 }
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
-            let page = self
-                .api
-                .send(
-                    &mut self.out,
-                    &party.caller,
-                    Call::get("/v1/events?delivery=delivered&limit=100"),
-                )
-                .await?;
-            let delivered = page["data"].as_array().map_or(0, Vec::len);
+            let answer = client
+                .list_events(&filter(DeliveryState::Delivered), &page)
+                .await;
+            let delivered = self.told("the delivered events", answer)?.data.len();
             self.out.detail(&format!(
                 "{delivered} events delivered to its endpoint, none pending or failed"
             ))?;
             if delivered != expected {
                 bail!(
-                    "the server reports {delivered} events delivered to the {}, expected {expected}",
-                    party.caller.who
+                    "the server reports {delivered} events delivered to the {who}, expected {expected}"
                 );
             }
         }

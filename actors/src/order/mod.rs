@@ -1,13 +1,16 @@
 //! One order: its model, its commands, the pure state machine that moves it, and the actor
 //! that runs that state machine for a live order.
 
+#[cfg(feature = "runtime")]
 mod actor;
 mod command;
 mod decide;
 mod event;
 mod model;
 
+#[cfg(feature = "runtime")]
 pub(crate) use actor::Held;
+#[cfg(feature = "runtime")]
 pub use actor::{
     document_of as actor_document, Execute, OrderActor, OrderReply, Party, Release, ReplyError,
     ReplySender, Snapshot,
