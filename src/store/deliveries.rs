@@ -38,16 +38,16 @@ use rampflow_actors::webhook::store::{
 use sqlx::{Any, Row, Transaction};
 
 use super::batch::{statement_chunks, Placeholders};
-use super::{commit_error, store_error, Engine, Store};
+use super::{commit_error, store_error, DbRow, Engine, Store};
 
 /// A ready delivery found by the claim's first query, not leased yet.
-pub(crate) struct Candidate {
-    pub(crate) event_id: String,
-    pub(crate) endpoint_id: String,
-    pub(crate) order_id: String,
-    pub(crate) order_version: i64,
-    pub(crate) attempts: i64,
-    pub(crate) shard: i64,
+struct Candidate {
+    event_id: String,
+    endpoint_id: String,
+    order_id: String,
+    order_version: i64,
+    attempts: i64,
+    shard: i64,
 }
 
 /// The statements a claim runs, exactly as it runs them (tests EXPLAIN them).
@@ -366,7 +366,7 @@ async fn lease(
 }
 
 /// URL and signing secrets of the live endpoints among the candidates', by id.
-pub(crate) async fn claimed_endpoints(
+async fn claimed_endpoints(
     store: &Store,
     candidates: &[Candidate],
     now: Timestamp,
@@ -386,14 +386,7 @@ pub(crate) async fn claimed_endpoints(
         }
         for row in query.fetch_all(store.pool()).await? {
             let id: String = row.try_get("id")?;
-            let mut secrets = vec![row.try_get::<String, _>("secret")?];
-            let previous: Option<String> = row.try_get("previous_secret")?;
-            let previous_until: Option<i64> = row.try_get("previous_secret_until")?;
-            if let (Some(previous), Some(until)) = (previous, previous_until) {
-                if until > now.as_millis() {
-                    secrets.push(previous);
-                }
-            }
+            let secrets = secrets_of(&row, now)?;
             // Sealed secrets are opened here, just before signing; one that does not open
             // keeps its deliveries leased (and is logged) rather than failing the whole claim.
             let Some(secrets) = open_secrets(store, &id, secrets) else {
@@ -405,8 +398,22 @@ pub(crate) async fn claimed_endpoints(
     Ok(endpoints)
 }
 
+/// An endpoint row's signing secrets, still sealed: the current one, and the previous one
+/// while it is valid at `now` (columns `secret`, `previous_secret`, `previous_secret_until`).
+pub(crate) fn secrets_of(row: &DbRow, now: Timestamp) -> Result<Vec<String>, sqlx::Error> {
+    let mut secrets = vec![row.try_get::<String, _>("secret")?];
+    let previous: Option<String> = row.try_get("previous_secret")?;
+    let previous_until: Option<i64> = row.try_get("previous_secret_until")?;
+    if let (Some(previous), Some(until)) = (previous, previous_until) {
+        if until > now.as_millis() {
+            secrets.push(previous);
+        }
+    }
+    Ok(secrets)
+}
+
 /// The endpoint's secrets in the clear; `None` (logged) if one does not open.
-fn open_secrets(store: &Store, id: &str, sealed: Vec<String>) -> Option<Vec<String>> {
+pub(crate) fn open_secrets(store: &Store, id: &str, sealed: Vec<String>) -> Option<Vec<String>> {
     let record = crate::keys::Record::WebhookEndpoint { id };
     sealed
         .into_iter()

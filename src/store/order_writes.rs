@@ -24,7 +24,7 @@ use rampflow_actors::webhook::store::DueDelivery;
 use sqlx::{Any, Row, Transaction};
 
 use super::batch::{statement_chunks, Placeholders};
-use super::deliveries::{claimed_endpoints, Candidate};
+use super::deliveries::{open_secrets, secrets_of};
 use super::{commit_error, store_error, Store};
 
 /// Commits `writes`; with `hand_over`, the new deliveries that are due at once are leased to
@@ -78,57 +78,19 @@ pub(crate) async fn commit(
         .await
         .map_err(store_error)?;
     tx.commit().await.map_err(commit_error)?;
-    let handed = match hand_over {
-        Some(until) => Some(ready_to_send(store, leased, until).await),
-        None => None,
-    };
+    let handed = hand_over.map(|_| ready_to_send(store, leased));
     Ok(Committed { outcomes, handed })
 }
 
-/// A delivery the batch's transaction leased to this node, and its webhook body.
-struct Leased<'a> {
-    candidate: Candidate,
-    payload: &'a str,
-}
-
-/// The leased deliveries with their endpoints' URLs and secrets. If those cannot be read now,
-/// the deliveries wait out their leases and are claimed like any other.
-async fn ready_to_send(
-    store: &Store,
-    leased: Vec<Leased<'_>>,
-    until: Timestamp,
-) -> Vec<DueDelivery> {
-    if leased.is_empty() {
-        return Vec::new();
-    }
-    let (candidates, payloads): (Vec<Candidate>, Vec<&str>) = leased
+/// The leased deliveries, their secrets opened. Everything about them was read in the
+/// transaction, so nothing more is asked of the database on the journal's path; a delivery
+/// whose secret does not open (logged) waits out its lease and is claimed like any other.
+fn ready_to_send(store: &Store, leased: Vec<DueDelivery>) -> Vec<DueDelivery> {
+    leased
         .into_iter()
-        .map(|Leased { candidate, payload }| (candidate, payload))
-        .unzip();
-    let endpoints = match claimed_endpoints(store, &candidates, Timestamp::now()).await {
-        Ok(endpoints) => endpoints,
-        Err(error) => {
-            tracing::warn!(%error, deliveries = candidates.len(), "could not read the endpoints of new deliveries; they go out after their lease");
-            return Vec::new();
-        }
-    };
-    candidates
-        .into_iter()
-        .zip(payloads)
-        .filter_map(|(candidate, payload)| {
-            let (url, secrets) = endpoints.get(&candidate.endpoint_id)?.clone();
-            Some(DueDelivery {
-                event_id: candidate.event_id,
-                endpoint_id: candidate.endpoint_id,
-                order_id: candidate.order_id,
-                order_version: candidate.order_version,
-                shard: ShardId::new(candidate.shard as u32),
-                attempts: 0,
-                lease_until: until,
-                url,
-                secrets,
-                payload: payload.to_owned(),
-            })
+        .filter_map(|mut delivery| {
+            delivery.secrets = open_secrets(store, &delivery.endpoint_id, delivery.secrets)?;
+            Some(delivery)
         })
         .collect()
 }
@@ -411,7 +373,7 @@ async fn fan_out<'w>(
     shards: &Shards,
     landed: &[&'w OrderWrite],
     lease: Option<(&str, Timestamp)>,
-) -> Result<Vec<Leased<'w>>, sqlx::Error> {
+) -> Result<Vec<DueDelivery>, sqlx::Error> {
     let owners: Vec<String> = landed
         .iter()
         .flat_map(|write| {
@@ -428,6 +390,11 @@ async fn fan_out<'w>(
     if endpoints.is_empty() {
         return Ok(Vec::new());
     }
+    let by_id: HashMap<&str, &LiveEndpoint> = endpoints
+        .values()
+        .flatten()
+        .map(|endpoint| (endpoint.id.as_str(), endpoint))
+        .collect();
     let mut deliveries: Vec<(&'w OrderWrite, &str)> = Vec::new();
     for write in landed {
         let order = &write.state.order;
@@ -492,17 +459,20 @@ async fn fan_out<'w>(
                 .bind(i64::from(head))
                 .bind(lease.map(|(node, _)| node.to_owned()))
                 .bind(lease.map(|(_, until)| until.as_millis()));
-            if lease.is_some() {
-                leased.push(Leased {
-                    candidate: Candidate {
-                        event_id: event.id.to_string(),
-                        endpoint_id: (*endpoint_id).to_owned(),
-                        order_id: event.order_id.to_string(),
-                        order_version: event.version as i64,
-                        attempts: 0,
-                        shard,
-                    },
-                    payload: &write.event_payload,
+            if let Some((_, until)) = lease {
+                let endpoint = by_id[endpoint_id];
+                leased.push(DueDelivery {
+                    event_id: event.id.to_string(),
+                    endpoint_id: endpoint.id.clone(),
+                    order_id: event.order_id.to_string(),
+                    order_version: event.version as i64,
+                    shard: ShardId::new(shard as u32),
+                    attempts: 0,
+                    lease_until: until,
+                    url: endpoint.url.clone(),
+                    // Sealed until `ready_to_send`, after the commit.
+                    secrets: endpoint.secrets.clone(),
+                    payload: write.event_payload.clone(),
                 });
             }
         }
@@ -546,6 +516,9 @@ async fn queues_with_pending(
 struct LiveEndpoint {
     id: String,
     event_types: Option<String>,
+    /// URL and (sealed) secrets, for the deliveries handed over at commit time.
+    url: String,
+    secrets: Vec<String>,
 }
 
 /// The live (neither deleted nor disabled) endpoints of `owners`, by owner.
@@ -555,10 +528,12 @@ async fn live_endpoints(
     owners: &[String],
 ) -> Result<HashMap<String, Vec<LiveEndpoint>>, sqlx::Error> {
     let mut endpoints: HashMap<String, Vec<LiveEndpoint>> = HashMap::new();
+    let now = Timestamp::now();
     for chunk in statement_chunks(owners) {
         let list = style.list(chunk.len());
         let sql = format!(
-            "SELECT id, owner, event_types FROM webhook_endpoints
+            "SELECT id, owner, event_types, url, secret, previous_secret, previous_secret_until
+             FROM webhook_endpoints
              WHERE owner IN ({list}) AND deleted_at IS NULL AND disabled_at IS NULL"
         );
         let mut query = sqlx::query(&sql);
@@ -572,6 +547,8 @@ async fn live_endpoints(
                 .push(LiveEndpoint {
                     id: row.try_get("id")?,
                     event_types: row.try_get("event_types")?,
+                    url: row.try_get("url")?,
+                    secrets: secrets_of(&row, now)?,
                 });
         }
     }
