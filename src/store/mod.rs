@@ -208,15 +208,6 @@ impl Store {
             .context("database migration failed")
     }
 
-    /// A trivial query, for readiness.
-    pub async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map(|_| ())
-            .map_err(StoreError::new)
-    }
-
     pub async fn close(&self) {
         self.closing.send_replace(true);
         self.pool.close().await;
