@@ -1,7 +1,7 @@
 //! Standard Webhooks signing of a typical `order.created` body: one HMAC-SHA256 per live
 //! secret, as every delivery attempt computes it.
 //!
-//! `cargo bench --bench signing`
+//! `cargo bench -p rampflow-actors --bench signing`
 
 mod common;
 

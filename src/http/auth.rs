@@ -26,7 +26,7 @@ use crate::cluster::coherence::CachePolicy;
 use crate::store::parties::{KeyOwner, PartyKind};
 
 /// The authenticated caller.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Principal {
     Operator,
     Wallet(WalletId),
@@ -188,7 +188,7 @@ fn bearer_token(header: &str) -> Option<&str> {
 fn limited(state: &AppState, principal: Principal) -> Result<Principal, ApiError> {
     state
         .rate_limiter
-        .check(&principal.owner_key())
+        .check(&principal)
         .map_err(ApiError::rate_limited)?;
     Ok(principal)
 }
