@@ -8,14 +8,18 @@
 //! ```
 //!
 //! # The wallet: a user, a grant, an order
-//! ```no_run
-//! # async fn wallet(wallet_key: &str, partner_id: rampflow_client::model::PartnerId)
-//! # -> Result<(), Box<dyn std::error::Error>> {
+//! ```
+//! # include!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/doc/world.rs"));
+//! # #[tokio::main]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let world = World::start().await;
+//! # let base = world.base.as_str();
+//! # let (wallet_key, partner_id) = (world.wallet_key.as_str(), world.partner_id);
 //! use rampflow_client::model::{Address, Amount, AssetCode, FiatCurrency, Network, PaymentMethod, UserRef};
 //! use rampflow_client::order::{Crypto, Direction, Fiat};
 //! use rampflow_client::{Client, CreateOrder, UserData};
 //!
-//! let wallet = Client::new("http://127.0.0.1:8080", wallet_key)?;
+//! let wallet = Client::new(base, wallet_key)?; // base: the server's URL
 //! let user = UserRef::parse("u-42")?;
 //! wallet.put_user(&user, &UserData { email: Some("ada@example.com".into()), ..Default::default() }).await?;
 //! wallet.grant(&user, &partner_id).await?;
@@ -26,17 +30,22 @@
 //!     quote_id: None, user_wallet_address: Address::parse("F2etcaJ1abc")?,
 //!     payment_method: PaymentMethod::parse("bank_transfer")?, external_ref: None,
 //! }).await?; // carries an Idempotency-Key: a retry never makes two orders
-//! # let _ = order; Ok(()) }
+//! # assert_eq!(order.status, rampflow_client::order::Status::Created);
+//! # Ok(()) }
 //! ```
 //!
 //! # The partner: accept, confirm the funds, complete
-//! ```no_run
-//! # async fn partner(partner_key: &str, id: rampflow_client::model::OrderId)
-//! # -> Result<(), Box<dyn std::error::Error>> {
+//! ```
+//! # include!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/doc/world.rs"));
+//! # #[tokio::main]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let world = World::start().await;
+//! # let base = world.base.as_str();
+//! # let (partner_key, id) = (world.partner_key.as_str(), world.order().await);
 //! use rampflow_client::model::{Address, Reference};
 //! use rampflow_client::{AcceptOrder, Client, Complete, Deposit, ErrorCode};
 //!
-//! let partner = Client::new("http://127.0.0.1:8080", partner_key)?;
+//! let partner = Client::new(base, partner_key)?;
 //! let order = partner.get_order(&id).await?;
 //! let user = partner.order_user(&id).await?; // 403 access_not_granted once the grant is revoked
 //! let deposit = Deposit::Crypto { address: Address::parse("DepositAddr1")?, tag: None };
@@ -46,27 +55,44 @@
 //! };
 //! partner.funds_received(&id, order.expected_funds(), None).await?;
 //! partner.complete_order(&id, &Complete::new(Reference::parse("bank-tx-1")?)).await?;
-//! # let _ = user; Ok(()) }
+//! # let _ = user;
+//! # assert_eq!(partner.get_order(&id).await?.status, rampflow_client::order::Status::Completed);
+//! # Ok(()) }
 //! ```
 //!
 //! # Receiving webhooks
-//! ```no_run
-//! # fn receive(endpoint_secret: String, headers: http::HeaderMap, body: Vec<u8>)
-//! # -> Result<(), Box<dyn std::error::Error>> {
-//! # fn first_time(_: &str) -> bool { true }
+//! ```
+//! # include!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/doc/world.rs"));
+//! # #[tokio::main]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let world = World::start().await;
+//! # let base = world.base.as_str();
+//! # let (endpoint_secret, Delivery { headers, body }) = world.delivery().await;
+//! # let mut seen = std::collections::HashSet::new();
+//! # let mut first_time = |id: &str| seen.insert(id.to_owned());
+//! # let mut created = None;
 //! use rampflow_client::{EventData, Webhook};
 //!
 //! let webhook = Webhook::new(&endpoint_secret)?; // whsec_…, from create_endpoint
 //! let event = webhook.verify(&headers, &body)?;  // Err: answer 400, not from rampflow or replayed
 //! if first_time(&event.webhook_id) {             // a retried delivery has the same webhook-id
-//!     if let EventData::OrderAccepted(order) = event.data { /* … */ }
+//!     if let EventData::OrderCreated(order) = event.data { /* … */
+//! #       created = Some(order.id);
+//!     }
 //! }
+//! # assert!(created.is_some(), "the first delivery is the order's order.created");
+//! # assert!(!first_time(&event.webhook_id), "a second delivery of it is not new");
 //! # Ok(()) }
 //! ```
 //!
 //! # The operator: parties and their keys
-//! ```no_run
-//! # async fn operator(base: &str, admin_token: &str) -> Result<(), Box<dyn std::error::Error>> {
+//! ```
+//! # include!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/doc/world.rs"));
+//! # #[tokio::main]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let world = World::start().await;
+//! # let base = world.base.as_str();
+//! # let admin_token = world.admin_token;
 //! use futures::TryStreamExt;
 //! use rampflow_client::Client;
 //!
@@ -75,12 +101,14 @@
 //! let partner = operator.create_partner("Lagos Ramp").await?;
 //! let partners: Vec<_> = operator.partners().try_collect().await?; // follows cursors
 //! println!("{} partners; live actors: {}", partners.len(), operator.ops_stats().await?.actors.live);
-//! # let _ = (wallet, partner); Ok(()) }
+//! # assert!(partners.iter().any(|p| p.id == partner.id));
+//! # let _ = wallet; Ok(()) }
 //! ```
 //!
-//! These examples are compiled, not run (they need a server and a receiver). The same calls
-//! run against a real server, with a real webhook receiver, in this crate's tests
-//! (`client/tests/live/`), and the README shows these examples.
+//! `cargo test --doc -p rampflow-client` runs these examples against a real server it starts
+//! on port 0, with a real webhook delivery for the receiver's (their hidden lines set that up:
+//! `client/tests/doc/world.rs`). The README shows the same examples, and the whole life of an
+//! order runs in this crate's tests (`client/tests/live/`).
 //!
 //! # Errors and retries
 //! Every non-2xx answer is an [`ApiError`]: the envelope's `code` ([`ErrorCode`]), `message`

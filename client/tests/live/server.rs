@@ -1,5 +1,6 @@
-//! The real application on port 0, in its own actix System (its own thread), on a fresh
-//! SQLite database in a temporary directory. Stopped, and its directory removed, on drop.
+// The real application on port 0, in its own actix System (its own thread), on a fresh
+// SQLite database in a temporary directory. Stopped, and its directory removed, on drop.
+// (Plain comments, not `//!`: the doc examples include this file, see `tests/doc/world.rs`.)
 
 use std::time::Duration;
 
