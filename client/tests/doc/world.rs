@@ -42,35 +42,14 @@ impl World {
 
     /// An off-ramp order of a user who granted the partner access, as the wallet makes it.
     pub async fn order(&self) -> rampflow_client::model::OrderId {
-        use rampflow_client::model::{
-            Address, Amount, AssetCode, FiatCurrency, Network, PaymentMethod, UserRef,
-        };
-        use rampflow_client::order::{Crypto, Direction, Fiat};
-        let user = UserRef::parse("u-7").unwrap();
+        let user = rampflow_client::model::UserRef::parse("u-7").unwrap();
         let data = rampflow_client::UserData {
             email: Some("grace@example.com".into()),
             ..Default::default()
         };
         self.wallet.put_user(&user, &data).await.unwrap();
         self.wallet.grant(&user, &self.partner_id).await.unwrap();
-        let order = rampflow_client::CreateOrder {
-            direction: Some(Direction::Offramp),
-            partner_id: Some(self.partner_id),
-            user_ref: user,
-            crypto: Some(Crypto {
-                asset: AssetCode::parse("USDC").unwrap(),
-                network: Network::parse("solana").unwrap(),
-                amount: Amount::parse("10.00").unwrap(),
-            }),
-            fiat: Some(Fiat {
-                currency: FiatCurrency::parse("NGN").unwrap(),
-                amount: Amount::parse("15000.00").unwrap(),
-            }),
-            quote_id: None,
-            user_wallet_address: Address::parse("F2etcaJ1doc").unwrap(),
-            payment_method: PaymentMethod::parse("bank_transfer").unwrap(),
-            external_ref: None,
-        };
+        let order = server::offramp(&self.partner_id, &user, "doc-order");
         self.wallet.create_order(&order).await.unwrap().id
     }
 

@@ -11,17 +11,14 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
-use rampflow_client::model::{
-    Address, Amount, AssetCode, FiatCurrency, Network, OrderId, PartnerId, PaymentMethod,
-    Reference, UserRef, WalletId,
-};
-use rampflow_client::order::{Crypto, Direction, EventType, Fiat, Status};
+use rampflow_client::model::{Address, OrderId, Reference, UserRef, WalletId};
+use rampflow_client::order::{EventType, Status};
 use rampflow_client::{
-    AcceptOrder, Client, Complete, CreateEndpoint, CreateOrder, Deposit, Error, ErrorCode, Event,
-    EventData, EventFilter, IdempotencyKey, OrderFilter, RetryPolicy, UserData, Webhook,
+    AcceptOrder, Client, Complete, CreateEndpoint, Deposit, Error, ErrorCode, Event, EventData,
+    EventFilter, IdempotencyKey, OrderFilter, RetryPolicy, UserData, Webhook,
 };
 
-use crate::server::Server;
+use crate::server::{offramp, Server};
 
 /// A webhook receiver on a port of its own: every delivery is verified with the endpoint's
 /// secret (set once the endpoint exists) and kept, or refused with 400.
@@ -115,27 +112,6 @@ async fn receive(state: &Shared, req: Request<Incoming>) -> Response<Full<Bytes>
         .status(status)
         .body(Full::new(Bytes::new()))
         .unwrap()
-}
-
-fn offramp(partner: &PartnerId, user: &UserRef, external_ref: &str) -> CreateOrder {
-    CreateOrder {
-        direction: Some(Direction::Offramp),
-        partner_id: Some(*partner),
-        user_ref: user.clone(),
-        crypto: Some(Crypto {
-            asset: AssetCode::parse("USDC").unwrap(),
-            network: Network::parse("solana").unwrap(),
-            amount: Amount::parse("10.00").unwrap(),
-        }),
-        fiat: Some(Fiat {
-            currency: FiatCurrency::parse("NGN").unwrap(),
-            amount: Amount::parse("15000.00").unwrap(),
-        }),
-        quote_id: None,
-        user_wallet_address: Address::parse("F2etcaJ1abc").unwrap(),
-        payment_method: PaymentMethod::parse("bank_transfer").unwrap(),
-        external_ref: Some(rampflow_client::model::ExternalRef::parse(external_ref).unwrap()),
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

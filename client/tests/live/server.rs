@@ -6,6 +6,12 @@ use std::time::Duration;
 
 use rampflow::config::{Secret, Settings};
 use rampflow::startup::Application;
+use rampflow_client::model::{
+    Address, Amount, AssetCode, ExternalRef, FiatCurrency, Network, PartnerId, PaymentMethod,
+    UserRef,
+};
+use rampflow_client::order::{Crypto, Direction, Fiat};
+use rampflow_client::CreateOrder;
 
 pub const ADMIN_TOKEN: &str = "client-test-admin-token";
 
@@ -64,5 +70,27 @@ impl Drop for Server {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+    }
+}
+
+/// An off-ramp order of 10 USDC for 15 000 NGN.
+pub fn offramp(partner: &PartnerId, user: &UserRef, external_ref: &str) -> CreateOrder {
+    CreateOrder {
+        direction: Some(Direction::Offramp),
+        partner_id: Some(*partner),
+        user_ref: user.clone(),
+        crypto: Some(Crypto {
+            asset: AssetCode::parse("USDC").unwrap(),
+            network: Network::parse("solana").unwrap(),
+            amount: Amount::parse("10.00").unwrap(),
+        }),
+        fiat: Some(Fiat {
+            currency: FiatCurrency::parse("NGN").unwrap(),
+            amount: Amount::parse("15000.00").unwrap(),
+        }),
+        quote_id: None,
+        user_wallet_address: Address::parse("F2etcaJ1abc").unwrap(),
+        payment_method: PaymentMethod::parse("bank_transfer").unwrap(),
+        external_ref: Some(ExternalRef::parse(external_ref).unwrap()),
     }
 }
