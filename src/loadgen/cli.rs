@@ -38,6 +38,10 @@ pub enum ScenarioName {
     /// `--orders` orders with a timer due a second later, and measures how long until the
     /// survivors fire those timers and serve those orders again.
     Failover,
+    /// `create` through `rampflow-client` instead of the prebuilt requests: what the typed
+    /// client would cost the hot loop (README).
+    #[value(hide = true)]
+    CreateViaClient,
 }
 
 /// Load rampflow (or `--spawn` one, or `--spawn-cluster` several), and optionally its bare
@@ -154,6 +158,7 @@ impl LoadgenArgs {
                     orders_per_node: self.orders,
                 },
                 ScenarioName::Failover => unreachable!("failover is not a load"),
+                ScenarioName::CreateViaClient => Scenario::CreateViaClient,
             },
             load: self.load(),
             duration: self.duration,

@@ -151,13 +151,6 @@ impl Call {
             body: Some(body),
         }
     }
-
-    pub fn put(path: Uri, key: &HeaderValue, body: Bytes) -> Call {
-        Call {
-            method: Method::PUT,
-            ..Call::post(path, key, body)
-        }
-    }
 }
 
 /// `Bearer <key>` as a header value, built once per party.

@@ -6,14 +6,13 @@
 //! Ctrl-C the nodes are killed and the database dropped all the same (see the `Drop`s).
 
 use std::path::Path;
-use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use sqlx::Connection;
 use tokio::time::{Duration, Instant};
 
 use super::child::{self, Child};
-use super::client::{bearer, Conn, Target};
+use super::setup::api_client;
 use super::shards::ClusterView;
 
 /// How long a node may take to start (the first also migrates the database).
@@ -183,12 +182,10 @@ impl SpawnedCluster {
     /// Waits until `GET /v1/ops/cluster` shows `nodes` members holding every shard in fair
     /// shares.
     async fn wait_until_balanced(&self, nodes: usize) -> anyhow::Result<()> {
-        let target = Arc::new(Target::parse(&self.urls[0]).await?);
-        let mut conn = Conn::new(target);
-        let admin = bearer(&self.admin_token);
+        let operator = api_client(&self.urls[0], &self.admin_token, Default::default())?;
         let deadline = Instant::now() + BALANCE_LIMIT;
         loop {
-            let view = ClusterView::read(&mut conn, &admin).await?;
+            let view = ClusterView::read(&operator).await?;
             if view.balanced(nodes) {
                 return Ok(());
             }

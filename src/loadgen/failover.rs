@@ -18,19 +18,18 @@
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
-use anyhow::Context;
-use bytes::Bytes;
-use chrono::{DateTime, Utc};
 use http::StatusCode;
+use rampflow_client::model::{OrderId, Timestamp};
+use rampflow_client::order::Status;
+use rampflow_client::{AcceptOrder, RetryPolicy};
 use serde::Serialize;
 use tokio::time::{Duration, Instant};
 
-use super::client::{bearer, Call, Conn, Target};
+use super::client::Target;
 use super::cluster::SpawnedCluster;
-use super::orders::Requests;
-use super::setup::{expect, setup, Population};
+use super::orders::{accept_order, Requests};
+use super::setup::{api_client, doing, setup, Parties, Population, SetupError};
 use super::shards::{ClusterView, Ownership};
-use super::stats::Op;
 
 /// The deposit window the orphaned orders are accepted with: the shortest the server allows by
 /// default, so their timers are overdue by the time the survivors take over.
@@ -68,11 +67,10 @@ pub struct FailoverReport {
     pub unavailable_answers: u64,
 }
 
-/// An order of the node to kill.
+/// An order of the node to kill, and the template it was made from.
 struct Orphan {
-    id: String,
-    accept: Call,
-    read: Call,
+    id: OrderId,
+    template: usize,
 }
 
 /// Runs the measure on `cluster` (it kills its last node). Setup goes through node 0.
@@ -87,17 +85,22 @@ pub async fn measure(
         targets.push(Arc::new(Target::parse(url).await?));
     }
     let victim = targets.len() - 1;
-    let world = setup(targets[0].clone(), admin_token, population, None).await?;
+    let world = setup(targets[0].base(), admin_token, population, None).await?;
     let requests = Requests::new(&world);
-    let mut orphans = create(&targets[victim], &requests, orders).await?;
-    accept_all(&targets[victim], &orphans).await?;
+    let on_victim = Parties::on(
+        targets[victim].base(),
+        &world,
+        admin_token,
+        RetryPolicy::default(),
+    )?;
+    let mut orphans = create(&on_victim, &requests, orders).await?;
+    accept_all(&on_victim, &requests, &orphans).await?;
 
-    let admin = bearer(admin_token);
-    let ownership = Ownership::read(&targets, &admin).await?;
+    let ownership = Ownership::read(&targets, admin_token).await?;
     let lease_ms = ownership.view.lease_ms;
     let killed_node = ownership.nodes[victim].clone();
-    orphans.retain(|orphan| ownership.target_of(&orphan.id) == Some(victim));
-    let killed_at = Utc::now();
+    orphans.retain(|orphan| ownership.target_of(&orphan.id.to_string()) == Some(victim));
+    let killed_at = Timestamp::now();
     let killed = Instant::now();
     cluster.kill9(victim);
     eprintln!(
@@ -105,21 +108,23 @@ pub async fn measure(
         orphans.len()
     );
 
-    let mut survivors: Vec<Conn> = targets[..victim]
+    // The survivors' answers are what is measured: each is taken as it comes, never retried.
+    let survivors = targets[..victim]
         .iter()
-        .map(|target| Conn::new(target.clone()))
-        .collect();
-    let (served, unavailable_answers) = until_served(&mut survivors, &orphans, killed).await;
-    let fired = until_expired(&mut survivors[0], &orphans, killed + LIMIT).await;
-    let view = ClusterView::read(&mut survivors[0], &admin).await?;
+        .map(|target| Parties::on(target.base(), &world, admin_token, RetryPolicy::none()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (served, unavailable_answers) = until_served(&survivors, &requests, &orphans, killed).await;
+    let fired = until_expired(&survivors[0], &requests, &orphans, killed + LIMIT).await;
+    let operator = api_client(targets[0].base(), admin_token, RetryPolicy::default())?;
+    let view = ClusterView::read(&operator).await?;
 
-    let after_kill = |at: DateTime<Utc>| (at - killed_at).num_milliseconds() as f64;
+    let after_kill = |at: Timestamp| (at.as_millis() - killed_at.as_millis()) as f64;
     let taken: Vec<f64> = view
         .nodes
         .iter()
         .flat_map(|node| &node.shards)
         .filter(|shard| shard.previous_owner.as_deref() == Some(killed_node.as_str()))
-        .filter_map(|shard| shard.owned_since)
+        .filter_map(|shard| Timestamp::parse(shard.owned_since.as_deref()?).ok())
         .map(after_kill)
         .collect();
     let fired_after: Vec<f64> = fired
@@ -155,55 +160,54 @@ pub async fn measure(
     })
 }
 
-/// Creates `count` orders through `target`; no timer of theirs is due for minutes.
+/// Creates `count` orders through the node of `on_victim`; no timer of theirs is due for
+/// minutes.
 async fn create(
-    target: &Arc<Target>,
+    on_victim: &Parties,
     requests: &Requests,
     count: usize,
-) -> anyhow::Result<Vec<Orphan>> {
-    let mut conn = Conn::new(target.clone());
+) -> Result<Vec<Orphan>, SetupError> {
     let mut orphans = Vec::new();
     for _ in 0..count {
-        let order = requests.next_create();
-        let created = expect(
-            &mut conn,
-            order.call,
-            "creating an order on the node to kill",
-        )
-        .await?;
-        let id = created["id"]
-            .as_str()
-            .context("a created order without an id")?
-            .to_owned();
-        let accept = requests.command_for(Op::Accept, &id, order.template);
+        let template = requests.next_template();
+        let t = requests.template(template);
+        let created = on_victim.wallets[t.wallet]
+            .create_order(&t.order)
+            .await
+            .map_err(doing("creating an order on the node to kill"))?;
         orphans.push(Orphan {
-            accept: with_deposit_window(accept, DEPOSIT_WINDOW_SECS)?,
-            read: requests.read(&id, order.template),
-            id,
+            id: created.id,
+            template,
         });
     }
     Ok(orphans)
 }
 
-/// The accept `call` with `deposit_window_secs` set.
-fn with_deposit_window(mut call: Call, secs: u64) -> anyhow::Result<Call> {
-    let body = call.body.as_ref().context("an accept has a body")?;
-    let mut json: serde_json::Value = serde_json::from_slice(body)?;
-    json["deposit_window_secs"] = secs.into();
-    call.body = Some(Bytes::from(json.to_string()));
-    Ok(call)
+/// The accept of an orphan: its template's, with a deposit window of
+/// [`DEPOSIT_WINDOW_SECS`]. Sent again it is a safe retry.
+fn accept_of(requests: &Requests, orphan: &Orphan) -> AcceptOrder {
+    AcceptOrder {
+        deposit_window_secs: Some(DEPOSIT_WINDOW_SECS),
+        ..accept_order(requests.template(orphan.template).direction)
+    }
 }
 
 /// Accepts every order, on a few connections at once so the timers start together.
-async fn accept_all(target: &Arc<Target>, orphans: &[Orphan]) -> anyhow::Result<()> {
+async fn accept_all(
+    on_victim: &Parties,
+    requests: &Requests,
+    orphans: &[Orphan],
+) -> Result<(), SetupError> {
     let per_connection = orphans.len().div_ceil(ACCEPTING_CONNECTIONS).max(1);
     let accepting = orphans.chunks(per_connection).map(|chunk| async move {
-        let mut conn = Conn::new(target.clone());
         for orphan in chunk {
-            let what = format!("accepting order {}", orphan.id);
-            expect(&mut conn, orphan.accept.clone(), &what).await?;
+            let partner = &on_victim.partners[requests.template(orphan.template).partner];
+            partner
+                .accept_order(&orphan.id, &accept_of(requests, orphan))
+                .await
+                .map_err(doing(format!("accepting order {}", orphan.id)))?;
         }
-        Ok::<_, anyhow::Error>(())
+        Ok::<_, SetupError>(())
     });
     futures::future::try_join_all(accepting).await?;
     Ok(())
@@ -212,7 +216,8 @@ async fn accept_all(target: &Arc<Target>, orphans: &[Orphan]) -> anyhow::Result<
 /// Sends each order's accept again through the survivors in turn until one answers anything
 /// but 503. Returns when each was served (after the kill) and how many 503s came meanwhile.
 async fn until_served(
-    survivors: &mut [Conn],
+    survivors: &[Parties],
+    requests: &Requests,
     orphans: &[Orphan],
     killed: Instant,
 ) -> (Vec<Option<Duration>>, u64) {
@@ -225,13 +230,20 @@ async fn until_served(
             if served.is_some() {
                 continue;
             }
-            let conn = &mut survivors[turn % survivors.len()];
+            let survivor = &survivors[turn % survivors.len()];
             turn += 1;
-            match conn.send(orphan.accept.clone()).await {
-                Ok(reply) if reply.status != StatusCode::SERVICE_UNAVAILABLE => {
-                    *served = Some(killed.elapsed());
+            let partner = &survivor.partners[requests.template(orphan.template).partner];
+            let answer = partner
+                .accept_order(&orphan.id, &accept_of(requests, orphan))
+                .await;
+            // An answer other than 503 (even 409) means a node serves the order again; a 503
+            // or no answer at all means none does yet.
+            match answer.map_err(|error| error.status()) {
+                Ok(_) => *served = Some(killed.elapsed()),
+                Err(Some(status)) if status != StatusCode::SERVICE_UNAVAILABLE => {
+                    *served = Some(killed.elapsed())
                 }
-                _ => unavailable += 1,
+                Err(_) => unavailable += 1,
             }
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -241,26 +253,20 @@ async fn until_served(
 
 /// Reads each order until it is `expired`; returns when each expired (its `updated_at`).
 async fn until_expired(
-    conn: &mut Conn,
+    survivor: &Parties,
+    requests: &Requests,
     orphans: &[Orphan],
     deadline: Instant,
-) -> Vec<Option<DateTime<Utc>>> {
-    #[derive(serde::Deserialize)]
-    struct Order {
-        status: String,
-        updated_at: DateTime<Utc>,
-    }
+) -> Vec<Option<Timestamp>> {
     let mut fired = vec![None; orphans.len()];
     while fired.iter().any(Option::is_none) && Instant::now() < deadline {
         for (orphan, fired) in orphans.iter().zip(&mut fired) {
             if fired.is_some() {
                 continue;
             }
-            let Ok(reply) = conn.send(orphan.read.clone()).await else {
-                continue;
-            };
-            if let Ok(order) = serde_json::from_slice::<Order>(&reply.body) {
-                if order.status == "expired" {
+            let wallet = &survivor.wallets[requests.template(orphan.template).wallet];
+            if let Ok(order) = wallet.get_order(&orphan.id).await {
+                if order.status == Status::Expired {
                     *fired = Some(order.updated_at);
                 }
             }

@@ -13,14 +13,14 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use http::HeaderValue;
+use rampflow_client::RetryPolicy;
 use tokio::time::Instant;
 
 use super::client::{Call, Conn, Target};
 use super::driver::Workload;
-use super::orders::Requests;
+use super::orders::{accept_order, Requests};
 use super::run::LoadgenError;
-use super::setup::{expect, SetupError};
+use super::setup::{doing, Parties, World};
 use super::shards::Ownership;
 use super::stats::{Op, Stats};
 
@@ -42,8 +42,9 @@ pub struct ForwardOrders {
 /// Creates and accepts `per_node` orders through each target, then sorts them by owner.
 pub async fn prepare(
     targets: &[Arc<Target>],
+    world: &World,
     requests: &Requests,
-    admin: &HeaderValue,
+    admin_token: &str,
     per_node: usize,
 ) -> Result<ForwardOrders, LoadgenError> {
     if targets.len() < 2 {
@@ -51,22 +52,29 @@ pub async fn prepare(
     }
     let mut orders = Vec::new();
     for target in targets {
-        let mut conn = Conn::new(target.clone());
+        let Parties { wallets, partners } =
+            Parties::on(target.base(), world, admin_token, RetryPolicy::default())?;
         for _ in 0..per_node {
-            let order = requests.next_create();
-            let what = format!("creating an order through {}", target.base());
-            let created = expect(&mut conn, order.call, &what).await?;
-            let Some(id) = created["id"].as_str().map(str::to_owned) else {
-                let body = created.to_string();
-                return Err(SetupError::Unexpected { what, body }.into());
-            };
-            let accept = requests.command_for(Op::Accept, &id, order.template);
-            let what = format!("accepting order {id}");
-            expect(&mut conn, accept.clone(), &what).await?;
+            let template = requests.next_template();
+            let t = requests.template(template);
+            let created = wallets[t.wallet]
+                .create_order(&t.order)
+                .await
+                .map_err(doing(format!(
+                    "creating an order through {}",
+                    target.base()
+                )))?;
+            // The very accept the run repeats: the same body, so a repeat changes nothing.
+            partners[t.partner]
+                .accept_order(&created.id, &accept_order(t.direction))
+                .await
+                .map_err(doing(format!("accepting order {}", created.id)))?;
+            let id = created.id.to_string();
+            let accept = requests.command_for(Op::Accept, &id, template);
             orders.push(Arc::new(Accepted { id, accept }));
         }
     }
-    let ownership = Ownership::read(targets, admin).await?;
+    let ownership = Ownership::read(targets, admin_token).await?;
     let mut local = vec![Vec::new(); targets.len()];
     let mut remote = vec![Vec::new(); targets.len()];
     let mut owners = Vec::new();

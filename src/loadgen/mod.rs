@@ -8,16 +8,18 @@
 //!   `--spawn-cluster`.
 //! - [`run`]: one run, [`run::prepare`] then [`run::Prepared::execute`], on one node or round
 //!   robin over the nodes of a cluster.
-//! - [`setup`]: wallets, partners, users, grants and webhook endpoints, through the API.
+//! - [`setup`]: wallets, partners, users, grants and webhook endpoints, through the API with
+//!   `rampflow-client`, as every call off the hot loop (ops reports, reads for verification).
 //! - [`scenario`]: `create`, `lifecycle`, `webhooks`, `mixed`, built on the prebuilt requests
-//!   of [`orders`]; [`forward`]: the cost of forwarding a command to its order's owner.
+//!   of [`orders`]; [`forward`]: the cost of forwarding a command to its order's owner;
+//!   [`via_client`]: `create` through `rampflow-client`, to measure what the client costs.
 //! - [`failover`]: `kill -9` of a node of a spawned cluster, and how long its orders wait.
 //! - [`shards`]: which node owns which order, from `GET /v1/ops/cluster`.
 //! - [`driver`]: open loop (fixed arrival rate, latency from the intended send time) and
 //!   closed loop (fixed concurrency).
 //! - [`receiver`]: the simulated wallets' and partners' webhook receivers, which verify every
 //!   signature and carry lifecycle orders on; [`tracker`] follows those orders to `completed`.
-//! - [`client`]: one hyper HTTP/1.1 connection per slot; [`stats`]: what is recorded;
+//! - [`client`]: one hyper HTTP/1.1 connection per slot, for the hot loop; [`stats`]: what is recorded;
 //!   [`report`]: the table and the JSON.
 
 pub mod child;
@@ -36,6 +38,7 @@ pub mod setup;
 pub mod shards;
 pub mod stats;
 pub mod tracker;
+pub mod via_client;
 
 pub use run::{prepare, Load, LoadgenError, Plan, Prepared, Server};
 pub use scenario::{Mix, Scenario};

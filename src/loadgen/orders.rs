@@ -1,10 +1,20 @@
 //! The requests of an order's life, built once and shared: every create body is prebuilt per
 //! (user, partner, direction), so sending one costs a refcount and an Idempotency-Key.
+//!
+//! The create and accept bodies are the client's typed requests ([`CreateOrder`],
+//! [`AcceptOrder`]) serialized once: setup sends the typed values through `rampflow-client`,
+//! the hot loop their prebuilt bytes, and both say the same thing.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
 use http::{HeaderValue, Uri};
+use rampflow_client::model::{
+    Address, Amount, AssetCode, ExternalRef, FiatCurrency, Network, PartnerId, PaymentMethod,
+    Reference, UserRef,
+};
+use rampflow_client::order::{self, BankDetails, Crypto, Fiat};
+use rampflow_client::{AcceptOrder, CreateOrder, Deposit};
 use serde_json::json;
 
 use super::client::{path, Call};
@@ -33,35 +43,84 @@ impl Direction {
             _ => None,
         }
     }
+
+    fn typed(self) -> order::Direction {
+        match self {
+            Direction::Onramp => order::Direction::Onramp,
+            Direction::Offramp => order::Direction::Offramp,
+        }
+    }
 }
 
 const CRYPTO_AMOUNT: &str = "10.00";
 const FIAT_AMOUNT: &str = "15000.00";
 
-/// One prebuilt create request: which wallet and partner, and the body.
+/// One prebuilt create request: which wallet and partner, the order and its body.
 #[derive(Debug, Clone)]
 pub struct Template {
     pub wallet: usize,
     pub partner: usize,
     pub direction: Direction,
+    pub order: CreateOrder,
+    /// `order` serialized, for the hot loop.
     pub body: Bytes,
 }
 
-/// The create body of API.md § Orders for one user, partner and direction.
-pub fn create_body(partner_id: &str, user_ref: &str, direction: Direction) -> Bytes {
-    Bytes::from(
-        json!({
-            "direction": direction.as_str(),
-            "partner_id": partner_id,
-            "user_ref": user_ref,
-            "crypto": { "asset": "USDC", "network": "solana", "amount": CRYPTO_AMOUNT },
-            "fiat": { "currency": "NGN", "amount": FIAT_AMOUNT },
-            "user_wallet_address": "F2etcaJ1loadgenUserWallet1111111111111111111",
-            "payment_method": "bank_transfer",
-            "external_ref": "lg-order"
-        })
-        .to_string(),
-    )
+/// The create request of API.md § Orders for one user, partner and direction.
+pub fn create_order(partner_id: &str, user_ref: &str, direction: Direction) -> CreateOrder {
+    CreateOrder {
+        direction: Some(direction.typed()),
+        partner_id: Some(PartnerId::parse(partner_id).expect("partner ids are UUIDs")),
+        user_ref: UserRef::parse(user_ref).expect("the load generator's user refs are valid"),
+        crypto: Some(Crypto {
+            asset: valid(AssetCode::parse("USDC")),
+            network: valid(Network::parse("solana")),
+            amount: valid(Amount::parse(CRYPTO_AMOUNT)),
+        }),
+        fiat: Some(Fiat {
+            currency: valid(FiatCurrency::parse("NGN")),
+            amount: valid(Amount::parse(FIAT_AMOUNT)),
+        }),
+        quote_id: None,
+        user_wallet_address: valid(Address::parse(
+            "F2etcaJ1loadgenUserWallet1111111111111111111",
+        )),
+        payment_method: valid(PaymentMethod::parse("bank_transfer")),
+        external_ref: Some(valid(ExternalRef::parse("lg-order"))),
+    }
+}
+
+/// The partner's accept for `direction`: a crypto address to pay into for an off-ramp, bank
+/// details for an on-ramp.
+pub fn accept_order(direction: Direction) -> AcceptOrder {
+    let deposit = match direction {
+        Direction::Offramp => Deposit::Crypto {
+            address: valid(Address::parse(
+                "DepositAddrLoadgen1111111111111111111111111",
+            )),
+            tag: None,
+        },
+        Direction::Onramp => Deposit::Bank {
+            bank: BankDetails {
+                name: valid(Reference::parse("GTBank")),
+                account: valid(Address::parse("0123456789")),
+                reference: Some(valid(Reference::parse("LG-REF-1"))),
+            },
+        },
+    };
+    AcceptOrder {
+        external_id: Some(valid(ExternalRef::parse("lg-partner-ref"))),
+        ..AcceptOrder::new(deposit)
+    }
+}
+
+/// A constant of the load generator's requests, which the server's own parsers accept.
+fn valid<T, E: std::fmt::Debug>(parsed: Result<T, E>) -> T {
+    parsed.expect("the load generator's constants are valid")
+}
+
+fn bytes_of(value: &impl serde::Serialize) -> Bytes {
+    Bytes::from(serde_json::to_vec(value).expect("request bodies serialize"))
 }
 
 /// The requests a run sends, prebuilt from its [`World`].
@@ -92,11 +151,13 @@ impl Requests {
         for user in &world.users {
             for (p, partner) in world.partners.iter().enumerate() {
                 for direction in [Direction::Offramp, Direction::Onramp] {
+                    let order = create_order(&partner.id, &user.user_ref, direction);
                     templates.push(Template {
                         wallet: user.wallet,
                         partner: p,
                         direction,
-                        body: create_body(&partner.id, &user.user_ref, direction),
+                        body: bytes_of(&order),
+                        order,
                     });
                 }
             }
@@ -108,14 +169,8 @@ impl Requests {
             partner_keys: world.partners.iter().map(|p| p.bearer.clone()).collect(),
             run_id: uuid::Uuid::now_v7().simple().to_string(),
             next: AtomicU64::new(0),
-            accept_offramp: body(json!({
-                "external_id": "lg-partner-ref",
-                "deposit": { "address": "DepositAddrLoadgen1111111111111111111111111" }
-            })),
-            accept_onramp: body(json!({
-                "external_id": "lg-partner-ref",
-                "deposit": { "bank": { "name": "GTBank", "account": "0123456789", "reference": "LG-REF-1" } }
-            })),
+            accept_offramp: bytes_of(&accept_order(Direction::Offramp)),
+            accept_onramp: bytes_of(&accept_order(Direction::Onramp)),
             funds_sent: body(json!({ "reference": "lg-user-transfer" })),
             funds_received_offramp: body(json!({ "amount": CRYPTO_AMOUNT, "reference": "lg-in" })),
             funds_received_onramp: body(json!({ "amount": FIAT_AMOUNT, "reference": "lg-in" })),
@@ -127,10 +182,20 @@ impl Requests {
         &self.templates[i]
     }
 
+    /// The next create's template, round-robin.
+    pub fn next_template(&self) -> usize {
+        self.next_sequence().1
+    }
+
+    /// A number no other create of this run has, and the template it picks.
+    fn next_sequence(&self) -> (u64, usize) {
+        let seq = self.next.fetch_add(1, Ordering::Relaxed);
+        (seq, (seq % self.templates.len() as u64) as usize)
+    }
+
     /// The next create, round-robin over the templates, with a fresh Idempotency-Key.
     pub fn next_create(&self) -> NewOrder {
-        let seq = self.next.fetch_add(1, Ordering::Relaxed);
-        let template = (seq % self.templates.len() as u64) as usize;
+        let (seq, template) = self.next_sequence();
         let t = &self.templates[template];
         let key =
             HeaderValue::from_str(&format!("lg-{}-{seq}", self.run_id)).expect("visible ASCII");

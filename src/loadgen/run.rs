@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use tokio::time::{Duration, Instant};
 
-use super::client::{bearer, ClientError, Conn, Target};
+use super::client::{ClientError, Conn, Target};
 use super::driver::{closed_loop, open_loop, Pace, Workload};
 use super::forward::{ForwardOrders, Repeats};
 use super::orders::Requests;
@@ -18,6 +18,7 @@ use super::setup::{setup, Population, SetupError, World};
 use super::shards::Ownership;
 use super::stats::{histogram, Op, Stats, Window};
 use super::tracker::Tracker;
+use super::via_client::ClientCreates;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadgenError {
@@ -117,16 +118,16 @@ pub async fn prepare(
                 _ => None,
             };
             let url = receivers.as_ref().map(Receivers::url);
-            let world = setup(first, &admin_token, &plan.population, url.as_deref()).await?;
+            let world = setup(first.base(), &admin_token, &plan.population, url.as_deref()).await?;
             ("rampflow", world, receivers, Some(admin_token))
         }
     };
     let requests = Arc::new(Requests::new(&world));
     let forward = match (&plan.scenario, &admin_token) {
         (Scenario::Forward { orders_per_node }, Some(token)) => {
-            let admin = bearer(token);
+            let per_node = *orders_per_node;
             let orders =
-                super::forward::prepare(&targets, &requests, &admin, *orders_per_node).await?;
+                super::forward::prepare(&targets, &world, &requests, token, per_node).await?;
             Some(Arc::new(orders))
         }
         _ => None,
@@ -229,10 +230,23 @@ impl Prepared {
                 };
                 self.drive(repeats, window).await
             }
+            Scenario::CreateViaClient => {
+                let token = self
+                    .admin_token
+                    .as_deref()
+                    .ok_or(LoadgenError::FloorScenario)?;
+                let creates =
+                    ClientCreates::new(&self.targets, &self.world, token, requests, stats.clone())?;
+                // Slot i talks to node i mod n, as `create`'s connections do.
+                let slots = (0..self.plan.load.connections())
+                    .map(|i| i % self.targets.len())
+                    .collect();
+                self.drive_slots(creates, slots, window).await
+            }
         };
         let moved = match (&self.forward, &self.admin_token) {
             (Some(orders), Some(token)) => {
-                let now = Ownership::read(&self.targets, &bearer(token)).await?;
+                let now = Ownership::read(&self.targets, token).await?;
                 Some(orders.moved(&now))
             }
             _ => None,
@@ -267,6 +281,17 @@ impl Prepared {
         let slots = (0..self.plan.load.connections())
             .map(|i| Conn::new(self.targets[i % self.targets.len()].clone()))
             .collect();
+        self.drive_slots(workload, slots, window).await
+    }
+
+    /// Drives `workload` on `slots` with the plan's load; returns how many requests were not
+    /// sent.
+    async fn drive_slots<W: Workload>(
+        &self,
+        workload: W,
+        slots: Vec<W::Slot>,
+        window: Window,
+    ) -> u64 {
         match self.plan.load {
             Load::Open { rate, .. } => {
                 let pace = Pace {

@@ -9,6 +9,8 @@
 //! - `mixed`: creates, reads of recent orders and happy-path commands, by weight.
 //! - `forward`: accepts repeated on accepted orders, through their owner or through another
 //!   node of a cluster (see [`super::forward`]).
+//! - `create-via-client` (hidden): `create` through `rampflow-client` (see
+//!   [`super::via_client`]).
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -34,6 +36,7 @@ pub enum Scenario {
     Forward {
         orders_per_node: usize,
     },
+    CreateViaClient,
 }
 
 impl Scenario {
@@ -44,6 +47,7 @@ impl Scenario {
             Scenario::Webhooks => "webhooks".into(),
             Scenario::Mixed(mix) => format!("mixed {mix}"),
             Scenario::Forward { .. } => "forward".into(),
+            Scenario::CreateViaClient => "create via client".into(),
         }
     }
 }

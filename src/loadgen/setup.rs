@@ -2,30 +2,36 @@
 //! it: wallets and partners, users with KYC data who grant every partner access, and (for
 //! `lifecycle`) webhook endpoints pointing at the load generator's own receivers.
 
-use std::sync::Arc;
+use http::HeaderValue;
+use rampflow_client::model::UserRef;
+use rampflow_client::{BankAccount, Client, CreateEndpoint, IdentityDocument, PersonName};
+use rampflow_client::{RetryPolicy, UserData};
 
-use bytes::Bytes;
-use http::{HeaderValue, StatusCode};
-use serde_json::{json, Value};
+use super::client::bearer;
 
-use super::client::{bearer, path, Call, ClientError, Conn, Target};
-
+/// A call of the API that failed while the load generator set up or read its world: what it
+/// was doing, and the client's typed error (the envelope's code, the status, the request id).
 #[derive(Debug, thiserror::Error)]
-pub enum SetupError {
-    #[error("{what}: {source}")]
-    Client {
-        what: String,
-        #[source]
-        source: ClientError,
-    },
-    #[error("{what}: the server answered {status}: {body}")]
-    Refused {
-        what: String,
-        status: StatusCode,
-        body: String,
-    },
-    #[error("{what}: unexpected answer: {body}")]
-    Unexpected { what: String, body: String },
+#[error("{what}: {source}")]
+pub struct SetupError {
+    pub what: String,
+    #[source]
+    pub source: rampflow_client::Error,
+}
+
+/// Wraps a client error with what the load generator was doing: `.map_err(doing(…))`.
+pub fn doing(what: impl Into<String>) -> impl FnOnce(rampflow_client::Error) -> SetupError {
+    let what = what.into();
+    move |source| SetupError { what, source }
+}
+
+/// A client of the server at `base` with `key`. `retry` is the client's default for setup
+/// (every call of setup is safe to repeat); measures that count refusals send once.
+pub fn api_client(base: &str, key: &str, retry: RetryPolicy) -> Result<Client, SetupError> {
+    Client::builder(base, key)
+        .retry(retry)
+        .build()
+        .map_err(doing(format!("a client of {base}")))
 }
 
 /// How much of the world to make.
@@ -113,77 +119,89 @@ fn users(population: &Population) -> Vec<User> {
 
 /// The KYC data every simulated user stores: all the fields API.md lists, so reads and
 /// webhooks carry realistic sizes.
-fn kyc(user: &User) -> Value {
-    json!({
-        "email": format!("{}@loadgen.example", user.user_ref),
-        "phone": "+2348012345678",
-        "name": { "first": "Ada", "last": "Obi" },
-        "birth_date": "1990-04-12",
-        "country": "NG",
-        "document": { "type": "passport", "number": "A01234567", "country": "NG" },
-        "bank_account": { "bank_name": "GTBank", "account_number": "0123456789", "bank_code": "058" }
-    })
+fn kyc(user: &User) -> UserData {
+    UserData {
+        email: Some(format!("{}@loadgen.example", user.user_ref)),
+        phone: Some("+2348012345678".into()),
+        name: Some(PersonName {
+            first: Some("Ada".into()),
+            last: Some("Obi".into()),
+        }),
+        birth_date: Some("1990-04-12".into()),
+        country: Some("NG".into()),
+        document: Some(IdentityDocument {
+            document_type: "passport".into(),
+            number: "A01234567".into(),
+            country: Some("NG".into()),
+        }),
+        bank_account: Some(BankAccount {
+            bank_name: Some("GTBank".into()),
+            account_number: "0123456789".into(),
+            bank_code: Some("058".into()),
+        }),
+    }
 }
 
-/// Makes the world on the server at `target` with the operator's `admin_token`. With
+/// Makes the world on the server at `base` with the operator's `admin_token`. With
 /// `receiver` (the base URL of the load generator's receivers), every wallet and partner also
 /// registers `endpoints_per_party` webhook endpoints there: `{receiver}/wallet/{n}` and
 /// `{receiver}/partner/{n}`, `n` counting endpoints across parties.
 pub async fn setup(
-    target: Arc<Target>,
+    base: &str,
     admin_token: &str,
     population: &Population,
     receiver: Option<&str>,
 ) -> Result<World, SetupError> {
-    let mut conn = Conn::new(target);
-    let admin = bearer(admin_token);
+    let operator = api_client(base, admin_token, RetryPolicy::default())?;
     let mut wallets = Vec::new();
     for i in 0..population.wallets {
-        wallets.push(party(&mut conn, &admin, "wallets", &format!("Loadgen Wallet {i}")).await?);
+        let name = format!("Loadgen Wallet {i}");
+        let created = operator
+            .create_wallet(&name)
+            .await
+            .map_err(doing(format!("creating wallet {name:?}")))?;
+        wallets.push(Party::new(created.id.to_string(), created.api_key));
     }
     let mut partners = Vec::new();
+    let mut partner_ids = Vec::new();
     for i in 0..population.partners {
-        partners.push(
-            party(
-                &mut conn,
-                &admin,
-                "partners",
-                &format!("Loadgen Partner {i}"),
-            )
-            .await?,
-        );
+        let name = format!("Loadgen Partner {i}");
+        let created = operator
+            .create_partner(&name)
+            .await
+            .map_err(doing(format!("creating partner {name:?}")))?;
+        partner_ids.push(created.id);
+        partners.push(Party::new(created.id.to_string(), created.api_key));
     }
+    let wallet_clients = clients_of(&operator, &wallets)?;
     let users = users(population);
     for user in &users {
-        let wallet = &wallets[user.wallet];
-        let what = format!("storing user {}", user.user_ref);
-        let body = Bytes::from(kyc(user).to_string());
-        let call = Call::put(
-            path(format!("/v1/users/{}", user.user_ref)),
-            &wallet.bearer,
-            body,
-        );
-        expect(&mut conn, call, &what).await?;
-        for partner in &partners {
-            let what = format!("granting {} to partner {}", user.user_ref, partner.id);
-            let grant = format!("/v1/users/{}/grants/{}", user.user_ref, partner.id);
-            let call = Call::put(path(grant), &wallet.bearer, Bytes::from_static(b"{}"));
-            expect(&mut conn, call, &what).await?;
+        let wallet = &wallet_clients[user.wallet];
+        let user_ref = UserRef::parse(&user.user_ref).expect("the load generator's user refs");
+        wallet
+            .put_user(&user_ref, &kyc(user))
+            .await
+            .map_err(doing(format!("storing user {user_ref}")))?;
+        for partner in &partner_ids {
+            wallet
+                .grant(&user_ref, partner)
+                .await
+                .map_err(doing(format!("granting {user_ref} to partner {partner}")))?;
         }
     }
     let (mut wallet_endpoints, mut partner_endpoints) = (Vec::new(), Vec::new());
     let per_party = population.endpoints_per_party.max(1);
     if let Some(receiver) = receiver {
-        for wallet in &wallets {
+        for wallet in &wallet_clients {
             for _ in 0..per_party {
                 let url = format!("{receiver}/wallet/{}", wallet_endpoints.len());
-                wallet_endpoints.push(endpoint(&mut conn, wallet, &url).await?);
+                wallet_endpoints.push(endpoint(wallet, url).await?);
             }
         }
-        for partner in &partners {
+        for partner in &clients_of(&operator, &partners)? {
             for _ in 0..per_party {
                 let url = format!("{receiver}/partner/{}", partner_endpoints.len());
-                partner_endpoints.push(endpoint(&mut conn, partner, &url).await?);
+                partner_endpoints.push(endpoint(partner, url).await?);
             }
         }
     }
@@ -197,68 +215,60 @@ pub async fn setup(
     })
 }
 
-async fn party(
-    conn: &mut Conn,
-    admin: &HeaderValue,
-    kind: &str,
-    name: &str,
-) -> Result<Party, SetupError> {
-    let what = format!("creating {kind} {name:?}");
-    let body = Bytes::from(json!({ "name": name }).to_string());
-    let call = Call::post(path(format!("/v1/admin/{kind}")), admin, body);
-    let created = expect(conn, call, &what).await?;
-    let (Some(id), Some(key)) = (created["id"].as_str(), created["api_key"].as_str()) else {
-        return Err(SetupError::Unexpected {
-            what,
-            body: created.to_string(),
-        });
-    };
-    Ok(Party {
-        id: id.to_owned(),
-        bearer: bearer(key),
-        key: key.to_owned(),
-    })
+impl Party {
+    fn new(id: String, key: String) -> Party {
+        Party {
+            id,
+            bearer: bearer(&key),
+            key,
+        }
+    }
 }
 
-async fn endpoint(conn: &mut Conn, owner: &Party, url: &str) -> Result<Endpoint, SetupError> {
+/// A client per party, sharing `base`'s server, settings and connections.
+pub fn clients_of(base: &Client, parties: &[Party]) -> Result<Vec<Client>, SetupError> {
+    parties
+        .iter()
+        .map(|party| {
+            base.with_key(&party.key)
+                .map_err(doing(format!("a client with the key of {}", party.id)))
+        })
+        .collect()
+}
+
+/// The clients of a world's wallets and partners on one node, by index into
+/// [`World::wallets`] and [`World::partners`].
+pub struct Parties {
+    pub wallets: Vec<Client>,
+    pub partners: Vec<Client>,
+}
+
+impl Parties {
+    /// The parties of `world` on the node at `base`, with `retry`.
+    pub fn on(
+        base: &str,
+        world: &World,
+        admin_token: &str,
+        retry: RetryPolicy,
+    ) -> Result<Parties, SetupError> {
+        let operator = api_client(base, admin_token, retry)?;
+        Ok(Parties {
+            wallets: clients_of(&operator, &world.wallets)?,
+            partners: clients_of(&operator, &world.partners)?,
+        })
+    }
+}
+
+/// Registers a webhook endpoint at `url` for the party of `owner`.
+async fn endpoint(owner: &Client, url: String) -> Result<Endpoint, SetupError> {
     let what = format!("registering webhook endpoint {url}");
-    let body = json!({ "url": url, "description": "rampflow loadgen receiver" });
-    let call = Call::post(
-        path("/v1/webhook-endpoints".into()),
-        &owner.bearer,
-        Bytes::from(body.to_string()),
-    );
-    let created = expect(conn, call, &what).await?;
-    let (Some(id), Some(secret)) = (created["id"].as_str(), created["secret"].as_str()) else {
-        return Err(SetupError::Unexpected {
-            what,
-            body: created.to_string(),
-        });
+    let request = CreateEndpoint {
+        description: Some("rampflow loadgen receiver".into()),
+        ..CreateEndpoint::new(url)
     };
+    let created = owner.create_endpoint(&request).await.map_err(doing(what))?;
     Ok(Endpoint {
-        id: id.to_owned(),
-        secret: secret.to_owned(),
-    })
-}
-
-/// Sends `call`, expecting a 2xx with a JSON body.
-pub(super) async fn expect(conn: &mut Conn, call: Call, what: &str) -> Result<Value, SetupError> {
-    let reply = conn.send(call).await.map_err(|source| SetupError::Client {
-        what: what.to_owned(),
-        source,
-    })?;
-    if !reply.status.is_success() {
-        return Err(SetupError::Refused {
-            what: what.to_owned(),
-            status: reply.status,
-            body: String::from_utf8_lossy(&reply.body).into_owned(),
-        });
-    }
-    if reply.body.is_empty() {
-        return Ok(Value::Null);
-    }
-    serde_json::from_slice(&reply.body).map_err(|_| SetupError::Unexpected {
-        what: what.to_owned(),
-        body: String::from_utf8_lossy(&reply.body).into_owned(),
+        id: created.endpoint.id,
+        secret: created.secret,
     })
 }

@@ -4,55 +4,40 @@
 //! its order's owner or to another node, `failover` to know which orders a killed node leaves
 //! behind.
 
+use std::ops::Deref;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
-use http::{HeaderValue, Uri};
-use serde::Deserialize;
+use rampflow_client::{Client, ClusterNode, ClusterReport, RetryPolicy};
 
-use super::client::{Call, Conn, Target};
-use super::setup::{expect, SetupError};
+use super::client::Target;
+use super::setup::{api_client, doing, SetupError};
 
-/// `GET /v1/ops/cluster`, the parts the load generator reads.
-#[derive(Debug, Clone, Deserialize)]
-pub struct ClusterView {
-    /// The node that answered.
-    pub this_node: String,
-    pub shard_count: u32,
-    pub lease_ms: u64,
-    pub nodes: Vec<NodeView>,
-    pub unowned_shards: Vec<u32>,
-}
+/// `GET /v1/ops/cluster` as the client reads it, with what the load generator asks of it.
+#[derive(Debug, Clone)]
+pub struct ClusterView(pub ClusterReport);
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct NodeView {
-    pub id: String,
-    pub alive: bool,
-    pub leaving: bool,
-    pub shards: Vec<ShardView>,
-}
+/// The report's fields read through the view (`view.nodes`, `view.lease_ms`).
+impl Deref for ClusterView {
+    type Target = ClusterReport;
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct ShardView {
-    pub shard: u32,
-    pub owned_since: Option<DateTime<Utc>>,
-    pub previous_owner: Option<String>,
+    fn deref(&self) -> &ClusterReport {
+        &self.0
+    }
 }
 
 impl ClusterView {
-    /// Asks the node at the other end of `conn`.
-    pub async fn read(conn: &mut Conn, admin: &HeaderValue) -> Result<ClusterView, SetupError> {
-        let what = format!("reading {}/v1/ops/cluster", conn.target().base());
-        let call = Call::get(Uri::from_static("/v1/ops/cluster"), admin);
-        let body = expect(conn, call, &what).await?;
-        serde_json::from_value(body.clone()).map_err(|_| SetupError::Unexpected {
-            what,
-            body: body.to_string(),
-        })
+    /// Asks the node `operator` (a client with the admin token) talks to.
+    pub async fn read(operator: &Client) -> Result<ClusterView, SetupError> {
+        let what = format!("reading {}v1/ops/cluster", operator.base_url());
+        operator
+            .ops_cluster()
+            .await
+            .map(ClusterView)
+            .map_err(doing(what))
     }
 
     /// The live nodes that are not leaving.
-    pub fn members(&self) -> impl Iterator<Item = &NodeView> {
+    pub fn members(&self) -> impl Iterator<Item = &ClusterNode> {
         self.nodes.iter().filter(|node| node.alive && !node.leaving)
     }
 
@@ -95,14 +80,12 @@ pub struct Ownership {
 
 impl Ownership {
     /// Asks every target who it is, and the first one who owns what.
-    pub async fn read(
-        targets: &[Arc<Target>],
-        admin: &HeaderValue,
-    ) -> Result<Ownership, SetupError> {
+    pub async fn read(targets: &[Arc<Target>], admin_token: &str) -> Result<Ownership, SetupError> {
         let mut nodes = Vec::new();
         let mut first = None;
         for target in targets {
-            let view = ClusterView::read(&mut Conn::new(target.clone()), admin).await?;
+            let operator = api_client(target.base(), admin_token, RetryPolicy::default())?;
+            let view = ClusterView::read(&operator).await?;
             nodes.push(view.this_node.clone());
             first.get_or_insert(view);
         }
@@ -121,34 +104,43 @@ impl Ownership {
 mod tests {
     use super::*;
 
+    use rampflow_client::ClusterShard;
+
     fn view(shards: &[(&str, bool, u32)], unowned: Vec<u32>) -> ClusterView {
         let mut next = 0;
         let nodes = shards
             .iter()
             .map(|(id, alive, count)| {
                 let held = (next..next + count)
-                    .map(|shard| ShardView {
+                    .map(|shard| ClusterShard {
                         shard,
+                        epoch: 1,
                         owned_since: None,
                         previous_owner: None,
+                        reason: None,
                     })
                     .collect();
                 next += count;
-                NodeView {
+                ClusterNode {
                     id: (*id).into(),
+                    address: format!("http://{id}"),
+                    started_at: String::new(),
+                    last_heartbeat: String::new(),
                     alive: *alive,
                     leaving: false,
+                    this_node: *id == "a",
                     shards: held,
                 }
             })
             .collect();
-        ClusterView {
+        ClusterView(ClusterReport {
             this_node: "a".into(),
+            mode: "cluster".into(),
             shard_count: 8,
             lease_ms: 5000,
             nodes,
             unowned_shards: unowned,
-        }
+        })
     }
 
     #[test]

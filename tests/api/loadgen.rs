@@ -100,6 +100,26 @@ async fn closed_loop_creates_are_all_stored_and_the_report_counts_them() {
 }
 
 #[tokio::test]
+async fn creates_through_the_client_are_stored_and_counted_like_the_raw_ones() {
+    let app = spawn_app().await;
+    let (report, world) = run(
+        &app,
+        plan(Scenario::CreateViaClient, Load::Closed { concurrency: 2 }),
+    )
+    .await;
+
+    assert!(report.errors.is_empty(), "errors: {:?}", report.errors);
+    assert!(report.requests > 0, "nothing completed in the window");
+    assert_eq!(report.ops["create"].completed, report.requests);
+    let stored = stored_orders(&app, &world, "").await;
+    assert_eq!(
+        stored.len() as u64,
+        report.ok_total,
+        "one stored order per 201"
+    );
+}
+
+#[tokio::test]
 async fn closed_loop_lifecycle_orders_complete_with_every_webhook_verified() {
     let app = spawn_app_with(|s| s.webhook_allow_private_targets = true).await;
     let (report, world) = run(
