@@ -14,8 +14,12 @@
 //!   [`TestApp::get_order`], [`TestApp::wait_for_status`], [`TestApp::register_endpoint`]) only
 //!   need the call to succeed, so they go through `rampflow-client`, as an integrator would:
 //!   one copy of the paths and bodies, the client's, which these tests exercise in passing.
-//!   Their clients never retry ([`test_client`]): a test must not pass because a retry hid a
-//!   503.
+//!   Their answers skip [`conforming`]: the client decodes them into the server's own types
+//!   instead, and the wire tests hold the same endpoints to the contract. Their clients never
+//!   retry ([`test_client`]): a test must not pass because a retry hid a 503.
+//!
+//! Lifecycle steps (`command`) stay on the wire even where a test only needs the order in
+//! some status: the transition's status code is usually what the test asserts on the way.
 
 #![allow(dead_code)]
 
