@@ -287,14 +287,8 @@ async fn rotating_a_key_retires_the_old_one_at_once() {
     let response = app.get("/v1/orders", &new_key).await;
     assert_error(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
     let fixture = Fixture {
-        wallet: crate::helpers::Party {
-            id: fixture.wallet.id.clone(),
-            key: third_key,
-        },
-        partner: crate::helpers::Party {
-            id: fixture.partner.id.clone(),
-            key: new_partner_key,
-        },
+        wallet: fixture.wallet.with_key(third_key),
+        partner: fixture.partner.with_key(new_partner_key),
         user_ref: fixture.user_ref.clone(),
     };
     let response = app

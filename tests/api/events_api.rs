@@ -9,8 +9,8 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    accept_body, assert_error, assert_invalid_field, expected_funds, spawn_app, spawn_app_with, Db,
-    Fixture, TestApp, ADMIN_TOKEN,
+    accept_body, assert_error, assert_invalid_field, expected_funds, spawn_app, spawn_app_with,
+    user_with_email, Db, Fixture, TestApp, ADMIN_TOKEN,
 };
 
 /// Accepted connections that are never answered: an attempt to deliver here hangs until the
@@ -49,17 +49,6 @@ async fn complete_order(app: &TestApp, fixture: &Fixture, direction: &str) -> St
     id
 }
 
-async fn register(app: &TestApp, key: &str, url: &str, event_types: Option<Value>) -> String {
-    let mut body = json!({ "url": url });
-    if let Some(types) = event_types {
-        body["event_types"] = types;
-    }
-    let response = app.post("/v1/webhook-endpoints", key, &body).await;
-    assert_eq!(response.status(), StatusCode::CREATED);
-    let endpoint: Value = response.json().await.unwrap();
-    endpoint["id"].as_str().unwrap().to_owned()
-}
-
 fn types(page: &Value) -> Vec<&str> {
     page["data"]
         .as_array()
@@ -82,14 +71,9 @@ fn ids(page: &Value) -> Vec<&str> {
 async fn other_parties(app: &TestApp) -> Fixture {
     let wallet = app.create_wallet("Other Wallet").await;
     let partner = app.create_partner("Other Partner").await;
-    let response = app
-        .put_user(&wallet, "u-o", &json!({ "email": "o@example.com" }))
+    app.add_user(&wallet, "u-o", &user_with_email("o@example.com"))
         .await;
-    assert!(response.status().is_success());
-    assert_eq!(
-        app.grant(&wallet, "u-o", &partner).await.status(),
-        StatusCode::OK
-    );
+    app.grant_access(&wallet, "u-o", &partner).await;
     Fixture {
         wallet,
         partner,
@@ -327,10 +311,14 @@ async fn deliveries_are_summed_up_shown_and_redelivered() {
     let (_receiver, url) = silent_receiver();
     let wallet = &fixture.wallet.key;
     let partner = &fixture.partner.key;
-    let every = register(&app, wallet, &url, None).await;
-    let completions = register(&app, wallet, &url, Some(json!(["order.completed"]))).await;
-    let doomed = register(&app, wallet, &url, None).await;
-    let partners = register(&app, partner, &url, None).await;
+    let every = app.register_endpoint(wallet, &url, None).await.endpoint.id;
+    let completions = app
+        .register_endpoint(wallet, &url, Some(json!(["order.completed"])))
+        .await
+        .endpoint
+        .id;
+    let doomed = app.register_endpoint(wallet, &url, None).await.endpoint.id;
+    let partners = app.register_endpoint(partner, &url, None).await.endpoint.id;
     let order_id = complete_order(&app, &fixture, "offramp").await;
 
     // Every event has pending deliveries for the wallet.

@@ -1,7 +1,25 @@
 //! `spawn_app` starts the real application on port 0 in its own actix System (its own
-//! thread), with a fresh database of its own on the engine under test ([`engine`]). `TestApp`
-//! has one method per endpoint the tests use, and [`TestApp::db`] opens the test's database
-//! for what the API does not show.
+//! thread), with a fresh database of its own on the engine under test ([`engine`]), and
+//! [`TestApp::db`] opens the test's database for what the API does not show.
+//!
+//! Two kinds of helpers, on purpose:
+//!
+//! - **Wire helpers** (`request`, `get`, `post`, `put`, `delete`, and the few that return a
+//!   [`Response`]: `create_order`, `command`, `put_user`, `grant`) send exactly the bytes a
+//!   test gives, possibly invalid, and hand back the answer as it came: black-box tests assert
+//!   statuses, headers and bodies, and every answer is checked against the committed
+//!   `openapi.json` on the way ([`conforming`]). A typed client could not send the invalid
+//!   bodies, and would hide the answers these tests are about.
+//! - **Setup helpers** (parties, users, grants, [`TestApp::fixture`], [`TestApp::new_order`],
+//!   [`TestApp::get_order`], [`TestApp::wait_for_status`], [`TestApp::register_endpoint`]) only
+//!   need the call to succeed, so they go through `rampflow-client`, as an integrator would:
+//!   one copy of the paths and bodies, the client's, which these tests exercise in passing.
+//!   Their answers skip [`conforming`]: the client decodes them into the server's own types
+//!   instead, and the wire tests hold the same endpoints to the contract. Their clients never
+//!   retry ([`test_client`]): a test must not pass because a retry hid a 503.
+//!
+//! Lifecycle steps (`command`) stay on the wire even where a test only needs the order in
+//! some status: the transition's status code is usually what the test asserts on the way.
 
 #![allow(dead_code)]
 
@@ -10,6 +28,11 @@ use std::time::Duration;
 
 use rampflow::config::{Secret, Settings};
 use rampflow::startup::Application;
+use rampflow_client::model::{OrderId, PartnerId, UserRef};
+use rampflow_client::order::{EventType, Order};
+use rampflow_client::{
+    Client, CreateEndpoint, CreateOrder, CreatedEndpoint, Grant, RetryPolicy, User, UserData,
+};
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{json, Value};
 use sqlx::any::AnyRow;
@@ -39,18 +62,62 @@ pub fn engine() -> Engine {
 pub struct TestApp {
     pub address: String,
     pub port: u16,
+    /// Plain HTTP, for the wire helpers and the tests' own raw requests.
     pub client: reqwest::Client,
+    /// `rampflow-client` with the admin token, for the setup helpers.
+    pub operator: Client,
     server: actix_web::dev::ServerHandle,
     thread: Option<std::thread::JoinHandle<()>>,
     /// Always `Some` but while `restart` moves it to the next app.
     database: Option<TestDatabase>,
 }
 
-/// A party the operator created: its id and API key.
+/// A party the operator created: its id and API key, as the wire tests use them, and its own
+/// `rampflow-client` for the setup helpers.
 #[derive(Debug, Clone)]
 pub struct Party {
     pub id: String,
     pub key: String,
+    pub client: Client,
+}
+
+impl Party {
+    /// The party with `id` and `key` on the server at `base_url`.
+    pub fn new(base_url: &str, id: impl Into<String>, key: impl Into<String>) -> Party {
+        let key = key.into();
+        Party {
+            id: id.into(),
+            client: test_client(base_url, &key),
+            key,
+        }
+    }
+
+    /// The same party with another key (after a rotation).
+    pub fn with_key(&self, key: impl Into<String>) -> Party {
+        let key = key.into();
+        Party {
+            id: self.id.clone(),
+            client: self
+                .client
+                .with_key(&key)
+                .expect("an API key is a header value"),
+            key,
+        }
+    }
+
+    /// The id as a partner's.
+    pub fn partner_id(&self) -> PartnerId {
+        PartnerId::parse(&self.id).expect("a partner id")
+    }
+}
+
+/// A `rampflow-client` for the tests: one attempt per call, so a setup call that meets a 503
+/// fails the test instead of being retried out of sight.
+pub fn test_client(base_url: &str, key: &str) -> Client {
+    Client::builder(base_url, key)
+        .retry(RetryPolicy::none())
+        .build()
+        .expect("a valid base URL and key")
 }
 
 /// A wallet, a partner, and a user of the wallet who granted the partner access.
@@ -94,8 +161,10 @@ async fn spawn(customize: impl FnOnce(&mut Settings), database: TestDatabase) ->
         })
     });
     let (port, server) = started.await.expect("the app started");
+    let address = format!("http://127.0.0.1:{port}");
     let app = TestApp {
-        address: format!("http://127.0.0.1:{port}"),
+        operator: test_client(&address, ADMIN_TOKEN),
+        address,
         port,
         client: reqwest::Client::new(),
         server,
@@ -411,42 +480,56 @@ impl TestApp {
         self.request(Method::DELETE, path, Some(key), None).await
     }
 
+    // --- Setup helpers, through `rampflow-client` ---
+
+    /// A `rampflow-client` of this server with `key` (a party's, or the admin token).
+    pub fn client_for(&self, key: &str) -> Client {
+        self.operator
+            .with_key(key)
+            .expect("an API key is a header value")
+    }
+
+    /// A party with `id` and `key` on this server.
+    pub fn party(&self, id: impl Into<String>, key: impl Into<String>) -> Party {
+        Party::new(&self.address, id, key)
+    }
+
     pub async fn create_wallet(&self, name: &str) -> Party {
-        self.create_party("wallets", name).await
+        let wallet = self
+            .operator
+            .create_wallet(name)
+            .await
+            .unwrap_or_else(|e| panic!("create wallet {name:?}: {e}"));
+        self.party(wallet.id.to_string(), wallet.api_key)
     }
 
     pub async fn create_partner(&self, name: &str) -> Party {
-        self.create_party("partners", name).await
-    }
-
-    async fn create_party(&self, kind: &str, name: &str) -> Party {
-        let response = self
-            .post(
-                &format!("/v1/admin/{kind}"),
-                ADMIN_TOKEN,
-                &json!({ "name": name }),
-            )
-            .await;
-        assert_eq!(response.status(), StatusCode::CREATED);
-        let body: Value = response.json().await.unwrap();
-        Party {
-            id: body["id"].as_str().unwrap().to_owned(),
-            key: body["api_key"].as_str().unwrap().to_owned(),
-        }
-    }
-
-    pub async fn put_user(&self, wallet: &Party, user_ref: &str, data: &Value) -> Response {
-        self.put(&format!("/v1/users/{user_ref}"), &wallet.key, data)
+        let partner = self
+            .operator
+            .create_partner(name)
             .await
+            .unwrap_or_else(|e| panic!("create partner {name:?}: {e}"));
+        self.party(partner.id.to_string(), partner.api_key)
     }
 
-    pub async fn grant(&self, wallet: &Party, user_ref: &str, partner: &Party) -> Response {
-        self.put(
-            &format!("/v1/users/{user_ref}/grants/{}", partner.id),
-            &wallet.key,
-            &json!({}),
-        )
-        .await
+    /// Creates or replaces the wallet's user `user_ref` with `data`.
+    pub async fn add_user(&self, wallet: &Party, user_ref: &str, data: &UserData) -> User {
+        let user = UserRef::parse(user_ref).expect("a valid user_ref");
+        wallet
+            .client
+            .put_user(&user, data)
+            .await
+            .unwrap_or_else(|e| panic!("put user {user_ref}: {e}"))
+    }
+
+    /// The wallet's user `user_ref` grants `partner` access.
+    pub async fn grant_access(&self, wallet: &Party, user_ref: &str, partner: &Party) -> Grant {
+        let user = UserRef::parse(user_ref).expect("a valid user_ref");
+        wallet
+            .client
+            .grant(&user, &partner.partner_id())
+            .await
+            .unwrap_or_else(|e| panic!("grant {user_ref} to {}: {e}", partner.id))
     }
 
     /// A wallet, a partner, and a user with KYC data who granted the partner access.
@@ -454,18 +537,13 @@ impl TestApp {
         let wallet = self.create_wallet("Test Wallet").await;
         let partner = self.create_partner("Test Partner").await;
         let user_ref = "u-42".to_owned();
-        let response = self
-            .put_user(
-                &wallet,
-                &user_ref,
-                &json!({ "email": "ada@example.com", "country": "NG" }),
-            )
-            .await;
-        assert!(response.status().is_success());
-        assert_eq!(
-            self.grant(&wallet, &user_ref, &partner).await.status(),
-            StatusCode::OK
-        );
+        let data = UserData {
+            email: Some("ada@example.com".into()),
+            country: Some("NG".into()),
+            ..UserData::default()
+        };
+        self.add_user(&wallet, &user_ref, &data).await;
+        self.grant_access(&wallet, &user_ref, &partner).await;
         Fixture {
             wallet,
             partner,
@@ -473,35 +551,31 @@ impl TestApp {
         }
     }
 
-    pub async fn create_order(&self, wallet: &Party, body: &Value) -> Response {
-        self.post("/v1/orders", &wallet.key, body).await
-    }
-
-    /// Creates an order in `direction` for the fixture and returns its resource.
+    /// Creates an order in `direction` for the fixture ([`order_body`]) and returns its
+    /// resource.
     pub async fn new_order(&self, fixture: &Fixture, direction: &str) -> Value {
-        let response = self
-            .create_order(&fixture.wallet, &order_body(direction, fixture))
-            .await;
-        assert_eq!(response.status(), StatusCode::CREATED);
-        response.json().await.unwrap()
-    }
-
-    /// `POST /v1/orders/{id}/{command}` with `body`.
-    pub async fn command(
-        &self,
-        key: &str,
-        order_id: &str,
-        command: &str,
-        body: &Value,
-    ) -> Response {
-        self.post(&format!("/v1/orders/{order_id}/{command}"), key, body)
+        let request: CreateOrder = serde_json::from_value(order_body(direction, fixture))
+            .expect("the standard order body is a CreateOrder");
+        let order = fixture
+            .wallet
+            .client
+            .create_order(&request)
             .await
+            .unwrap_or_else(|e| panic!("create a {direction} order: {e}"));
+        as_json(&order)
     }
 
+    /// The order as the party with `key` reads it.
     pub async fn get_order(&self, key: &str, order_id: &str) -> Value {
-        let response = self.get(&format!("/v1/orders/{order_id}"), key).await;
-        assert_eq!(response.status(), StatusCode::OK);
-        response.json().await.unwrap()
+        as_json(&self.read_order(key, order_id).await)
+    }
+
+    async fn read_order(&self, key: &str, order_id: &str) -> Order {
+        let id = OrderId::parse(order_id).expect("an order id");
+        self.client_for(key)
+            .get_order(&id)
+            .await
+            .unwrap_or_else(|e| panic!("GET order {order_id}: {e}"))
     }
 
     /// Polls the order until it reaches `status`, or fails after `limit`.
@@ -514,18 +588,80 @@ impl TestApp {
     ) -> Value {
         let deadline = tokio::time::Instant::now() + limit;
         loop {
-            let order = self.get_order(key, order_id).await;
-            if order["status"] == status {
-                return order;
+            let order = self.read_order(key, order_id).await;
+            if order.status.as_str() == status {
+                return as_json(&order);
             }
             assert!(
                 tokio::time::Instant::now() < deadline,
                 "order {order_id} is still {} after {limit:?}, expected {status}",
-                order["status"]
+                order.status.as_str()
             );
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
     }
+
+    /// Registers a webhook endpoint at `url` for the party with `key`, for `event_types` (a
+    /// JSON array of event type names) or every event.
+    pub async fn register_endpoint(
+        &self,
+        key: &str,
+        url: &str,
+        event_types: Option<Value>,
+    ) -> CreatedEndpoint {
+        let event_types: Option<Vec<EventType>> =
+            event_types.map(|types| serde_json::from_value(types).expect("a list of event types"));
+        let endpoint = CreateEndpoint {
+            event_types,
+            ..CreateEndpoint::new(url)
+        };
+        self.client_for(key)
+            .create_endpoint(&endpoint)
+            .await
+            .unwrap_or_else(|e| panic!("register {url}: {e}"))
+    }
+
+    // --- Wire helpers: the answer as it came, for tests of statuses and bodies ---
+
+    /// `PUT /v1/users/{user_ref}` with any body. Setup uses [`TestApp::add_user`].
+    pub async fn put_user(&self, wallet: &Party, user_ref: &str, data: &Value) -> Response {
+        self.put(&format!("/v1/users/{user_ref}"), &wallet.key, data)
+            .await
+    }
+
+    /// `PUT /v1/users/{user_ref}/grants/{partner_id}`. Setup uses [`TestApp::grant_access`].
+    pub async fn grant(&self, wallet: &Party, user_ref: &str, partner: &Party) -> Response {
+        self.put(
+            &format!("/v1/users/{user_ref}/grants/{}", partner.id),
+            &wallet.key,
+            &json!({}),
+        )
+        .await
+    }
+
+    /// `POST /v1/orders` with any body, valid or not. Setup uses [`TestApp::new_order`].
+    pub async fn create_order(&self, wallet: &Party, body: &Value) -> Response {
+        self.post("/v1/orders", &wallet.key, body).await
+    }
+
+    /// `POST /v1/orders/{id}/{command}` with `body`: the transitions, allowed or refused, are
+    /// what most tests check.
+    pub async fn command(
+        &self,
+        key: &str,
+        order_id: &str,
+        command: &str,
+        body: &Value,
+    ) -> Response {
+        self.post(&format!("/v1/orders/{order_id}/{command}"), key, body)
+            .await
+    }
+}
+
+/// A typed answer of the client as the JSON the tests compare: the same bytes the server sent,
+/// since the client's types are the server's own (`rampflow_client::order` re-exports them).
+pub fn as_json(value: &impl serde::Serialize) -> Value {
+    serde_json::to_value(value).expect("the client's types serialize")
 }
 
 /// Checks the answer against the committed `openapi.json` ([`crate::conformance`]) and hands
@@ -542,6 +678,22 @@ pub async fn conforming(method: &Method, path: &str, response: Response) -> Resp
     let mut rebuilt = http::Response::builder().status(status).version(version);
     *rebuilt.headers_mut().expect("a fresh builder") = headers;
     Response::from(rebuilt.body(body).expect("the answer is rebuilt"))
+}
+
+/// A user's data with only an email.
+pub fn user_with_email(email: &str) -> UserData {
+    UserData {
+        email: Some(email.to_owned()),
+        ..UserData::default()
+    }
+}
+
+/// A user's data with only a country.
+pub fn user_in(country: &str) -> UserData {
+    UserData {
+        country: Some(country.to_owned()),
+        ..UserData::default()
+    }
 }
 
 /// A valid create-order body for the fixture.

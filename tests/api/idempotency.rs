@@ -8,7 +8,8 @@ use reqwest::{Response, StatusCode};
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    accept_body, assert_error, order_body, spawn_app, Fixture, Party, TestApp, ADMIN_TOKEN,
+    accept_body, assert_error, order_body, spawn_app, user_with_email, Fixture, Party, TestApp,
+    ADMIN_TOKEN,
 };
 
 const HEADER: &str = "Idempotency-Key";
@@ -100,20 +101,14 @@ fn assert_replay_of(reply: &Reply, first: &Reply) {
 /// A second wallet whose user `u-42` granted the fixture's partner access too.
 async fn second_wallet(app: &TestApp, fixture: &Fixture) -> Fixture {
     let wallet = app.create_wallet("Second Wallet").await;
-    let response = app
-        .put_user(
-            &wallet,
-            &fixture.user_ref,
-            &json!({ "email": "bob@example.com" }),
-        )
+    app.add_user(
+        &wallet,
+        &fixture.user_ref,
+        &user_with_email("bob@example.com"),
+    )
+    .await;
+    app.grant_access(&wallet, &fixture.user_ref, &fixture.partner)
         .await;
-    assert!(response.status().is_success());
-    assert_eq!(
-        app.grant(&wallet, &fixture.user_ref, &fixture.partner)
-            .await
-            .status(),
-        StatusCode::OK
-    );
     Fixture {
         wallet,
         partner: fixture.partner.clone(),
@@ -590,10 +585,9 @@ async fn keys_belong_to_the_party_not_to_one_api_key() {
         .await;
     assert_eq!(rotated.status(), StatusCode::OK);
     let rotated: Value = rotated.json().await.unwrap();
-    let wallet = Party {
-        id: fixture.wallet.id.clone(),
-        key: rotated["api_key"].as_str().unwrap().to_owned(),
-    };
+    let wallet = fixture
+        .wallet
+        .with_key(rotated["api_key"].as_str().unwrap());
     assert_ne!(wallet.key, fixture.wallet.key);
     assert_replay_of(
         &create_with_key(&app, &wallet, "order-8", &body).await,

@@ -6,20 +6,16 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    accept_body, assert_error, order_body, spawn_app, Fixture, Party, TestApp, ADMIN_TOKEN,
+    accept_body, assert_error, order_body, spawn_app, user_with_email, Fixture, Party, TestApp,
+    ADMIN_TOKEN,
 };
 
 /// A second wallet routed to the same partner as `fixture`, with its own user and grant.
 async fn second_wallet(app: &TestApp, fixture: &Fixture) -> Fixture {
     let wallet = app.create_wallet("Wallet B").await;
-    let response = app
-        .put_user(&wallet, "u-b", &json!({ "email": "bea@example.com" }))
+    app.add_user(&wallet, "u-b", &user_with_email("bea@example.com"))
         .await;
-    assert_eq!(response.status(), StatusCode::CREATED);
-    assert_eq!(
-        app.grant(&wallet, "u-b", &fixture.partner).await.status(),
-        StatusCode::OK
-    );
+    app.grant_access(&wallet, "u-b", &fixture.partner).await;
     Fixture {
         wallet,
         partner: fixture.partner.clone(),
@@ -99,12 +95,8 @@ async fn a_partner_sees_only_the_orders_routed_to_it() {
     let app = spawn_app().await;
     let fixture = app.fixture().await;
     let other = app.create_partner("Partner Two").await;
-    assert_eq!(
-        app.grant(&fixture.wallet, &fixture.user_ref, &other)
-            .await
-            .status(),
-        StatusCode::OK
-    );
+    app.grant_access(&fixture.wallet, &fixture.user_ref, &other)
+        .await;
     let mine_1 = app.new_order(&fixture, "offramp").await;
     let mine_2 = app.new_order(&fixture, "onramp").await;
     let mut to_other = order_body("offramp", &fixture);

@@ -12,11 +12,14 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use rampflow_client::UserData;
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_error, assert_invalid_field, spawn_app_with, Party, TestApp};
+use crate::helpers::{
+    assert_error, assert_invalid_field, spawn_app_with, user_with_email, Party, TestApp,
+};
 
 const USER: &str = "u-42";
 
@@ -120,16 +123,10 @@ async fn market_with(customize: impl FnOnce(&mut rampflow::config::Settings)) ->
             .unwrap(),
         json!({"percent": "0.5", "fixed": {}})
     );
-    assert!(app
-        .put_user(&wallet, USER, &json!({"email": "ada@example.com"}))
-        .await
-        .status()
-        .is_success());
+    app.add_user(&wallet, USER, &user_with_email("ada@example.com"))
+        .await;
     for partner in [&a, &b, &c] {
-        assert_eq!(
-            app.grant(&wallet, USER, partner).await.status(),
-            StatusCode::OK
-        );
+        app.grant_access(&wallet, USER, partner).await;
     }
     Market {
         app,
@@ -379,13 +376,8 @@ async fn direction_and_partner_must_match_the_quote_and_amounts_are_left_out() {
     assert_invalid_field(m.app.create_order(&m.wallet, &body).await, "crypto").await;
     // Another wallet cannot use it.
     let other = m.app.create_wallet("Other").await;
-    assert!(m
-        .app
-        .put_user(&other, USER, &json!({}))
-        .await
-        .status()
-        .is_success());
-    m.app.grant(&other, USER, &m.a).await;
+    m.app.add_user(&other, USER, &UserData::default()).await;
+    m.app.grant_access(&other, USER, &m.a).await;
     assert_invalid_field(m.app.create_order(&other, &base).await, "quote_id").await;
     // Matching direction and partner are fine.
     let mut body = base.clone();
@@ -417,7 +409,7 @@ async fn the_user_grant_still_applies_and_does_not_use_the_quote() {
         "access_not_granted",
     )
     .await;
-    m.app.grant(&m.wallet, USER, &m.a).await;
+    m.app.grant_access(&m.wallet, USER, &m.a).await;
     let response = m.app.create_order(&m.wallet, &body).await;
     assert_eq!(response.status(), StatusCode::CREATED);
 }

@@ -15,10 +15,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use rampflow_client::model::{OrderId, UserRef};
+use rampflow_client::UserData;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{accept_body, expected_funds, order_body, Fixture, Party, TestDatabase};
+use crate::helpers::{
+    accept_body, as_json, expected_funds, order_body, test_client, Fixture, Party, TestDatabase,
+};
 
 pub(crate) const ADMIN: &str = "recovery-admin-token";
 /// How long a server may take to start (the first start also creates the database).
@@ -206,43 +210,34 @@ impl Server {
         answer
     }
 
-    async fn create_party(&self, kind: &str) -> Party {
-        let body = self
-            .expect(
-                reqwest::Method::POST,
-                &format!("/v1/admin/{kind}"),
-                ADMIN,
-                &json!({ "name": format!("recovery {kind}") }),
-            )
-            .await;
-        Party {
-            id: body["id"].as_str().unwrap().to_owned(),
-            key: body["api_key"].as_str().unwrap().to_owned(),
-        }
+    /// Panics with the server's log when a setup call through `rampflow-client` failed.
+    fn succeeded<T>(&self, what: &str, answer: Result<T, rampflow_client::Error>) -> T {
+        answer.unwrap_or_else(|e| panic!("{what}: {e}\nlog:\n{}", self.log_text()))
     }
 
+    /// A wallet, a partner, and a user with KYC data who granted the partner access, made
+    /// through `rampflow-client`.
     pub(crate) async fn fixture(&self) -> Fixture {
-        let wallet = self.create_party("wallets").await;
-        let partner = self.create_party("partners").await;
-        let user_ref = "u-recovery".to_owned();
-        self.expect(
-            reqwest::Method::PUT,
-            &format!("/v1/users/{user_ref}"),
-            &wallet.key,
-            &json!({ "email": "ada@example.com", "country": "NG" }),
-        )
-        .await;
-        self.expect(
-            reqwest::Method::PUT,
-            &format!("/v1/users/{user_ref}/grants/{}", partner.id),
-            &wallet.key,
-            &json!({}),
-        )
-        .await;
+        let operator = test_client(&self.address, ADMIN);
+        let wallet = operator.create_wallet("recovery wallets").await;
+        let wallet = self.succeeded("create the wallet", wallet);
+        let partner = operator.create_partner("recovery partners").await;
+        let partner = self.succeeded("create the partner", partner);
+        let user_ref = UserRef::parse("u-recovery").unwrap();
+        let data = UserData {
+            email: Some("ada@example.com".into()),
+            country: Some("NG".into()),
+            ..UserData::default()
+        };
+        let wallet = Party::new(&self.address, wallet.id.to_string(), wallet.api_key);
+        let user = wallet.client.put_user(&user_ref, &data).await;
+        self.succeeded("put the user", user);
+        let grant = wallet.client.grant(&user_ref, &partner.id).await;
+        self.succeeded("grant the partner", grant);
         Fixture {
             wallet,
-            partner,
-            user_ref,
+            partner: Party::new(&self.address, partner.id.to_string(), partner.api_key),
+            user_ref: user_ref.to_string(),
         }
     }
 
@@ -263,14 +258,11 @@ impl Server {
         self.expect(reqwest::Method::POST, path, key, body).await
     }
 
+    /// The order as the party with `key` reads it, through `rampflow-client`.
     pub(crate) async fn get_order(&self, key: &str, id: &str) -> Value {
-        let path = format!("/v1/orders/{id}");
-        let (status, body) = self
-            .call(reqwest::Method::GET, &path, key, None)
-            .await
-            .unwrap_or_else(|| panic!("no answer to GET {path}"));
-        assert_eq!(status, StatusCode::OK, "GET {path}: {body}");
-        body
+        let order_id = OrderId::parse(id).expect("an order id");
+        let order = test_client(&self.address, key).get_order(&order_id).await;
+        as_json(&self.succeeded(&format!("GET order {id}"), order))
     }
 
     async fn wait_for_status(&self, key: &str, id: &str, status: &str, limit: Duration) -> Value {

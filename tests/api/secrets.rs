@@ -7,6 +7,7 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use rampflow_client::{IdempotencyKey, UserData};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -73,35 +74,26 @@ async fn post_once(app: &TestApp, path: &str, key: &str, body_: &Value, idem: &s
 /// A wallet and a partner created with idempotency keys, the wallet's user with [`kyc`]
 /// data who granted the partner access.
 async fn parties(app: &TestApp, user_ref: &str, tag: &str) -> Fixture {
-    let wallet = post_once(
-        app,
-        "/v1/admin/wallets",
-        ADMIN_TOKEN,
-        &json!({"name": "W"}),
-        "w-1",
-    )
-    .await;
-    let partner = post_once(
-        app,
-        "/v1/admin/partners",
-        ADMIN_TOKEN,
-        &json!({"name": "P"}),
-        "p-1",
-    )
-    .await;
-    let party = |v: &Value| Party {
-        id: v["id"].as_str().unwrap().to_owned(),
-        key: v["api_key"].as_str().unwrap().to_owned(),
-    };
+    let idempotency_key = |key: &str| Some(IdempotencyKey::new(key).unwrap());
+    let wallet = app
+        .operator
+        .create_wallet_with_key("W", idempotency_key("w-1"))
+        .await
+        .unwrap();
+    let partner = app
+        .operator
+        .create_partner_with_key("P", idempotency_key("p-1"))
+        .await
+        .unwrap();
     let fixture = Fixture {
-        wallet: party(&wallet),
-        partner: party(&partner),
+        wallet: app.party(wallet.id.to_string(), wallet.api_key),
+        partner: app.party(partner.id.to_string(), partner.api_key),
         user_ref: user_ref.to_owned(),
     };
-    let response = app.put_user(&fixture.wallet, user_ref, &kyc(tag)).await;
-    assert_eq!(response.status(), StatusCode::CREATED);
-    let response = app.grant(&fixture.wallet, user_ref, &fixture.partner).await;
-    assert_eq!(response.status(), StatusCode::OK);
+    let data: UserData = serde_json::from_value(kyc(tag)).unwrap();
+    app.add_user(&fixture.wallet, user_ref, &data).await;
+    app.grant_access(&fixture.wallet, user_ref, &fixture.partner)
+        .await;
     fixture
 }
 

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::{
     accept_body, assert_error, assert_invalid_field, expected_funds, order_body, spawn_app,
-    Fixture, TestApp,
+    user_in, Fixture, TestApp,
 };
 
 /// `body` with the value at the dotted `path` replaced (or added).
@@ -258,10 +258,8 @@ async fn create_without_a_grant_is_access_not_granted_and_creates_nothing() {
     let app = spawn_app().await;
     let fixture = app.fixture().await;
     // A user who exists but never granted this partner access.
-    let response = app
-        .put_user(&fixture.wallet, "u-no-grant", &json!({ "country": "NG" }))
+    app.add_user(&fixture.wallet, "u-no-grant", &user_in("NG"))
         .await;
-    assert_eq!(response.status(), StatusCode::CREATED);
     let body = with(
         &order_body("offramp", &fixture),
         "user_ref",
@@ -287,16 +285,9 @@ async fn create_without_a_grant_is_access_not_granted_and_creates_nothing() {
 
     // A user of another wallet with the same ref and a grant does not count either.
     let other_wallet = app.create_wallet("Other Wallet").await;
-    let response = app
-        .put_user(&other_wallet, "u-other", &json!({ "country": "NG" }))
+    app.add_user(&other_wallet, "u-other", &user_in("NG")).await;
+    app.grant_access(&other_wallet, "u-other", &fixture.partner)
         .await;
-    assert_eq!(response.status(), StatusCode::CREATED);
-    assert_eq!(
-        app.grant(&other_wallet, "u-other", &fixture.partner)
-            .await
-            .status(),
-        StatusCode::OK
-    );
     let body = with(
         &order_body("offramp", &fixture),
         "user_ref",

@@ -13,24 +13,15 @@ use crate::recovery::Server;
 
 const WAIT: Duration = Duration::from_secs(15);
 
-/// Registers `url` for the party with `key`; returns (endpoint id, secret).
+/// [`TestApp::register_endpoint`] as the pair these tests take apart: (endpoint id, secret).
 pub async fn register(
     app: &TestApp,
     key: &str,
     url: &str,
     event_types: Option<Value>,
 ) -> (String, String) {
-    let mut body = json!({ "url": url });
-    if let Some(types) = event_types {
-        body["event_types"] = types;
-    }
-    let response = app.post("/v1/webhook-endpoints", key, &body).await;
-    assert_eq!(response.status(), StatusCode::CREATED);
-    let endpoint: Value = response.json().await.unwrap();
-    (
-        endpoint["id"].as_str().unwrap().to_owned(),
-        endpoint["secret"].as_str().unwrap().to_owned(),
-    )
+    let created = app.register_endpoint(key, url, event_types).await;
+    (created.endpoint.id, created.secret)
 }
 
 #[tokio::test]
