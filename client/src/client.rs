@@ -10,7 +10,7 @@ use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ApiError, Error};
+use crate::error::{ApiError, Error, ErrorCode};
 use crate::retry::RetryPolicy;
 
 /// A client of one rampflow server with one API key: the operator's admin token, a wallet's
@@ -206,7 +206,8 @@ impl Client {
                     let again = matches!(
                         answer.status,
                         StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
-                    ) && (call.idempotent || error.code.nothing_done());
+                    ) && (call.idempotent
+                        || error.code.is_some_and(ErrorCode::nothing_done));
                     match again
                         .then(|| retry.after(attempt, error.retry_after))
                         .flatten()

@@ -7,6 +7,9 @@ use reqwest::StatusCode;
 use serde::Deserialize;
 use serde_json::Value;
 
+/// The contract's error codes: the server's own type (`rampflow_actors::model::ErrorCode`).
+pub use rampflow_actors::model::ErrorCode;
+
 /// Any failure of a call.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -39,10 +42,10 @@ impl From<ApiError> for Error {
 }
 
 impl Error {
-    /// The API error code, when the server answered with one.
-    pub fn code(&self) -> Option<&ErrorCode> {
+    /// The API error code, when the server answered with one this version knows.
+    pub fn code(&self) -> Option<ErrorCode> {
         match self {
-            Error::Api(e) => Some(&e.code),
+            Error::Api(e) => e.code,
             _ => None,
         }
     }
@@ -62,7 +65,11 @@ impl Error {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub code: ErrorCode,
+    /// The envelope's `code`; `None` for a code this version does not know yet (it is kept
+    /// in `raw_code`), or when the answer had no envelope.
+    pub code: Option<ErrorCode>,
+    /// The envelope's `code` as sent, never lost; `http_<status>` when there was no envelope.
+    pub raw_code: String,
     pub message: String,
     /// `details` of the envelope (`{"field", "reason"}` on 422, `{"status"}` on 409
     /// `invalid_transition`), `Value::Null` when absent.
@@ -78,7 +85,7 @@ impl fmt::Display for ApiError {
             f,
             "{} {}: {}",
             self.status.as_u16(),
-            self.code,
+            self.raw_code,
             self.message
         )?;
         if let Some(id) = &self.request_id {
@@ -100,7 +107,7 @@ impl ApiError {
     }
 
     /// Builds the error from an answer's status, headers and body. A body that is not the
-    /// envelope (a proxy's HTML page, say) keeps the status and reads as `internal`.
+    /// envelope (a proxy's HTML page, say) keeps the status, with no code.
     pub(crate) fn from_parts(
         status: StatusCode,
         request_id: Option<String>,
@@ -122,6 +129,7 @@ impl ApiError {
             Ok(Envelope { error }) => ApiError {
                 status,
                 code: ErrorCode::parse(&error.code),
+                raw_code: error.code,
                 message: error.message,
                 details: error.details,
                 request_id,
@@ -129,107 +137,14 @@ impl ApiError {
             },
             Err(_) => ApiError {
                 status,
-                code: ErrorCode::Other(format!("http_{}", status.as_u16())),
+                code: None,
+                raw_code: format!("http_{}", status.as_u16()),
                 message: String::from_utf8_lossy(&body[..body.len().min(512)]).into_owned(),
                 details: Value::Null,
                 request_id,
                 retry_after,
             },
         }
-    }
-}
-
-/// The stable error codes of the contract. A code this version does not know yet is kept as
-/// [`ErrorCode::Other`], never lost.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ErrorCode {
-    MalformedRequest,
-    Unauthorized,
-    Forbidden,
-    AccessNotGranted,
-    NotFound,
-    MethodNotAllowed,
-    InvalidTransition,
-    IdempotencyConflict,
-    PayloadTooLarge,
-    ValidationFailed,
-    RateLimited,
-    Overloaded,
-    ShardUnavailable,
-    DatabaseUnavailable,
-    CommitUnknown,
-    Internal,
-    Other(String),
-}
-
-impl ErrorCode {
-    const KNOWN: [(ErrorCode, &'static str); 16] = [
-        (ErrorCode::MalformedRequest, "malformed_request"),
-        (ErrorCode::Unauthorized, "unauthorized"),
-        (ErrorCode::Forbidden, "forbidden"),
-        (ErrorCode::AccessNotGranted, "access_not_granted"),
-        (ErrorCode::NotFound, "not_found"),
-        (ErrorCode::MethodNotAllowed, "method_not_allowed"),
-        (ErrorCode::InvalidTransition, "invalid_transition"),
-        (ErrorCode::IdempotencyConflict, "idempotency_conflict"),
-        (ErrorCode::PayloadTooLarge, "payload_too_large"),
-        (ErrorCode::ValidationFailed, "validation_failed"),
-        (ErrorCode::RateLimited, "rate_limited"),
-        (ErrorCode::Overloaded, "overloaded"),
-        (ErrorCode::ShardUnavailable, "shard_unavailable"),
-        (ErrorCode::DatabaseUnavailable, "database_unavailable"),
-        (ErrorCode::CommitUnknown, "commit_unknown"),
-        (ErrorCode::Internal, "internal"),
-    ];
-
-    pub fn parse(text: &str) -> ErrorCode {
-        ErrorCode::KNOWN
-            .into_iter()
-            .find(|(_, name)| *name == text)
-            .map(|(code, _)| code)
-            .unwrap_or_else(|| ErrorCode::Other(text.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        match self {
-            ErrorCode::Other(text) => text,
-            known => ErrorCode::KNOWN
-                .iter()
-                .find(|(code, _)| code == known)
-                .map(|(_, name)| *name)
-                .unwrap_or("internal"),
-        }
-    }
-
-    /// 429 and the 503s that are answered before anything changes: sending the same
-    /// request again is safe whatever it is.
-    pub fn nothing_done(&self) -> bool {
-        matches!(
-            self,
-            ErrorCode::RateLimited
-                | ErrorCode::Overloaded
-                | ErrorCode::ShardUnavailable
-                | ErrorCode::DatabaseUnavailable
-        )
-    }
-
-    /// 429 and the 503s: nothing was done (or, for `commit_unknown`, repeating is safe for an
-    /// idempotent request), so the same request may be sent again after `Retry-After`.
-    pub fn is_retryable(&self) -> bool {
-        matches!(
-            self,
-            ErrorCode::RateLimited
-                | ErrorCode::Overloaded
-                | ErrorCode::ShardUnavailable
-                | ErrorCode::DatabaseUnavailable
-                | ErrorCode::CommitUnknown
-        )
-    }
-}
-
-impl fmt::Display for ErrorCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -241,7 +156,7 @@ mod tests {
     fn the_envelope_becomes_a_typed_error() {
         let body = br#"{"error":{"code":"invalid_transition","message":"order is completed; cannot accept","details":{"status":"completed"}}}"#;
         let e = ApiError::from_parts(StatusCode::CONFLICT, Some("r-1".into()), None, body);
-        assert_eq!(e.code, ErrorCode::InvalidTransition);
+        assert_eq!(e.code, Some(ErrorCode::InvalidTransition));
         assert_eq!(e.details["status"], "completed");
         assert_eq!(
             e.to_string(),
@@ -251,16 +166,12 @@ mod tests {
 
     #[test]
     fn unknown_codes_and_foreign_bodies_are_kept() {
-        assert_eq!(
-            ErrorCode::parse("teapot"),
-            ErrorCode::Other("teapot".into())
-        );
+        let body = br#"{"error":{"code":"teapot","message":"short and stout","details":null}}"#;
+        let e = ApiError::from_parts(StatusCode::IM_A_TEAPOT, None, None, body);
+        assert_eq!((e.code, e.raw_code.as_str()), (None, "teapot"));
+        assert_eq!(e.to_string(), "418 teapot: short and stout");
         let e = ApiError::from_parts(StatusCode::BAD_GATEWAY, None, None, b"<html>");
-        assert_eq!(e.code.as_str(), "http_502");
+        assert_eq!((e.code, e.raw_code.as_str()), (None, "http_502"));
         assert_eq!(e.message, "<html>");
-        for (code, name) in ErrorCode::KNOWN {
-            assert_eq!(ErrorCode::parse(name), code);
-            assert_eq!(code.as_str(), name);
-        }
     }
 }

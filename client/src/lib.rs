@@ -50,7 +50,7 @@
 //! let user = partner.order_user(&id).await?; // 403 access_not_granted once the grant is revoked
 //! let deposit = Deposit::Crypto { address: Address::parse("DepositAddr1")?, tag: None };
 //! match partner.accept_order(&id, &AcceptOrder::new(deposit)).await {
-//!     Err(e) if e.code() == Some(&ErrorCode::InvalidTransition) => return Ok(()), // expired, cancelled…
+//!     Err(e) if e.code() == Some(ErrorCode::InvalidTransition) => return Ok(()), // expired, cancelled…
 //!     other => other?,
 //! };
 //! partner.funds_received(&id, order.expected_funds(), None).await?;
@@ -111,8 +111,9 @@
 //! order runs in this crate's tests (`client/tests/live/`).
 //!
 //! # Errors and retries
-//! Every non-2xx answer is an [`ApiError`]: the envelope's `code` ([`ErrorCode`]), `message`
-//! and `details`, the HTTP status, the `x-request-id` and any `Retry-After`. Creates carry an
+//! Every non-2xx answer is an [`ApiError`]: the envelope's `code` (an [`ErrorCode`], the
+//! server's own type, with the text as sent in `raw_code`, so a code newer than this client is
+//! kept), `message` and `details`, the HTTP status, the `x-request-id` and any `Retry-After`. Creates carry an
 //! `Idempotency-Key` (a fresh UUIDv7 unless given with a `*_with_key` method), so they are
 //! retried like the idempotent calls. What is retried, and how long the client waits, is
 //! [`RetryPolicy`]'s to say (see [`retry`]).

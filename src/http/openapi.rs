@@ -282,46 +282,8 @@ pub struct ErrorObject {
     pub details: Option<Value>,
 }
 
-/// The stable error codes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorCode {
-    /// 400: the body is not JSON, not sent as JSON, or the query string cannot be parsed.
-    MalformedRequest,
-    /// 401: missing or unknown key.
-    Unauthorized,
-    /// 403: the key's role may not call this endpoint, or this command.
-    Forbidden,
-    /// 403: the user has not granted this partner access to their data.
-    AccessNotGranted,
-    /// 404: no such resource visible to this key, or no such path.
-    NotFound,
-    /// 405: the path does not support this method (see `Allow`).
-    MethodNotAllowed,
-    /// 409: the order's status does not allow this command (`details.status`).
-    InvalidTransition,
-    /// 409: the Idempotency-Key was used with another request, or is in use right now.
-    IdempotencyConflict,
-    /// 413: the body is over the limit.
-    PayloadTooLarge,
-    /// 422: a field is missing or invalid (`details.field`, `details.reason`).
-    ValidationFailed,
-    /// 429: this key is over its rate limit (`Retry-After`).
-    RateLimited,
-    /// 503: back-pressure (`Retry-After`).
-    Overloaded,
-    /// 503: the order's shard is moving between the nodes of a cluster, or its owner cannot
-    /// be reached (`Retry-After`). Retrying the same request is safe.
-    ShardUnavailable,
-    /// 503: the database cannot be reached (or its disk is full); nothing was changed
-    /// (`Retry-After`).
-    DatabaseUnavailable,
-    /// 503: the database became unreachable while the change was committing, so it may or
-    /// may not have been made (`Retry-After`). Retrying the same request is safe.
-    CommitUnknown,
-    /// 500: never carries internal detail.
-    Internal,
-}
+/// The stable error codes live in the wire model, shared with `rampflow-client`.
+pub use rampflow_actors::model::ErrorCode;
 
 /// An example error body.
 pub fn error_example(code: &str, message: &str, details: Value) -> Value {

@@ -11,7 +11,7 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use rampflow_client::{Client, RetryPolicy};
+use rampflow_client::{Client, Error, RetryPolicy};
 use tokio::time::Instant;
 
 use super::client::Target;
@@ -61,12 +61,13 @@ impl Workload for ClientCreates {
                 self.stats.live.ok.fetch_add(1, Ordering::Relaxed);
                 self.stats.success(Op::Create, intended, Instant::now());
             }
-            Err(error) => self.stats.error(intended, || {
-                let code = error.code().map_or("", |code| code.as_str());
-                match error.status() {
-                    Some(status) => format!("create {} {code}", status.as_u16()),
-                    None => "create io client".into(),
+            // Named as the raw loop names its errors: the status and the envelope's code.
+            Err(error) => self.stats.error(intended, || match &error {
+                Error::Api(answer) => {
+                    format!("create {} {}", answer.status.as_u16(), answer.raw_code)
                 }
+                Error::Decode { status, .. } => format!("create {} undecodable", status.as_u16()),
+                _ => "create io client".into(),
             }),
         }
     }

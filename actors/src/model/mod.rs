@@ -3,12 +3,14 @@
 
 mod amount;
 mod codes;
+mod error_code;
 mod ids;
 mod text;
 mod time;
 
 pub use amount::{Amount, Rate};
 pub use codes::{AssetCode, FiatCurrency, Network};
+pub use error_code::ErrorCode;
 pub use ids::{EventId, OrderId, PartnerId, WalletId};
 pub use text::{Address, ExternalRef, FailureCode, PaymentMethod, Reason, Reference, UserRef};
 pub use time::Timestamp;

@@ -21,7 +21,7 @@ enum Side {
 }
 
 /// Enums whose values a client must not assume complete: both clients keep an unknown
-/// value (`ErrorCode::Other` in Rust, `string` in TypeScript), so adding one breaks nothing.
+/// value (`ApiError::raw_code` in Rust, `string` in TypeScript), so adding one breaks nothing.
 const OPEN_ENUMS: &[&str] = &["ErrorCode"];
 
 const METHODS: &[&str] = &["get", "put", "post", "delete", "patch", "head", "options"];

@@ -169,7 +169,7 @@ async fn an_order_lives_its_whole_life_through_the_client_with_verified_webhooks
         .create_order_with_key(&offramp(&partner_id, &user, "w-rust-9"), Some(key))
         .await
         .unwrap_err();
-    assert_eq!(conflict.code(), Some(&ErrorCode::IdempotencyConflict));
+    assert_eq!(conflict.code(), Some(ErrorCode::IdempotencyConflict));
     // Without a key the client makes one per call.
     let other = wallet
         .create_order(&offramp(&partner_id, &user, "w-rust-2"))
@@ -233,7 +233,7 @@ async fn an_order_lives_its_whole_life_through_the_client_with_verified_webhooks
         panic!("cancelling a completed order must fail");
     };
     assert_eq!(late.status, reqwest::StatusCode::CONFLICT);
-    assert_eq!(late.code, ErrorCode::InvalidTransition);
+    assert_eq!(late.code, Some(ErrorCode::InvalidTransition));
     assert_eq!(late.details["status"], "completed");
     assert!(late.request_id.is_some());
     let forbidden = wallet
@@ -246,7 +246,7 @@ async fn an_order_lives_its_whole_life_through_the_client_with_verified_webhooks
         )
         .await
         .unwrap_err();
-    assert_eq!(forbidden.code(), Some(&ErrorCode::Forbidden));
+    assert_eq!(forbidden.code(), Some(ErrorCode::Forbidden));
 
     // Streams follow cursors (the wallet's pages hold one order each).
     let mut ids: Vec<_> = wallet
@@ -477,7 +477,7 @@ async fn commit_unknown_is_retried_for_a_command_and_not_for_a_key_rotation() {
     let client = Client::new(&base, "k").unwrap();
     let wallet = WalletId::parse("01936f11-4a5b-7c6d-8e9f-0a1b2c3d4e5f").unwrap();
     let error = client.rotate_wallet_key(&wallet).await.unwrap_err();
-    assert_eq!(error.code(), Some(&ErrorCode::CommitUnknown));
+    assert_eq!(error.code(), Some(ErrorCode::CommitUnknown));
     assert_eq!(
         count.load(Ordering::SeqCst),
         1,

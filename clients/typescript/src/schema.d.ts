@@ -1139,7 +1139,7 @@ export interface components {
             error: components["schemas"]["ErrorObject"];
         };
         /**
-         * @description The stable error codes.
+         * @description The stable error codes: the `code` of the error envelope every non-2xx answer carries.
          * @enum {string}
          */
         ErrorCode: "malformed_request" | "unauthorized" | "forbidden" | "access_not_granted" | "not_found" | "method_not_allowed" | "invalid_transition" | "idempotency_conflict" | "payload_too_large" | "validation_failed" | "rate_limited" | "overloaded" | "shard_unavailable" | "database_unavailable" | "commit_unknown" | "internal";
