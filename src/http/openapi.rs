@@ -532,14 +532,7 @@ fn database_outages(openapi: &mut utoipa::openapi::OpenApi) {
         if !path.starts_with("/v1/") {
             continue;
         }
-        let operations = [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.patch,
-        ];
-        for operation in operations.into_iter().flatten() {
+        for operation in operations_of(item) {
             operation
                 .responses
                 .responses
@@ -672,18 +665,26 @@ fn either_or_bodies(components: &mut utoipa::openapi::Components) {
     }
 }
 
+/// The operations of one path, for the modifiers that edit every operation.
+fn operations_of(
+    item: &mut utoipa::openapi::path::PathItem,
+) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.patch,
+    ]
+    .into_iter()
+    .flatten()
+}
+
 /// `request_body(content = Option<T>)` says the body may be left out: the body is not
 /// required and its schema is `T` (utoipa would otherwise offer a JSON `null`).
 fn optional_bodies(openapi: &mut utoipa::openapi::OpenApi) {
     for item in openapi.paths.paths.values_mut() {
-        let operations = [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.patch,
-        ];
-        for operation in operations.into_iter().flatten() {
+        for operation in operations_of(item) {
             let Some(RefOr::T(body)) = operation.request_body.as_mut() else {
                 continue;
             };
@@ -716,14 +717,7 @@ fn query_values_not_empty(openapi: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::path::ParameterIn;
     use utoipa::openapi::schema::SchemaType;
     for item in openapi.paths.paths.values_mut() {
-        let operations = [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.patch,
-        ];
-        for operation in operations.into_iter().flatten() {
+        for operation in operations_of(item) {
             for parameter in operation.parameters.iter_mut().flatten() {
                 let RefOr::T(parameter) = parameter else {
                     continue;
