@@ -18,7 +18,9 @@ use rampflow_actors::model::OrderId;
 use rampflow_actors::order::{OrderState, Party};
 use rampflow_actors::registry::{Registry, RegistrySettings};
 use rampflow_actors::shard::{Shards, DEFAULT_SHARD_COUNT};
-use rampflow_actors::store::{LiveOrder, OrderStore, OrderWrite, StoreError, WriteOutcome};
+use rampflow_actors::store::{
+    BlockingCommitter, LiveOrder, OrderStore, OrderWrite, StoreError, WriteOutcome,
+};
 use rampflow_actors::webhook::Nudge;
 use tokio::sync::{mpsc, oneshot};
 
@@ -51,6 +53,14 @@ struct MemoryStore {
 
 #[async_trait]
 impl OrderStore for MemoryStore {
+    /// Commits only through the async path: the journal's writer is a Tokio task.
+    fn blocking_committer(
+        &self,
+        _delivered: rampflow_actors::webhook::DeliveredUnrecorded,
+    ) -> Option<Box<dyn BlockingCommitter>> {
+        None
+    }
+
     async fn commit(&self, writes: &[OrderWrite]) -> Result<Vec<WriteOutcome>, StoreError> {
         let mut orders = self.orders.lock().unwrap();
         Ok(writes

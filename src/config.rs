@@ -143,6 +143,10 @@ pub struct DatabaseSettings {
     /// A probe not answered within this counts as a failure.
     #[serde(with = "humantime_serde")]
     pub probe_timeout: Duration,
+    /// On SQLite, the journal checkpoints the WAL between its batches, when no write waits, at
+    /// most this often; zero leaves every checkpoint to SQLite, inside commits.
+    #[serde(with = "humantime_serde")]
+    pub idle_checkpoint_interval: Duration,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -17,7 +17,9 @@ use tokio::sync::watch;
 use crate::model::{OrderId, Timestamp};
 use crate::order::OrderState;
 use crate::shard::ShardId;
-use crate::store::{Committed, LiveOrder, OrderStore, OrderWrite, StoreError, WriteOutcome};
+use crate::store::{
+    BlockingCommitter, Committed, LiveOrder, OrderStore, OrderWrite, StoreError, WriteOutcome,
+};
 use crate::webhook::store::{AttemptOutcome, ClaimRequest, DeliveryStore, DueDelivery, Release};
 
 /// How long a client is told to wait before trying again while the breaker is open: the
@@ -121,6 +123,13 @@ impl<S: OrderStore + ?Sized> OrderStore for Guarded<S> {
         lease_until: Timestamp,
     ) -> Result<Committed, StoreError> {
         self.store.commit_handing_over(writes, lease_until).await
+    }
+
+    fn blocking_committer(
+        &self,
+        delivered: crate::webhook::DeliveredUnrecorded,
+    ) -> Option<Box<dyn BlockingCommitter>> {
+        self.store.blocking_committer(delivered)
     }
 
     async fn load(&self, id: OrderId) -> Result<Option<OrderState>, StoreError> {

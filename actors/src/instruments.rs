@@ -34,6 +34,7 @@ pub const JOURNAL_QUEUE_DEPTH: &str = "rampflow_journal_queue_depth";
 pub const JOURNAL_BATCH_ROWS: &str = "rampflow_journal_batch_rows";
 pub const JOURNAL_COMMIT_DURATION: &str = "rampflow_journal_commit_duration_seconds";
 pub const JOURNAL_RETRIES: &str = "rampflow_journal_retries_total";
+pub const JOURNAL_CHECKPOINT_DURATION: &str = "rampflow_journal_checkpoint_duration_seconds";
 pub const DATABASE_UNREACHABLE: &str = "rampflow_database_unreachable";
 pub const DATABASE_OUTAGES: &str = "rampflow_database_outages_total";
 pub const COMMITS_UNKNOWN: &str = "rampflow_journal_commits_unknown_total";
@@ -115,6 +116,11 @@ pub fn describe() {
         JOURNAL_RETRIES,
         "Group-commit transactions tried again because the database was busy or aborted them (deadlock, serialization failure)."
     );
+    describe_histogram!(
+        JOURNAL_CHECKPOINT_DURATION,
+        Unit::Seconds,
+        "Time of each WAL checkpoint the journal ran between batches (SQLite)."
+    );
     describe_gauge!(
         DATABASE_UNREACHABLE,
         "1 while the database circuit breaker is open: requests that need the database are refused with 503 database_unavailable."
@@ -183,6 +189,7 @@ pub fn describe() {
     let _ = histogram!(JOURNAL_BATCH_ROWS);
     let _ = histogram!(JOURNAL_COMMIT_DURATION);
     counter!(JOURNAL_RETRIES).increment(0);
+    let _ = histogram!(JOURNAL_CHECKPOINT_DURATION);
     counter!(FENCING_REFUSALS).increment(0);
     counter!(CREATES_REFUSED_AT_CEILING).increment(0);
     counter!(COMPACTIONS).increment(0);
@@ -241,6 +248,11 @@ pub fn observe_timer_lateness(
 pub(crate) fn journal_batch(rows: usize, took: Duration) {
     histogram!(JOURNAL_BATCH_ROWS).record(rows as f64);
     histogram!(JOURNAL_COMMIT_DURATION).record(took);
+}
+
+/// A WAL checkpoint the journal ran between batches.
+pub fn journal_checkpoint(took: Duration) {
+    histogram!(JOURNAL_CHECKPOINT_DURATION).record(took);
 }
 
 pub(crate) fn journal_retry() {

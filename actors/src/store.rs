@@ -9,6 +9,7 @@ use crate::model::{OrderId, Timestamp};
 use crate::order::{OrderEvent, OrderState, Status, Timers};
 use crate::shard::ShardId;
 use crate::webhook::store::DueDelivery;
+use crate::webhook::DeliveredUnrecorded;
 
 /// One decided change of one order, as the journal commits it.
 #[derive(Debug, Clone)]
@@ -158,6 +159,23 @@ pub trait OrderStore: Send + Sync + 'static {
         })
     }
 
+    /// A committer that works without async, on a thread the journal gives it alone, or
+    /// `None` when the store commits only through [`OrderStore::commit`]. SQLite's has a
+    /// connection of its own with its statements prepared once: the journal's writer then runs
+    /// on that thread, binds and steps each batch there, and answers each waiter itself, so a
+    /// write crosses from its actor to that thread and back and nowhere else. A committer that
+    /// cannot reach its database answers each commit with the error, as the async path would.
+    /// (No default: a store that wraps another must pass its committer on, or the journal
+    /// would silently fall back to the async path.)
+    ///
+    /// `delivered` is this node's deliveries that reached their receivers and are not recorded
+    /// yet: a committer that hands deliveries over may treat them as settled when it decides
+    /// which new deliveries head their queues.
+    fn blocking_committer(
+        &self,
+        delivered: DeliveredUnrecorded,
+    ) -> Option<Box<dyn BlockingCommitter>>;
+
     async fn load(&self, id: OrderId) -> Result<Option<OrderState>, StoreError>;
 
     /// Orders whose status is live (see `Status::is_live`), in id order after `after`, for
@@ -169,4 +187,20 @@ pub trait OrderStore: Send + Sync + 'static {
         after: Option<OrderId>,
         limit: u32,
     ) -> Result<Vec<LiveOrder>, StoreError>;
+}
+
+/// A store's synchronous batch commit, owned by the journal's writer thread (see
+/// [`OrderStore::blocking_committer`]).
+pub trait BlockingCommitter: Send + 'static {
+    /// As [`OrderStore::commit_handing_over`] (with `hand_over`) or [`OrderStore::commit`]
+    /// (without): one transaction, one outcome per write.
+    fn commit(
+        &mut self,
+        writes: &[OrderWrite],
+        hand_over: Option<Timestamp>,
+    ) -> Result<Committed, StoreError>;
+
+    /// Called when the writer has nothing queued after a batch: a moment for upkeep (SQLite's
+    /// WAL checkpoint) that no commit waits on.
+    fn idle(&mut self) {}
 }

@@ -62,12 +62,13 @@ static SCRAPE: Mutex<()> = Mutex::new(());
 
 /// The exporter configuration: explicit buckets for every histogram family.
 pub fn builder() -> PrometheusBuilder {
-    let buckets: [(&str, &[f64]); 8] = [
+    let buckets: [(&str, &[f64]); 9] = [
         (HTTP_REQUEST_DURATION, SECONDS),
         (names::COMMAND_DURATION, SECONDS),
         (names::TIMER_LATENESS, LATENESS_SECONDS),
         (names::JOURNAL_BATCH_ROWS, BATCH_ROWS),
         (names::JOURNAL_COMMIT_DURATION, SECONDS),
+        (names::JOURNAL_CHECKPOINT_DURATION, SECONDS),
         (names::WEBHOOK_DELIVERY_DURATION, SECONDS),
         (cluster::FORWARD_DURATION, SECONDS),
         (cluster::LEASE_RENEWAL, SECONDS),

@@ -218,6 +218,7 @@ impl DeliveryStore for Store {
         if outcomes.is_empty() && released.is_empty() {
             return Ok(());
         }
+        let _turn = self.sqlite_write_turn().await;
         let mut tx = self.pool().begin().await.map_err(store_error)?;
         record(
             &mut tx,
@@ -330,6 +331,7 @@ async fn lease(
     claim: &ClaimRequest<'_>,
     candidates: &[Candidate],
 ) -> Result<Option<HashSet<(String, String)>>, sqlx::Error> {
+    let _turn = store.sqlite_write_turn().await;
     let mut tx = store.pool().begin().await?;
     let mut leased = 0;
     for chunk in statement_chunks(candidates) {

@@ -24,6 +24,7 @@ mod order_writes;
 pub mod orders;
 pub mod parties;
 pub mod pricing;
+mod sqlite_journal;
 pub mod users;
 pub mod webhooks;
 
@@ -33,8 +34,11 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use rampflow_actors::breaker::Breaker;
+use rampflow_actors::model::Timestamp;
 use rampflow_actors::shard::{Shards, DEFAULT_SHARD_COUNT};
-use rampflow_actors::store::{StoreError, StoreErrorKind};
+use rampflow_actors::store::{
+    BlockingCommitter, Committed, OrderWrite, StoreError, StoreErrorKind,
+};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor};
 
@@ -61,6 +65,21 @@ pub struct Store {
     breaker: Arc<Breaker>,
     /// The URL the health probe connects to (SQLite's with the options the pool uses).
     probe_url: String,
+    /// On SQLite, the database file and how long a connection waits for the write lock: the
+    /// journal opens a connection of its own on them (see [`sqlite_journal`]).
+    sqlite_file: Option<sqlite_journal::SqliteFile>,
+    /// On SQLite, the committer behind the async [`OrderStore::commit`] (the journal's own
+    /// thread has another), opened on first use and dropped by [`Store::close`].
+    ///
+    /// [`OrderStore::commit`]: rampflow_actors::store::OrderStore::commit
+    shared_committer: Arc<std::sync::Mutex<Option<sqlite_journal::SqliteCommitter>>>,
+    /// On SQLite, turns at the database's one write lock for this process's busiest writers:
+    /// the journal, and webhook delivery's leases and recorded attempts. SQLite makes a writer
+    /// that finds the lock taken sleep and try again, with sleeps growing to 100 ms; with the
+    /// journal committing back to back on its own thread, the recorder kept waking inside the
+    /// journal's next transaction and once waited a whole second. A FIFO turn hands the lock
+    /// over in order instead.
+    write_turns: Arc<tokio::sync::Mutex<()>>,
     /// Set by [`Store::close`]: background users of the database stop.
     closing: Arc<tokio::sync::watch::Sender<bool>>,
     /// The keys that seal users' data and webhook secrets, set once at startup (see
@@ -81,6 +100,7 @@ impl Store {
             .max_connections(settings.database.max_connections.max(2))
             .acquire_timeout(settings.database.acquire_timeout);
         let mut sqlite_lock = None;
+        let mut sqlite_file = None;
         let (engine, pool, probe_url) = if url.starts_with("postgres://")
             || url.starts_with("postgresql://")
         {
@@ -115,6 +135,14 @@ impl Store {
                     .with_context(|| format!("cannot create {}", parent.display()))?;
             }
             sqlite_lock = Some(lock_sqlite_file(file)?);
+            // (An in-memory database is one connection's alone: it keeps sqlx's path.)
+            if !file.is_empty() && !file.starts_with(":memory:") {
+                sqlite_file = Some(sqlite_journal::SqliteFile {
+                    path: std::path::PathBuf::from(file),
+                    busy_timeout: settings.database.busy_timeout,
+                    idle_checkpoint_interval: settings.database.idle_checkpoint_interval,
+                });
+            }
             let url = if url.contains("mode=") {
                 url.to_owned()
             } else if url.contains('?') {
@@ -157,6 +185,9 @@ impl Store {
             sqlite_lock: Arc::new(std::sync::Mutex::new(sqlite_lock)),
             breaker: Arc::default(),
             probe_url,
+            sqlite_file,
+            shared_committer: Default::default(),
+            write_turns: Default::default(),
             closing: Arc::new(tokio::sync::watch::Sender::new(false)),
             vault: Default::default(),
         })
@@ -210,12 +241,72 @@ impl Store {
 
     pub async fn close(&self) {
         self.closing.send_replace(true);
+        self.shared_committer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
         self.pool.close().await;
         // Another process may open the file now.
         self.sqlite_lock
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .take();
+    }
+
+    /// On a SQLite file, a committer with a connection of its own for the journal's thread.
+    pub(crate) fn sqlite_committer(
+        &self,
+        delivered: rampflow_actors::webhook::DeliveredUnrecorded,
+    ) -> Option<sqlite_journal::SqliteCommitter> {
+        let file = self.sqlite_file.clone()?;
+        Some(sqlite_journal::SqliteCommitter::new(
+            self.clone(),
+            file,
+            delivered,
+        ))
+    }
+
+    /// Commits on SQLite's own connection from async code (tests and benches calling
+    /// `OrderStore::commit` directly; the journal has a thread of its own), or `None` when
+    /// this store commits through sqlx.
+    async fn commit_natively(
+        &self,
+        writes: &[OrderWrite],
+        hand_over: Option<Timestamp>,
+    ) -> Option<Result<Committed, StoreError>> {
+        self.sqlite_file.as_ref()?;
+        let store = self.clone();
+        let writes = writes.to_vec();
+        let committed = tokio::task::spawn_blocking(move || {
+            let mut shared = store
+                .shared_committer
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let committer = shared.get_or_insert_with(|| {
+                // Nothing is delivered unrecorded outside the journal's own thread.
+                store
+                    .sqlite_committer(Default::default())
+                    .expect("a SQLite file, checked above")
+            });
+            committer.commit(&writes, hand_over)
+        })
+        .await
+        .unwrap_or_else(|panicked| Err(StoreError::new(panicked)));
+        Some(committed)
+    }
+
+    /// This process's turn at SQLite's write lock, held until dropped (see `write_turns`);
+    /// `None` on PostgreSQL, whose writers lock rows, not the database.
+    pub(crate) async fn sqlite_write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.engine {
+            Engine::Sqlite => Some(self.write_turns.lock().await),
+            Engine::Postgres => None,
+        }
+    }
+
+    /// As [`Store::sqlite_write_turn`], for the journal's thread (never inside async code).
+    pub(crate) fn blocking_sqlite_write_turn(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.write_turns.blocking_lock()
     }
 
     pub(crate) fn pool(&self) -> &AnyPool {

@@ -1,4 +1,5 @@
-//! The journal's batch commit: every write of a batch in one transaction, in as few
+//! The journal's batch commit through sqlx (PostgreSQL's; SQLite's journal has a connection of
+//! its own, see `sqlite_journal`): every write of a batch in one transaction, in as few
 //! statements as the batch allows.
 //!
 //! Each statement is a round trip to the database (for SQLite, to sqlx's worker thread), and
@@ -85,7 +86,7 @@ pub(crate) async fn commit(
 /// The leased deliveries, their secrets opened. Everything about them was read in the
 /// transaction, so nothing more is asked of the database on the journal's path; a delivery
 /// whose secret does not open (logged) waits out its lease and is claimed like any other.
-fn ready_to_send(store: &Store, leased: Vec<DueDelivery>) -> Vec<DueDelivery> {
+pub(crate) fn ready_to_send(store: &Store, leased: Vec<DueDelivery>) -> Vec<DueDelivery> {
     leased
         .into_iter()
         .filter_map(|mut delivery| {
@@ -556,16 +557,16 @@ async fn live_endpoints(
 }
 
 /// The columns of an order row that are computed, not copied.
-struct OrderColumns {
-    id: String,
-    acceptance_due: Option<i64>,
-    reminder_due: Option<i64>,
-    expiry_due: Option<i64>,
-    last_command: Option<String>,
+pub(crate) struct OrderColumns {
+    pub(crate) id: String,
+    pub(crate) acceptance_due: Option<i64>,
+    pub(crate) reminder_due: Option<i64>,
+    pub(crate) expiry_due: Option<i64>,
+    pub(crate) last_command: Option<String>,
 }
 
 impl OrderColumns {
-    fn of(write: &OrderWrite) -> OrderColumns {
+    pub(crate) fn of(write: &OrderWrite) -> OrderColumns {
         let state = &write.state;
         let due = |t: Option<Timestamp>| t.map(|t| t.as_millis());
         OrderColumns {

@@ -6,8 +6,9 @@ use rampflow_actors::model::{OrderId, PartnerId, Timestamp, WalletId};
 use rampflow_actors::order::{Direction, OrderState, Status, Timers};
 use rampflow_actors::shard::ShardId;
 use rampflow_actors::store::{
-    Committed, LiveOrder, OrderStore, OrderWrite, StoreError, WriteOutcome,
+    BlockingCommitter, Committed, LiveOrder, OrderStore, OrderWrite, StoreError, WriteOutcome,
 };
+use rampflow_actors::webhook::DeliveredUnrecorded;
 use sqlx::Row;
 
 use super::{store_error, Store};
@@ -40,7 +41,10 @@ pub struct OrderFilter {
 #[async_trait]
 impl OrderStore for Store {
     async fn commit(&self, writes: &[OrderWrite]) -> Result<Vec<WriteOutcome>, StoreError> {
-        let committed = super::order_writes::commit(self, writes, None).await?;
+        let committed = match self.commit_natively(writes, None).await {
+            Some(committed) => committed?,
+            None => super::order_writes::commit(self, writes, None).await?,
+        };
         Ok(committed.outcomes)
     }
 
@@ -49,7 +53,18 @@ impl OrderStore for Store {
         writes: &[OrderWrite],
         lease_until: Timestamp,
     ) -> Result<Committed, StoreError> {
-        super::order_writes::commit(self, writes, Some(lease_until)).await
+        match self.commit_natively(writes, Some(lease_until)).await {
+            Some(committed) => committed,
+            None => super::order_writes::commit(self, writes, Some(lease_until)).await,
+        }
+    }
+
+    fn blocking_committer(
+        &self,
+        delivered: DeliveredUnrecorded,
+    ) -> Option<Box<dyn BlockingCommitter>> {
+        self.sqlite_committer(delivered)
+            .map(|committer| Box::new(committer) as Box<dyn BlockingCommitter>)
     }
 
     async fn load(&self, id: OrderId) -> Result<Option<OrderState>, StoreError> {

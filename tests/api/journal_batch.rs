@@ -15,6 +15,7 @@ use rampflow_actors::order::{
 };
 use rampflow_actors::shard::{shard_of, DEFAULT_SHARD_COUNT};
 use rampflow_actors::store::{IdempotencyRecord, OrderStore, OrderWrite, WriteOutcome};
+use rampflow_actors::webhook::store::DueDelivery;
 use rampflow_actors::write_for;
 use sqlx::Row;
 
@@ -323,4 +324,143 @@ async fn fan_out_follows_owners_types_and_deletions_on_sqlite() {
 #[tokio::test]
 async fn fan_out_follows_owners_types_and_deletions_on_postgres() {
     fan_out_follows_owners_types_and_deletions(true).await;
+}
+
+/// On SQLite the journal's committer checkpoints the WAL when the writer is idle, once its
+/// interval has passed: the rows it committed reach the database file then, rather than inside
+/// a later commit. With the interval at zero it leaves them in the WAL for SQLite's own
+/// checkpoint (1000 pages, far more than these rows).
+#[tokio::test]
+async fn the_sqlite_journal_checkpoints_when_idle_only_if_asked() {
+    for (interval, checkpoints) in [(Duration::from_millis(1), true), (Duration::ZERO, false)] {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("checkpoint.db");
+        let mut settings = Settings::defaults();
+        settings.data_dir = dir.path().to_path_buf();
+        settings.database_url = format!("sqlite://{}", file.display());
+        settings.database.idle_checkpoint_interval = interval;
+        let store = Store::connect(&settings).await.unwrap();
+        store.migrate().await.unwrap();
+        let mut committer = store
+            .blocking_committer(Default::default())
+            .expect("SQLite commits on a connection of its own");
+        let writes: Vec<OrderWrite> = (0..200)
+            .map(|_| create(new_order(WalletId::new(), PartnerId::new()), None))
+            .collect();
+        let (before, after) = tokio::task::spawn_blocking(move || {
+            let committed = committer.commit(&writes, None).unwrap();
+            assert_eq!(committed.outcomes, vec![WriteOutcome::Committed; 200]);
+            let size = || std::fs::metadata(&file).unwrap().len();
+            let before = size();
+            std::thread::sleep(Duration::from_millis(5));
+            committer.idle();
+            (before, size())
+        })
+        .await
+        .unwrap();
+        if checkpoints {
+            assert!(
+                after > before,
+                "the checkpoint should have grown the file ({before} → {after} bytes)"
+            );
+        } else {
+            assert_eq!(after, before, "nothing should have left the WAL");
+        }
+        store.close().await;
+    }
+}
+
+/// A server on SQLite commits on the journal's own thread (`rampflow-journal`), which owns its
+/// connection, rather than through a Tokio task and sqlx: a store wrapper that did not pass its
+/// committer on would leave the writer on the async path, and no thread of that name would run.
+#[tokio::test]
+async fn a_server_on_sqlite_journals_on_a_thread_of_its_own() {
+    if crate::helpers::engine() != crate::helpers::Engine::Sqlite {
+        eprintln!("the journal's own thread is SQLite's; this run is on PostgreSQL");
+        return;
+    }
+    let app = crate::helpers::spawn_app().await;
+    let fixture = app.fixture().await;
+    app.new_order(&fixture, "offramp").await;
+    let threads: Vec<String> = std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+        .map(|name| name.trim().to_owned())
+        .collect();
+    // The kernel keeps 15 bytes of a thread's name.
+    assert!(
+        threads.iter().any(|name| name == "rampflow-journa"),
+        "no journal thread among {threads:?}"
+    );
+}
+
+/// An order's next event heads its webhook queue at once, and is handed over with the commit,
+/// when the only delivery still pending before it is one this node has delivered and not yet
+/// recorded; while that earlier delivery is merely pending, the next event waits behind it.
+#[tokio::test]
+async fn a_delivered_unrecorded_event_does_not_hold_back_the_next_on_sqlite() {
+    let db = database(false).await;
+    let (wallet, partner) = (WalletId::new(), PartnerId::new());
+    insert_endpoint(&db, "ep-wallet", &format!("wallet:{wallet}"), None, false).await;
+    let delivered = rampflow_actors::webhook::DeliveredUnrecorded::default();
+    let mut committer = db
+        .store
+        .blocking_committer(delivered.clone())
+        .expect("SQLite commits on a connection of its own");
+    let lease = Timestamp::now().plus(Duration::from_secs(25));
+    let (waiting, unblocked) = (
+        create(new_order(wallet, partner), None),
+        create(new_order(wallet, partner), None),
+    );
+    let reason = Reason::parse("no liquidity").unwrap();
+    let next = [
+        change(&waiting.state, Command::Cancel, 1),
+        change(&unblocked.state, Command::Reject { reason }, 1),
+    ];
+    let waiting_id = waiting.state.order.id.to_string();
+    let unblocked_id = unblocked.state.order.id.to_string();
+    let (first, second) = tokio::task::spawn_blocking({
+        let delivered = delivered.clone();
+        move || {
+            let first = committer
+                .commit(&[waiting, unblocked.clone()], Some(lease))
+                .unwrap();
+            // The receiver accepted `unblocked`'s order.created; the recorder has not run.
+            let created = unblocked.event.id.to_string();
+            delivered.insert(&created, "ep-wallet");
+            (first, committer.commit(&next, Some(lease)).unwrap())
+        }
+    })
+    .await
+    .unwrap();
+    let handed_orders = |handed: &Option<Vec<DueDelivery>>| -> Vec<(String, i64)> {
+        let mut orders: Vec<(String, i64)> = handed
+            .as_ref()
+            .expect("handed over")
+            .iter()
+            .map(|d| (d.order_id.clone(), d.order_version))
+            .collect();
+        orders.sort();
+        orders
+    };
+    assert_eq!(first.handed.as_ref().map(Vec::len), Some(2));
+    assert_eq!(second.outcomes, vec![WriteOutcome::Committed; 2]);
+    assert_eq!(
+        handed_orders(&second.handed),
+        vec![(unblocked_id.clone(), 2)]
+    );
+    // In the database: the unblocked order's second delivery is a head too, the waiting
+    // order's is not.
+    let heads: Vec<(String, i64)> = sqlx::query(
+        "SELECT order_id, head FROM webhook_deliveries WHERE order_version = 2 ORDER BY order_id",
+    )
+    .fetch_all(&db.raw)
+    .await
+    .unwrap()
+    .iter()
+    .map(|row| (row.get(0), row.get(1)))
+    .collect();
+    let mut expected = vec![(waiting_id, 0), (unblocked_id, 1)];
+    expected.sort();
+    assert_eq!(heads, expected);
 }

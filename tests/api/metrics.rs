@@ -43,6 +43,7 @@ const HISTOGRAMS: &[&str] = &[
     "rampflow_timer_lateness_seconds",
     "rampflow_journal_batch_rows",
     "rampflow_journal_commit_duration_seconds",
+    "rampflow_journal_checkpoint_duration_seconds",
     "rampflow_webhook_delivery_duration_seconds",
 ];
 

@@ -18,7 +18,7 @@ use tokio::sync::{mpsc, oneshot, Notify};
 use super::client::build_client;
 use super::retry::RetryPolicy;
 use super::sender::{Deliver, Finished, ReleaseQueued, SenderEnv, WebhookSender};
-use super::store::{ClaimRequest, DeliveryStore, DueDelivery};
+use super::store::{ClaimRequest, DeliveryStore, DueDelivery, NextStep};
 use super::Nudge;
 use crate::model::Timestamp;
 use crate::shard::{ShardId, Shards};
@@ -188,6 +188,7 @@ impl Webhooks {
             max_in_flight: settings.max_in_flight_per_endpoint.max(1),
             shards: shards.clone(),
             attempt_allowance: attempt_allowance(settings.timeout),
+            delivered: nudge.delivered(),
         });
         let in_flight = Arc::new(InFlight::new(shards.count()));
         let stop_recorder = Arc::new(Notify::new());
@@ -628,6 +629,14 @@ async fn record_batch(recorder: &Recorder, batch: &[Finished]) {
             }
         }
     }
+    // Written, or given up on (then the lease lapses and it is sent again): either way the
+    // journal must read these deliveries' state from the database again.
+    recorder.nudge.delivered().remove(
+        outcomes
+            .iter()
+            .filter(|outcome| outcome.next == NextStep::Delivered)
+            .map(|outcome| (outcome.event_id.as_str(), outcome.endpoint_id.as_str())),
+    );
     for finished in batch {
         let (Finished::Attempted(_, shard) | Finished::Released(_, shard)) = finished;
         recorder.in_flight.finish(*shard);

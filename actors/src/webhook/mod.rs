@@ -17,6 +17,7 @@ pub mod signing;
 pub mod ssrf;
 pub mod store;
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -39,6 +40,44 @@ struct Wake {
     notify: Notify,
     claim: AtomicBool,
     handed: Mutex<Vec<DueDelivery>>,
+    delivered: DeliveredUnrecorded,
+}
+
+/// Deliveries this node sent and the receiver accepted (2xx) whose outcome the recorder has not
+/// written yet, as (event id, endpoint id).
+///
+/// The journal's fan-out reads it: an order's next event is the head of its (order, endpoint)
+/// queue when the only deliveries still pending there are in this set. A partner that answers
+/// a webhook and acts on it at once (accepts on `order.created`) would otherwise find its own
+/// webhook still pending, and the next event would wait for the recorder's commit and a
+/// claim. Order is kept: what is in the set has already reached its receiver. If the process
+/// dies before the recorder writes it, the delivery is sent again after the restart, a
+/// duplicate under the same `webhook-id`, as at-least-once allows.
+#[derive(Clone, Default)]
+pub struct DeliveredUnrecorded(Arc<Mutex<HashSet<(String, String)>>>);
+
+impl DeliveredUnrecorded {
+    pub fn insert(&self, event_id: &str, endpoint_id: &str) {
+        self.lock()
+            .insert((event_id.to_owned(), endpoint_id.to_owned()));
+    }
+
+    pub fn contains(&self, event_id: &str, endpoint_id: &str) -> bool {
+        self.lock()
+            .contains(&(event_id.to_owned(), endpoint_id.to_owned()))
+    }
+
+    /// Forgets deliveries whose outcome the recorder has written (or given up on).
+    pub fn remove<'a>(&self, deliveries: impl IntoIterator<Item = (&'a str, &'a str)>) {
+        let mut set = self.lock();
+        for (event_id, endpoint_id) in deliveries {
+            set.remove(&(event_id.to_owned(), endpoint_id.to_owned()));
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<(String, String)>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 impl Nudge {
@@ -60,6 +99,11 @@ impl Nudge {
             .unwrap_or_else(PoisonError::into_inner)
             .extend(deliveries);
         self.0.notify.notify_one();
+    }
+
+    /// What this node has delivered and not yet recorded (see [`DeliveredUnrecorded`]).
+    pub fn delivered(&self) -> DeliveredUnrecorded {
+        self.0.delivered.clone()
     }
 
     pub async fn wait(&self) {

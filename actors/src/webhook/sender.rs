@@ -48,6 +48,8 @@ pub struct SenderEnv {
     pub shards: Arc<Shards>,
     /// An attempt starts only while at least this much of its lease is left.
     pub attempt_allowance: Duration,
+    /// Where a 2xx is noted until the recorder has written it.
+    pub delivered: super::DeliveredUnrecorded,
 }
 
 pub struct WebhookSender {
@@ -102,6 +104,10 @@ impl WebhookSender {
                 let shard = delivery.shard;
                 let outcome = attempt(&env, delivery).await;
                 instruments::webhook_attempt(&outcome.next, started.elapsed());
+                if outcome.next == NextStep::Delivered {
+                    env.delivered
+                        .insert(&outcome.event_id, &outcome.endpoint_id);
+                }
                 // Bounded: if the recorder falls behind, senders wait rather than pile up.
                 let _ = env.outcomes.send(Finished::Attempted(outcome, shard)).await;
             }

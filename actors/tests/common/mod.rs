@@ -14,7 +14,7 @@ use rampflow_actors::model::{
 use rampflow_actors::order::{amount, Crypto, Direction, Fiat, NewOrder, OrderState};
 use rampflow_actors::shard::{shard_of, ShardId, DEFAULT_SHARD_COUNT};
 use rampflow_actors::store::{
-    LiveOrder, OrderStore, OrderWrite, StoreError, StoreErrorKind, WriteOutcome,
+    BlockingCommitter, LiveOrder, OrderStore, OrderWrite, StoreError, StoreErrorKind, WriteOutcome,
 };
 
 /// Orders in a map, with the same compare-and-set rule as the SQL store.
@@ -74,6 +74,14 @@ impl MemoryStore {
 
 #[async_trait]
 impl OrderStore for MemoryStore {
+    /// Commits only through the async path: the journal's writer is a Tokio task.
+    fn blocking_committer(
+        &self,
+        _delivered: rampflow_actors::webhook::DeliveredUnrecorded,
+    ) -> Option<Box<dyn BlockingCommitter>> {
+        None
+    }
+
     async fn commit(&self, writes: &[OrderWrite]) -> Result<Vec<WriteOutcome>, StoreError> {
         if self.slow_commits.load(Ordering::SeqCst) {
             tokio::time::sleep(Duration::from_millis(300)).await;
