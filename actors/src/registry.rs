@@ -83,6 +83,25 @@ struct Inner {
     owned_arbiters: std::sync::Mutex<Vec<Arbiter>>,
     rehydrated: AtomicBool,
     rehydrate_page: u32,
+    /// Creates between the ceiling check and their actor's start: counted against
+    /// `max_live` with the actors, so concurrent creates cannot pass the ceiling together.
+    creating: AtomicUsize,
+}
+
+/// A create in progress, counted until it is dropped (its actor started, or the create failed).
+struct CreateSlot<'a>(&'a AtomicUsize);
+
+impl<'a> CreateSlot<'a> {
+    fn take(creating: &'a AtomicUsize) -> CreateSlot<'a> {
+        creating.fetch_add(1, Ordering::AcqRel);
+        CreateSlot(creating)
+    }
+}
+
+impl Drop for CreateSlot<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// What the idempotency record of a create needs besides the response itself.
@@ -128,6 +147,7 @@ impl Registry {
                 owned_arbiters: std::sync::Mutex::new(owned),
                 rehydrated: AtomicBool::new(false),
                 rehydrate_page: settings.rehydrate_page.max(1),
+                creating: AtomicUsize::new(0),
             }),
         };
         RegistryActor {
@@ -228,7 +248,11 @@ impl Registry {
             return Err(ReplyError::ShardUnavailable);
         }
         let env = &self.inner.env;
-        if env.max_live > 0 && env.directory.len() >= env.max_live {
+        let _slot = CreateSlot::take(&self.inner.creating);
+        // This create counts itself among `creating`, hence `>`.
+        if env.max_live > 0
+            && env.directory.len() + self.inner.creating.load(Ordering::Acquire) > env.max_live
+        {
             instruments::create_refused_at_ceiling();
             return Err(ReplyError::Overloaded);
         }

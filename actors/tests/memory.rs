@@ -55,6 +55,45 @@ async fn creates_past_the_ceiling_are_overloaded_and_commit_nothing() {
     assert_eq!(registry.max_live(), 2);
 }
 
+/// The ceiling holds under concurrency: creates whose commits are all under way at once (each
+/// takes 300 ms here) are counted against it before they commit, so no more than `max_live`
+/// of them land, however many passed the check together.
+#[actix_rt::test]
+async fn concurrent_creates_cannot_pass_the_ceiling_together() {
+    let store = Arc::new(MemoryStore::default());
+    store.slow_commits.store(true, Ordering::SeqCst);
+    let registry = start(
+        store.clone(),
+        RegistrySettings {
+            arbiters: 1,
+            max_live: 3,
+            ..RegistrySettings::default()
+        },
+    );
+    let (wallet, partner) = (WalletId::new(), PartnerId::new());
+    let creates: Vec<_> = (0..10)
+        .map(|_| {
+            let registry = registry.clone();
+            actix::spawn(async move {
+                registry
+                    .create(new_order(wallet, partner), Duration::from_secs(600), None)
+                    .await
+            })
+        })
+        .collect();
+    let (mut created, mut refused) = (0, 0);
+    for create in creates {
+        match create.await.unwrap() {
+            Ok(_) => created += 1,
+            Err(ReplyError::Overloaded) => refused += 1,
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!((created, refused), (3, 7));
+    assert_eq!(store.orders.lock().unwrap().len(), 3);
+    assert_eq!(registry.active_actors(), 3);
+}
+
 #[actix_rt::test]
 async fn an_idle_live_order_drops_its_state_keeps_its_timer_and_loads_again_on_use() {
     let store = Arc::new(MemoryStore::default());
