@@ -54,10 +54,7 @@ struct MemoryStore {
 #[async_trait]
 impl OrderStore for MemoryStore {
     /// Commits only through the async path: the journal's writer is a Tokio task.
-    fn blocking_committer(
-        &self,
-        _delivered: rampflow_actors::webhook::DeliveredUnrecorded,
-    ) -> Option<Box<dyn BlockingCommitter>> {
+    fn blocking_committer(&self) -> Option<Box<dyn BlockingCommitter>> {
         None
     }
 

@@ -18,7 +18,8 @@ use crate::model::{OrderId, Timestamp};
 use crate::order::OrderState;
 use crate::shard::ShardId;
 use crate::store::{
-    BlockingCommitter, Committed, LiveOrder, OrderStore, OrderWrite, StoreError, WriteOutcome,
+    BlockingCommitter, Committed, HandOver, LiveOrder, OrderStore, OrderWrite, StoreError,
+    WriteOutcome,
 };
 use crate::webhook::store::{AttemptOutcome, ClaimRequest, DeliveryStore, DueDelivery, Release};
 
@@ -120,16 +121,13 @@ impl<S: OrderStore + ?Sized> OrderStore for Guarded<S> {
     async fn commit_handing_over(
         &self,
         writes: &[OrderWrite],
-        lease_until: Timestamp,
+        hand_over: HandOver<'_>,
     ) -> Result<Committed, StoreError> {
-        self.store.commit_handing_over(writes, lease_until).await
+        self.store.commit_handing_over(writes, hand_over).await
     }
 
-    fn blocking_committer(
-        &self,
-        delivered: crate::webhook::DeliveredUnrecorded,
-    ) -> Option<Box<dyn BlockingCommitter>> {
-        self.store.blocking_committer(delivered)
+    fn blocking_committer(&self) -> Option<Box<dyn BlockingCommitter>> {
+        self.store.blocking_committer()
     }
 
     async fn load(&self, id: OrderId) -> Result<Option<OrderState>, StoreError> {

@@ -27,8 +27,10 @@ use crate::breaker::Breaker;
 use crate::instruments;
 use crate::model::Timestamp;
 use crate::store::{
-    BlockingCommitter, Committed, OrderStore, OrderWrite, StoreError, StoreErrorKind, WriteOutcome,
+    BlockingCommitter, Committed, HandOver, OrderStore, OrderWrite, StoreError, StoreErrorKind,
+    WriteOutcome,
 };
+use crate::webhook::DeliveredUnrecorded;
 use crate::webhook::Nudge;
 
 #[derive(Debug, Clone, Copy)]
@@ -122,14 +124,13 @@ impl Journal {
     ) -> Journal {
         let (queue, receiver) = mpsc::channel(settings.queue_capacity.max(1));
         let stats = Arc::new(JournalStats::default());
-        let delivered = committed.delivered();
         let writer = Writer {
             settings,
             stats: stats.clone(),
             committed,
             breaker: breaker.clone(),
         };
-        match store.blocking_committer(delivered) {
+        match store.blocking_committer() {
             Some(committer) => {
                 std::thread::Builder::new()
                     .name("rampflow-journal".into())
@@ -237,7 +238,7 @@ impl Writer {
             } else {
                 tokio::select! {
                     biased;
-                    result = commit_with_retry(store.as_ref(), &batch.writes, self.settings.hand_over_deliveries) => result,
+                    result = commit_with_retry(store.as_ref(), &batch.writes, self.hand_over()) => result,
                     // The transaction is abandoned where it stands; if its COMMIT had been sent,
                     // the database may still apply it.
                     () = self.breaker.opened() => Err(StoreError::of_kind(
@@ -270,17 +271,21 @@ impl Writer {
             let result = if self.breaker.is_open() {
                 Err(StoreError::unavailable(UNREACHABLE))
             } else {
-                commit_with_retry_blocking(
-                    committer.as_mut(),
-                    &batch.writes,
-                    self.settings.hand_over_deliveries,
-                )
+                commit_with_retry_blocking(committer.as_mut(), &batch.writes, self.hand_over())
             };
             self.finish(&mut batch, started.elapsed(), result);
             if receiver.is_empty() {
                 committer.idle();
             }
         }
+    }
+
+    /// How batches hand their deliveries over: for this long, knowing what this node has
+    /// delivered and not yet recorded; `None` when the dispatcher claims them instead.
+    fn hand_over(&self) -> Option<(Duration, DeliveredUnrecorded)> {
+        self.settings
+            .hand_over_deliveries
+            .map(|lease| (lease, self.committed.delivered()))
     }
 
     fn begin(&self, pending: &mut Vec<Pending>, batch: &mut Batch) {
@@ -357,14 +362,16 @@ impl Writer {
 async fn commit_with_retry(
     store: &dyn OrderStore,
     writes: &[OrderWrite],
-    hand_over: Option<Duration>,
+    hand_over: Option<(Duration, DeliveredUnrecorded)>,
 ) -> Result<Committed, StoreError> {
     let commit = || async {
-        match hand_over {
-            Some(lease) => {
-                store
-                    .commit_handing_over(writes, Timestamp::now().plus(lease))
-                    .await
+        match &hand_over {
+            Some((lease, delivered)) => {
+                let hand_over = HandOver {
+                    lease_until: Timestamp::now().plus(*lease),
+                    delivered,
+                };
+                store.commit_handing_over(writes, hand_over).await
             }
             None => Ok(Committed {
                 outcomes: store.commit(writes).await?,
@@ -391,10 +398,15 @@ async fn commit_with_retry(
 fn commit_with_retry_blocking(
     committer: &mut dyn BlockingCommitter,
     writes: &[OrderWrite],
-    hand_over: Option<Duration>,
+    hand_over: Option<(Duration, DeliveredUnrecorded)>,
 ) -> Result<Committed, StoreError> {
-    let mut commit =
-        || committer.commit(writes, hand_over.map(|lease| Timestamp::now().plus(lease)));
+    let mut commit = || {
+        let hand_over = hand_over.as_ref().map(|(lease, delivered)| HandOver {
+            lease_until: Timestamp::now().plus(*lease),
+            delivered,
+        });
+        committer.commit(writes, hand_over)
+    };
     let mut delay = RETRY_DELAYS.start;
     for _ in 0..RETRY_DELAYS.retries {
         match commit() {

@@ -127,6 +127,16 @@ impl StoreError {
     }
 }
 
+/// How a batch commit hands its new deliveries over to this node's senders.
+#[derive(Clone, Copy)]
+pub struct HandOver<'a> {
+    /// The lease the transaction gives the deliveries it hands over.
+    pub lease_until: Timestamp,
+    /// This node's deliveries that reached their receivers and are not recorded yet: the
+    /// fan-out counts them as settled when it decides which new deliveries head their queues.
+    pub delivered: &'a DeliveredUnrecorded,
+}
+
 /// What a batch commit that hands its deliveries over returns.
 #[derive(Debug, Default)]
 pub struct Committed {
@@ -145,14 +155,14 @@ pub trait OrderStore: Send + Sync + 'static {
     async fn commit(&self, writes: &[OrderWrite]) -> Result<Vec<WriteOutcome>, StoreError>;
 
     /// As [`OrderStore::commit`], and leases the new deliveries that are due at once to this
-    /// node until `lease_until`, in the same transaction, so their first attempt needs no
-    /// claim. A store that cannot leaves them to the claim.
+    /// node until `hand_over.lease_until`, in the same transaction, so their first attempt
+    /// needs no claim. A store that cannot leaves them to the claim.
     async fn commit_handing_over(
         &self,
         writes: &[OrderWrite],
-        lease_until: Timestamp,
+        hand_over: HandOver<'_>,
     ) -> Result<Committed, StoreError> {
-        let _ = lease_until;
+        let _ = hand_over;
         Ok(Committed {
             outcomes: self.commit(writes).await?,
             handed: None,
@@ -167,14 +177,7 @@ pub trait OrderStore: Send + Sync + 'static {
     /// cannot reach its database answers each commit with the error, as the async path would.
     /// (No default: a store that wraps another must pass its committer on, or the journal
     /// would silently fall back to the async path.)
-    ///
-    /// `delivered` is this node's deliveries that reached their receivers and are not recorded
-    /// yet: a committer that hands deliveries over may treat them as settled when it decides
-    /// which new deliveries head their queues.
-    fn blocking_committer(
-        &self,
-        delivered: DeliveredUnrecorded,
-    ) -> Option<Box<dyn BlockingCommitter>>;
+    fn blocking_committer(&self) -> Option<Box<dyn BlockingCommitter>>;
 
     async fn load(&self, id: OrderId) -> Result<Option<OrderState>, StoreError>;
 
@@ -197,7 +200,7 @@ pub trait BlockingCommitter: Send + 'static {
     fn commit(
         &mut self,
         writes: &[OrderWrite],
-        hand_over: Option<Timestamp>,
+        hand_over: Option<HandOver<'_>>,
     ) -> Result<Committed, StoreError>;
 
     /// Called when the writer has nothing queued after a batch: a moment for upkeep (SQLite's

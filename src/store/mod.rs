@@ -34,10 +34,9 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use rampflow_actors::breaker::Breaker;
-use rampflow_actors::model::Timestamp;
 use rampflow_actors::shard::{Shards, DEFAULT_SHARD_COUNT};
 use rampflow_actors::store::{
-    BlockingCommitter, Committed, OrderWrite, StoreError, StoreErrorKind,
+    BlockingCommitter, Committed, HandOver, OrderWrite, StoreError, StoreErrorKind,
 };
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor};
@@ -254,16 +253,9 @@ impl Store {
     }
 
     /// On a SQLite file, a committer with a connection of its own for the journal's thread.
-    pub(crate) fn sqlite_committer(
-        &self,
-        delivered: rampflow_actors::webhook::DeliveredUnrecorded,
-    ) -> Option<sqlite_journal::SqliteCommitter> {
+    pub(crate) fn sqlite_committer(&self) -> Option<sqlite_journal::SqliteCommitter> {
         let file = self.sqlite_file.clone()?;
-        Some(sqlite_journal::SqliteCommitter::new(
-            self.clone(),
-            file,
-            delivered,
-        ))
+        Some(sqlite_journal::SqliteCommitter::new(self.clone(), file))
     }
 
     /// Commits on SQLite's own connection from async code (tests and benches calling
@@ -272,21 +264,25 @@ impl Store {
     async fn commit_natively(
         &self,
         writes: &[OrderWrite],
-        hand_over: Option<Timestamp>,
+        hand_over: Option<HandOver<'_>>,
     ) -> Option<Result<Committed, StoreError>> {
         self.sqlite_file.as_ref()?;
         let store = self.clone();
         let writes = writes.to_vec();
+        let hand_over = hand_over.map(|h| (h.lease_until, h.delivered.clone()));
         let committed = tokio::task::spawn_blocking(move || {
             let mut shared = store
                 .shared_committer
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             let committer = shared.get_or_insert_with(|| {
-                // Nothing is delivered unrecorded outside the journal's own thread.
                 store
-                    .sqlite_committer(Default::default())
+                    .sqlite_committer()
                     .expect("a SQLite file, checked above")
+            });
+            let hand_over = hand_over.as_ref().map(|(lease_until, delivered)| HandOver {
+                lease_until: *lease_until,
+                delivered,
             });
             committer.commit(&writes, hand_over)
         })

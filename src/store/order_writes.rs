@@ -20,8 +20,9 @@ use std::collections::{HashMap, HashSet};
 use rampflow_actors::model::Timestamp;
 use rampflow_actors::shard::ShardId;
 use rampflow_actors::shard::Shards;
-use rampflow_actors::store::{Committed, OrderWrite, StoreError, WriteOutcome};
+use rampflow_actors::store::{Committed, HandOver, OrderWrite, StoreError, WriteOutcome};
 use rampflow_actors::webhook::store::DueDelivery;
+use rampflow_actors::webhook::DeliveredUnrecorded;
 use sqlx::{Any, Row, Transaction};
 
 use super::batch::{statement_chunks, Placeholders};
@@ -33,19 +34,10 @@ use super::{commit_error, store_error, Store};
 pub(crate) async fn commit(
     store: &Store,
     writes: &[OrderWrite],
-    hand_over: Option<Timestamp>,
+    hand_over: Option<HandOver<'_>>,
 ) -> Result<Committed, StoreError> {
     let shards = store.shards();
-    // A write of a shard this node no longer holds is refused before the database is asked.
-    let mut outcomes: Vec<WriteOutcome> = writes
-        .iter()
-        .map(
-            |write| match shards.writable_epoch(shards.of(write.state.order.id)) {
-                Some(_) => WriteOutcome::Committed,
-                None => WriteOutcome::Fenced,
-            },
-        )
-        .collect();
+    let mut outcomes = writable_outcomes(shards, writes);
     let style = Placeholders::for_engine(store.engine());
     let mut tx = store.pool().begin().await.map_err(store_error)?;
     if !shards.is_single_node() {
@@ -74,13 +66,28 @@ pub(crate) async fn commit(
     insert_events(&mut tx, style, &landed)
         .await
         .map_err(store_error)?;
-    let lease = hand_over.map(|until| (shards.node(), until));
-    let leased = fan_out(&mut tx, style, shards, &landed, lease)
+    let lease = hand_over.map(|h| (shards.node(), h.lease_until));
+    let delivered = hand_over.map(|h| h.delivered);
+    let leased = fan_out(&mut tx, style, shards, &landed, lease, delivered)
         .await
         .map_err(store_error)?;
     tx.commit().await.map_err(commit_error)?;
     let handed = hand_over.map(|_| ready_to_send(store, leased));
     Ok(Committed { outcomes, handed })
+}
+
+/// The outcomes a batch starts from: a write of a shard this node no longer holds is refused
+/// (`Fenced`) before the database is asked; every other write is to be committed.
+pub(crate) fn writable_outcomes(shards: &Shards, writes: &[OrderWrite]) -> Vec<WriteOutcome> {
+    writes
+        .iter()
+        .map(
+            |write| match shards.writable_epoch(shards.of(write.state.order.id)) {
+                Some(_) => WriteOutcome::Committed,
+                None => WriteOutcome::Fenced,
+            },
+        )
+        .collect()
 }
 
 /// The leased deliveries, their secrets opened. Everything about them was read in the
@@ -374,6 +381,7 @@ async fn fan_out<'w>(
     shards: &Shards,
     landed: &[&'w OrderWrite],
     lease: Option<(&str, Timestamp)>,
+    delivered: Option<&DeliveredUnrecorded>,
 ) -> Result<Vec<DueDelivery>, sqlx::Error> {
     let owners: Vec<String> = landed
         .iter()
@@ -419,7 +427,7 @@ async fn fan_out<'w>(
     if deliveries.is_empty() {
         return Ok(Vec::new());
     }
-    let waiting = queues_with_pending(tx, style, &deliveries).await?;
+    let waiting = queues_with_pending(tx, style, &deliveries, delivered).await?;
     // The lowest version of each queue in this batch, if nothing of it was pending before.
     let mut heads: HashMap<(String, String), u64> = HashMap::new();
     for (write, endpoint_id) in &deliveries {
@@ -482,12 +490,14 @@ async fn fan_out<'w>(
     Ok(leased)
 }
 
-/// The (order, endpoint) queues among `deliveries`' that already have a pending delivery.
-/// Orders at their first event have none and are not asked about.
+/// The (order, endpoint) queues among `deliveries`' that already have a pending delivery,
+/// other than one this node has delivered and not yet recorded (`delivered`, when handing
+/// over). Orders at their first event have none and are not asked about.
 async fn queues_with_pending(
     tx: &mut Transaction<'_, Any>,
     style: Placeholders,
     deliveries: &[(&OrderWrite, &str)],
+    delivered: Option<&DeliveredUnrecorded>,
 ) -> Result<HashSet<(String, String)>, sqlx::Error> {
     let orders: Vec<String> = deliveries
         .iter()
@@ -499,7 +509,7 @@ async fn queues_with_pending(
     let mut waiting = HashSet::new();
     for chunk in statement_chunks(&orders) {
         let sql = format!(
-            "SELECT DISTINCT order_id, endpoint_id FROM webhook_deliveries
+            "SELECT order_id, endpoint_id, event_id FROM webhook_deliveries
              WHERE state = 'pending' AND order_id IN ({})",
             style.list(chunk.len())
         );
@@ -508,7 +518,10 @@ async fn queues_with_pending(
             query = query.bind(order_id.as_str());
         }
         for row in query.fetch_all(&mut **tx).await? {
-            waiting.insert((row.try_get(0)?, row.try_get(1)?));
+            let (endpoint_id, event_id): (String, String) = (row.try_get(1)?, row.try_get(2)?);
+            if delivered.is_none_or(|d| !d.contains(&event_id, &endpoint_id)) {
+                waiting.insert((row.try_get(0)?, endpoint_id));
+            }
         }
     }
     Ok(waiting)

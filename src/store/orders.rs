@@ -6,9 +6,9 @@ use rampflow_actors::model::{OrderId, PartnerId, Timestamp, WalletId};
 use rampflow_actors::order::{Direction, OrderState, Status, Timers};
 use rampflow_actors::shard::ShardId;
 use rampflow_actors::store::{
-    BlockingCommitter, Committed, LiveOrder, OrderStore, OrderWrite, StoreError, WriteOutcome,
+    BlockingCommitter, Committed, HandOver, LiveOrder, OrderStore, OrderWrite, StoreError,
+    WriteOutcome,
 };
-use rampflow_actors::webhook::DeliveredUnrecorded;
 use sqlx::Row;
 
 use super::{store_error, Store};
@@ -51,19 +51,16 @@ impl OrderStore for Store {
     async fn commit_handing_over(
         &self,
         writes: &[OrderWrite],
-        lease_until: Timestamp,
+        hand_over: HandOver<'_>,
     ) -> Result<Committed, StoreError> {
-        match self.commit_natively(writes, Some(lease_until)).await {
+        match self.commit_natively(writes, Some(hand_over)).await {
             Some(committed) => committed,
-            None => super::order_writes::commit(self, writes, Some(lease_until)).await,
+            None => super::order_writes::commit(self, writes, Some(hand_over)).await,
         }
     }
 
-    fn blocking_committer(
-        &self,
-        delivered: DeliveredUnrecorded,
-    ) -> Option<Box<dyn BlockingCommitter>> {
-        self.sqlite_committer(delivered)
+    fn blocking_committer(&self) -> Option<Box<dyn BlockingCommitter>> {
+        self.sqlite_committer()
             .map(|committer| Box::new(committer) as Box<dyn BlockingCommitter>)
     }
 

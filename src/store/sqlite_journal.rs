@@ -23,7 +23,7 @@ use rampflow_actors::instruments;
 use rampflow_actors::model::Timestamp;
 use rampflow_actors::shard::{ShardId, Shards};
 use rampflow_actors::store::{
-    BlockingCommitter, Committed, OrderWrite, StoreError, StoreErrorKind, WriteOutcome,
+    BlockingCommitter, Committed, HandOver, OrderWrite, StoreError, StoreErrorKind, WriteOutcome,
 };
 use rampflow_actors::webhook::store::DueDelivery;
 use rampflow_actors::webhook::DeliveredUnrecorded;
@@ -31,7 +31,7 @@ use rusqlite::{
     params, Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior,
 };
 
-use super::order_writes::{ready_to_send, OrderColumns};
+use super::order_writes::{ready_to_send, writable_outcomes, OrderColumns};
 use super::Store;
 
 /// Statements a batch uses, all kept prepared.
@@ -49,8 +49,6 @@ pub(crate) struct SqliteFile {
 pub(crate) struct SqliteCommitter {
     store: Store,
     file: SqliteFile,
-    /// Deliveries sent and accepted whose outcome is not recorded yet: settled, for the heads.
-    delivered: DeliveredUnrecorded,
     /// Opened on the first commit, and again after the database failed under it.
     connection: Option<Connection>,
     last_checkpoint: Instant,
@@ -59,15 +57,10 @@ pub(crate) struct SqliteCommitter {
 }
 
 impl SqliteCommitter {
-    pub(crate) fn new(
-        store: Store,
-        file: SqliteFile,
-        delivered: DeliveredUnrecorded,
-    ) -> SqliteCommitter {
+    pub(crate) fn new(store: Store, file: SqliteFile) -> SqliteCommitter {
         SqliteCommitter {
             store,
             file,
-            delivered,
             connection: None,
             last_checkpoint: Instant::now(),
             written: false,
@@ -105,14 +98,13 @@ impl BlockingCommitter for SqliteCommitter {
     fn commit(
         &mut self,
         writes: &[OrderWrite],
-        hand_over: Option<Timestamp>,
+        hand_over: Option<HandOver<'_>>,
     ) -> Result<Committed, StoreError> {
         let store = self.store.clone();
-        let delivered = self.delivered.clone();
         let connection = self.connection()?;
         let result = {
             let _turn = store.blocking_sqlite_write_turn();
-            commit(&store, connection, writes, hand_over, &delivered)
+            commit(&store, connection, writes, hand_over)
         };
         self.written |= result.is_ok();
         if let Err(error) = &result {
@@ -156,28 +148,19 @@ fn commit(
     store: &Store,
     connection: &mut Connection,
     writes: &[OrderWrite],
-    hand_over: Option<Timestamp>,
-    delivered: &DeliveredUnrecorded,
+    hand_over: Option<HandOver<'_>>,
 ) -> Result<Committed, StoreError> {
     let shards = store.shards();
-    // SQLite runs one node, which holds every shard; a write of a shard it does not hold (a
-    // node still joining) is refused as on PostgreSQL.
-    let mut outcomes: Vec<WriteOutcome> = writes
-        .iter()
-        .map(
-            |write| match shards.writable_epoch(shards.of(write.state.order.id)) {
-                Some(_) => WriteOutcome::Committed,
-                None => WriteOutcome::Fenced,
-            },
-        )
-        .collect();
+    // SQLite runs one node, which holds every shard once it has started.
+    let mut outcomes = writable_outcomes(shards, writes);
     // `IMMEDIATE` takes the write lock at `BEGIN`, so a busy database is a retryable error
     // before anything ran, never a failed upgrade halfway through.
     let tx = connection
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(store_error)?;
     let mut batch = BatchState::default();
-    let lease = hand_over.map(|until| (shards.node(), until));
+    let lease = hand_over.map(|h| (shards.node(), h.lease_until));
+    let delivered = hand_over.map(|h| h.delivered);
     for (write, outcome) in writes.iter().zip(outcomes.iter_mut()) {
         if *outcome != WriteOutcome::Committed {
             continue;
@@ -356,7 +339,7 @@ fn fan_out(
     store: &Store,
     write: &OrderWrite,
     lease: Option<(&str, Timestamp)>,
-    delivered: &DeliveredUnrecorded,
+    delivered: Option<&DeliveredUnrecorded>,
     batch: &mut BatchState,
 ) -> rusqlite::Result<()> {
     let order = &write.state.order;
@@ -410,7 +393,7 @@ fn fan_out(
             pending
                 .into_iter()
                 .filter(|(endpoint_id, event_id)| {
-                    lease.is_none() || !delivered.contains(event_id, endpoint_id)
+                    delivered.is_none_or(|d| !d.contains(event_id, endpoint_id))
                 })
                 .map(|(endpoint_id, _)| endpoint_id)
                 .collect()

@@ -79,8 +79,11 @@ async fn a_full_disk_refuses_writes_with_503_keeps_reads_and_loses_nothing() {
     let fixture = server.fixture().await;
     let wallet = fixture.wallet.key.clone();
 
+    // The first entries are on-ramp orders, the only ones the loop below accepts (with an
+    // on-ramp body); the off-ramp orders it creates are appended after them.
+    const ONRAMP_ORDERS: usize = 20;
     let mut acked: Vec<(String, i64)> = Vec::new();
-    for _ in 0..20 {
+    for _ in 0..ONRAMP_ORDERS {
         let order = server
             .post("/v1/orders", &wallet, &order_body("onramp", &fixture))
             .await;
@@ -98,7 +101,7 @@ async fn a_full_disk_refuses_writes_with_503_keeps_reads_and_loses_nothing() {
                 order_body("offramp", &fixture),
             )
         } else {
-            let (id, _) = &acked[attempt % acked.len()];
+            let (id, _) = &acked[(attempt / 2) % ONRAMP_ORDERS];
             (
                 format!("/v1/orders/{id}/accept"),
                 &fixture.partner.key,

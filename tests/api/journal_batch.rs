@@ -14,8 +14,8 @@ use rampflow_actors::order::{
     amount, decide, open, Command, Crypto, Direction, Fiat, NewOrder, OrderState, Outcome,
 };
 use rampflow_actors::shard::{shard_of, DEFAULT_SHARD_COUNT};
-use rampflow_actors::store::{IdempotencyRecord, OrderStore, OrderWrite, WriteOutcome};
-use rampflow_actors::webhook::store::DueDelivery;
+use rampflow_actors::store::{HandOver, IdempotencyRecord, OrderStore, OrderWrite, WriteOutcome};
+use rampflow_actors::webhook::DeliveredUnrecorded;
 use rampflow_actors::write_for;
 use sqlx::Row;
 
@@ -117,6 +117,17 @@ async fn count(db: &Database, sql: &str) -> i64 {
         .unwrap()
         .try_get::<i64, _>(0)
         .unwrap()
+}
+
+/// The rows of a two-column query: a text and a number.
+async fn pairs(db: &Database, sql: &str) -> Vec<(String, i64)> {
+    sqlx::query(sql)
+        .fetch_all(&db.raw)
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| (row.get(0), row.get(1)))
+        .collect()
 }
 
 pub(crate) async fn insert_endpoint(
@@ -259,17 +270,16 @@ async fn fan_out_follows_owners_types_and_deletions(on_postgres: bool) {
     assert!(outcomes.iter().all(|o| *o == WriteOutcome::Committed));
     let reason = Reason::parse("no liquidity").unwrap();
     let rejected = change(&creates[7].state, Command::Reject { reason }, 1);
-    db.store.commit(&[rejected.clone()]).await.unwrap();
+    db.store
+        .commit(std::slice::from_ref(&rejected))
+        .await
+        .unwrap();
 
-    let per_endpoint: Vec<(String, i64)> = sqlx::query(
+    let per_endpoint = pairs(
+        &db,
         "SELECT endpoint_id, COUNT(*) FROM webhook_deliveries GROUP BY endpoint_id ORDER BY endpoint_id",
     )
-    .fetch_all(&db.raw)
-    .await
-    .unwrap()
-    .iter()
-    .map(|row| (row.get(0), row.get(1)))
-    .collect();
+    .await;
     assert_eq!(
         per_endpoint,
         vec![
@@ -342,7 +352,7 @@ async fn the_sqlite_journal_checkpoints_when_idle_only_if_asked() {
         let store = Store::connect(&settings).await.unwrap();
         store.migrate().await.unwrap();
         let mut committer = store
-            .blocking_committer(Default::default())
+            .blocking_committer()
             .expect("SQLite commits on a connection of its own");
         let writes: Vec<OrderWrite> = (0..200)
             .map(|_| create(new_order(WalletId::new(), PartnerId::new()), None))
@@ -397,70 +407,65 @@ async fn a_server_on_sqlite_journals_on_a_thread_of_its_own() {
 /// An order's next event heads its webhook queue at once, and is handed over with the commit,
 /// when the only delivery still pending before it is one this node has delivered and not yet
 /// recorded; while that earlier delivery is merely pending, the next event waits behind it.
-#[tokio::test]
-async fn a_delivered_unrecorded_event_does_not_hold_back_the_next_on_sqlite() {
-    let db = database(false).await;
+async fn a_delivered_unrecorded_event_does_not_hold_back_the_next(on_postgres: bool) {
+    let db = database(on_postgres).await;
     let (wallet, partner) = (WalletId::new(), PartnerId::new());
     insert_endpoint(&db, "ep-wallet", &format!("wallet:{wallet}"), None, false).await;
-    let delivered = rampflow_actors::webhook::DeliveredUnrecorded::default();
-    let mut committer = db
-        .store
-        .blocking_committer(delivered.clone())
-        .expect("SQLite commits on a connection of its own");
-    let lease = Timestamp::now().plus(Duration::from_secs(25));
+    let delivered = DeliveredUnrecorded::default();
+    let hand_over = HandOver {
+        lease_until: Timestamp::now().plus(Duration::from_secs(25)),
+        delivered: &delivered,
+    };
     let (waiting, unblocked) = (
         create(new_order(wallet, partner), None),
         create(new_order(wallet, partner), None),
     );
+    let first = db
+        .store
+        .commit_handing_over(&[waiting.clone(), unblocked.clone()], hand_over)
+        .await
+        .unwrap();
+    assert_eq!(first.handed.as_ref().map(Vec::len), Some(2));
+
+    // The receiver accepted `unblocked`'s order.created; the recorder has not run.
+    delivered.insert(&unblocked.event.id.to_string(), "ep-wallet");
     let reason = Reason::parse("no liquidity").unwrap();
     let next = [
         change(&waiting.state, Command::Cancel, 1),
         change(&unblocked.state, Command::Reject { reason }, 1),
     ];
-    let waiting_id = waiting.state.order.id.to_string();
-    let unblocked_id = unblocked.state.order.id.to_string();
-    let (first, second) = tokio::task::spawn_blocking({
-        let delivered = delivered.clone();
-        move || {
-            let first = committer
-                .commit(&[waiting, unblocked.clone()], Some(lease))
-                .unwrap();
-            // The receiver accepted `unblocked`'s order.created; the recorder has not run.
-            let created = unblocked.event.id.to_string();
-            delivered.insert(&created, "ep-wallet");
-            (first, committer.commit(&next, Some(lease)).unwrap())
-        }
-    })
-    .await
-    .unwrap();
-    let handed_orders = |handed: &Option<Vec<DueDelivery>>| -> Vec<(String, i64)> {
-        let mut orders: Vec<(String, i64)> = handed
-            .as_ref()
-            .expect("handed over")
-            .iter()
-            .map(|d| (d.order_id.clone(), d.order_version))
-            .collect();
-        orders.sort();
-        orders
-    };
-    assert_eq!(first.handed.as_ref().map(Vec::len), Some(2));
+    let second = db
+        .store
+        .commit_handing_over(&next, hand_over)
+        .await
+        .unwrap();
     assert_eq!(second.outcomes, vec![WriteOutcome::Committed; 2]);
-    assert_eq!(
-        handed_orders(&second.handed),
-        vec![(unblocked_id.clone(), 2)]
-    );
-    // In the database: the unblocked order's second delivery is a head too, the waiting
-    // order's is not.
-    let heads: Vec<(String, i64)> = sqlx::query(
+    let unblocked_id = unblocked.state.order.id.to_string();
+    let handed: Vec<(String, i64)> = second
+        .handed
+        .expect("handed over")
+        .iter()
+        .map(|d| (d.order_id.clone(), d.order_version))
+        .collect();
+    assert_eq!(handed, vec![(unblocked_id.clone(), 2)]);
+    // In the database: the unblocked order's second delivery heads its queue, the waiting
+    // order's does not.
+    let heads = pairs(
+        &db,
         "SELECT order_id, head FROM webhook_deliveries WHERE order_version = 2 ORDER BY order_id",
     )
-    .fetch_all(&db.raw)
-    .await
-    .unwrap()
-    .iter()
-    .map(|row| (row.get(0), row.get(1)))
-    .collect();
-    let mut expected = vec![(waiting_id, 0), (unblocked_id, 1)];
+    .await;
+    let mut expected = vec![(waiting.state.order.id.to_string(), 0), (unblocked_id, 1)];
     expected.sort();
     assert_eq!(heads, expected);
+}
+
+#[tokio::test]
+async fn a_delivered_unrecorded_event_does_not_hold_back_the_next_on_sqlite() {
+    a_delivered_unrecorded_event_does_not_hold_back_the_next(false).await;
+}
+
+#[tokio::test]
+async fn a_delivered_unrecorded_event_does_not_hold_back_the_next_on_postgres() {
+    a_delivered_unrecorded_event_does_not_hold_back_the_next(true).await;
 }
