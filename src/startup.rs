@@ -30,6 +30,12 @@ use crate::http::{self, AppState};
 use crate::keys::Vault;
 use crate::store::{Engine, ProbeSettings, Store};
 
+/// On SQLite, how long the webhook recorder leaves a delivered attempt to the journal: long
+/// enough for a party that acts on a webhook at once (a partner accepting on `order.created`)
+/// to reach the journal, whose transaction then records the delivery and lets the order's next
+/// event go at once. An order whose next event comes later waits at most this much longer.
+const DELIVERED_RECORD_DELAY: Duration = Duration::from_millis(10);
+
 pub struct Application {
     port: u16,
     server: Server,
@@ -114,6 +120,10 @@ impl Application {
                 claim_batch: settings.webhooks.claim_batch,
                 max_in_flight_per_endpoint: settings.webhooks.max_in_flight_per_endpoint,
                 cache_ttl: settings.cluster.cache_ttl,
+                delivered_record_delay: match store.engine() {
+                    Engine::Sqlite => DELIVERED_RECORD_DELAY,
+                    Engine::Postgres => Duration::ZERO,
+                },
             },
             deliveries.clone(),
             cluster.shards().clone(),

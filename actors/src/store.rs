@@ -132,8 +132,10 @@ impl StoreError {
 pub struct HandOver<'a> {
     /// The lease the transaction gives the deliveries it hands over.
     pub lease_until: Timestamp,
-    /// This node's deliveries that reached their receivers and are not recorded yet: the
-    /// fan-out counts them as settled when it decides which new deliveries head their queues.
+    /// This node's deliveries that reached their receivers and are not recorded yet. A store
+    /// may record them in the same transaction (taking them from the set) when they are all
+    /// that holds an order's next event back, and make that event the head of its queue;
+    /// SQLite's journal does.
     pub delivered: &'a DeliveredUnrecorded,
 }
 

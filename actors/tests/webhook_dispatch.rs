@@ -203,6 +203,7 @@ async fn start(store: &Arc<FakeStore>, shards: &Arc<Shards>, nudge: &Nudge) -> W
         claim_batch: 100,
         max_in_flight_per_endpoint: 1,
         cache_ttl: Duration::from_millis(200),
+        delivered_record_delay: Duration::ZERO,
     };
     let webhooks = Webhooks::start(store.clone(), settings, nudge.clone(), shards.clone())
         .await

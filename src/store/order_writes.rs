@@ -22,7 +22,6 @@ use rampflow_actors::shard::ShardId;
 use rampflow_actors::shard::Shards;
 use rampflow_actors::store::{Committed, HandOver, OrderWrite, StoreError, WriteOutcome};
 use rampflow_actors::webhook::store::DueDelivery;
-use rampflow_actors::webhook::DeliveredUnrecorded;
 use sqlx::{Any, Row, Transaction};
 
 use super::batch::{statement_chunks, Placeholders};
@@ -66,9 +65,10 @@ pub(crate) async fn commit(
     insert_events(&mut tx, style, &landed)
         .await
         .map_err(store_error)?;
+    // (Only SQLite's journal settles delivered-unrecorded deliveries in its transaction; here
+    // an order's next event waits for the recorder, as `HandOver::delivered` allows.)
     let lease = hand_over.map(|h| (shards.node(), h.lease_until));
-    let delivered = hand_over.map(|h| h.delivered);
-    let leased = fan_out(&mut tx, style, shards, &landed, lease, delivered)
+    let leased = fan_out(&mut tx, style, shards, &landed, lease)
         .await
         .map_err(store_error)?;
     tx.commit().await.map_err(commit_error)?;
@@ -381,7 +381,6 @@ async fn fan_out<'w>(
     shards: &Shards,
     landed: &[&'w OrderWrite],
     lease: Option<(&str, Timestamp)>,
-    delivered: Option<&DeliveredUnrecorded>,
 ) -> Result<Vec<DueDelivery>, sqlx::Error> {
     let owners: Vec<String> = landed
         .iter()
@@ -427,7 +426,7 @@ async fn fan_out<'w>(
     if deliveries.is_empty() {
         return Ok(Vec::new());
     }
-    let waiting = queues_with_pending(tx, style, &deliveries, delivered).await?;
+    let waiting = queues_with_pending(tx, style, &deliveries).await?;
     // The lowest version of each queue in this batch, if nothing of it was pending before.
     let mut heads: HashMap<(String, String), u64> = HashMap::new();
     for (write, endpoint_id) in &deliveries {
@@ -490,14 +489,12 @@ async fn fan_out<'w>(
     Ok(leased)
 }
 
-/// The (order, endpoint) queues among `deliveries`' that already have a pending delivery,
-/// other than one this node has delivered and not yet recorded (`delivered`, when handing
-/// over). Orders at their first event have none and are not asked about.
+/// The (order, endpoint) queues among `deliveries`' that already have a pending delivery.
+/// Orders at their first event have none and are not asked about.
 async fn queues_with_pending(
     tx: &mut Transaction<'_, Any>,
     style: Placeholders,
     deliveries: &[(&OrderWrite, &str)],
-    delivered: Option<&DeliveredUnrecorded>,
 ) -> Result<HashSet<(String, String)>, sqlx::Error> {
     let orders: Vec<String> = deliveries
         .iter()
@@ -509,7 +506,7 @@ async fn queues_with_pending(
     let mut waiting = HashSet::new();
     for chunk in statement_chunks(&orders) {
         let sql = format!(
-            "SELECT order_id, endpoint_id, event_id FROM webhook_deliveries
+            "SELECT DISTINCT order_id, endpoint_id FROM webhook_deliveries
              WHERE state = 'pending' AND order_id IN ({})",
             style.list(chunk.len())
         );
@@ -518,10 +515,7 @@ async fn queues_with_pending(
             query = query.bind(order_id.as_str());
         }
         for row in query.fetch_all(&mut **tx).await? {
-            let (endpoint_id, event_id): (String, String) = (row.try_get(1)?, row.try_get(2)?);
-            if delivered.is_none_or(|d| !d.contains(&event_id, &endpoint_id)) {
-                waiting.insert((row.try_get(0)?, endpoint_id));
-            }
+            waiting.insert((row.try_get(0)?, row.try_get(1)?));
         }
     }
     Ok(waiting)

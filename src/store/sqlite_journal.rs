@@ -25,7 +25,7 @@ use rampflow_actors::shard::{ShardId, Shards};
 use rampflow_actors::store::{
     BlockingCommitter, Committed, HandOver, OrderWrite, StoreError, StoreErrorKind, WriteOutcome,
 };
-use rampflow_actors::webhook::store::DueDelivery;
+use rampflow_actors::webhook::store::{AttemptOutcome, DueDelivery};
 use rampflow_actors::webhook::DeliveredUnrecorded;
 use rusqlite::{
     params, Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior,
@@ -375,30 +375,40 @@ fn fan_out(
         return Ok(());
     }
     let order_id = event.order_id.to_string();
-    // An order's first event heads every queue; a later one only where nothing is pending,
-    // counting as settled what this node has delivered and not yet recorded (only when the
-    // heads are handed over here: otherwise the claim, reading the database, sends them).
-    let waiting: HashSet<String> = match event.version {
-        1 => HashSet::new(),
-        _ => {
-            let pending = tx
-                .prepare_cached(
-                    "SELECT endpoint_id, event_id FROM webhook_deliveries
-                     WHERE state = 'pending' AND order_id = ?1",
-                )?
-                .query_map([&order_id], |row| {
-                    Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+    // An order's first event heads every queue; a later one where nothing is pending, or where
+    // all that is pending was delivered by this node and not yet recorded: those are recorded
+    // here, in the transaction that lets the next event go (see `DeliveredUnrecorded`).
+    let mut waiting: HashSet<String> = HashSet::new();
+    if event.version > 1 {
+        let mut pending: HashMap<String, Vec<(String, String)>> = HashMap::new();
+        let rows = tx
+            .prepare_cached(
+                "SELECT endpoint_id, event_id FROM webhook_deliveries
+                 WHERE state = 'pending' AND order_id = ?1",
+            )?
+            .query_map([&order_id], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        for (endpoint_id, event_id) in rows {
             pending
-                .into_iter()
-                .filter(|(endpoint_id, event_id)| {
-                    delivered.is_none_or(|d| !d.contains(event_id, endpoint_id))
-                })
-                .map(|(endpoint_id, _)| endpoint_id)
-                .collect()
+                .entry(endpoint_id.clone())
+                .or_default()
+                .push((event_id, endpoint_id));
         }
-    };
+        for (endpoint_id, queue) in pending {
+            let settled = match (lease, delivered) {
+                (Some((node, _)), Some(delivered)) => match delivered.take_all(&queue) {
+                    Some(outcomes) => settle_delivered(tx, node, &outcomes)?,
+                    None => false,
+                },
+                _ => false,
+            };
+            if !settled {
+                waiting.insert(endpoint_id);
+            }
+        }
+    }
     let shard: ShardId = store.shards().of(event.order_id);
     let event_id = event.id.to_string();
     let mut insert = tx.prepare_cached(
@@ -438,6 +448,56 @@ fn fan_out(
         }
     }
     Ok(())
+}
+
+/// Records delivered attempts (taken from `DeliveredUnrecorded`) as the recorder would: the
+/// delivery settled, its lease and head cleared, the attempt kept. True when every one of them
+/// was still this node's pending claim; one that is not (reset or failed meanwhile) keeps its
+/// queue waiting, and is left as it is.
+fn settle_delivered(
+    tx: &Transaction,
+    node: &str,
+    outcomes: &[AttemptOutcome],
+) -> rusqlite::Result<bool> {
+    let now = Timestamp::now().as_millis();
+    let mut all = true;
+    for outcome in outcomes {
+        let settled = tx
+            .prepare_cached(
+                "UPDATE webhook_deliveries SET state = 'delivered', attempts = ?1,
+                     next_attempt_at = ?2, leased_until = NULL, leased_by = NULL, head = 0,
+                     last_status = ?3, last_error = NULL, updated_at = ?2
+                 WHERE event_id = ?4 AND endpoint_id = ?5 AND state = 'pending'
+                   AND COALESCE(leased_by, '') = ?6",
+            )?
+            .execute(params![
+                i64::from(outcome.attempts),
+                now,
+                outcome.status_code.map(i64::from),
+                outcome.event_id,
+                outcome.endpoint_id,
+                node,
+            ])?;
+        if settled == 0 {
+            all = false;
+            continue;
+        }
+        tx.prepare_cached(
+            "INSERT INTO webhook_attempts (event_id, endpoint_id, attempted_at, status_code,
+                 duration_ms, error, response_body)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![
+            outcome.event_id,
+            outcome.endpoint_id,
+            outcome.attempted_at.as_millis(),
+            outcome.status_code.map(i64::from),
+            outcome.duration_ms as i64,
+            outcome.error,
+            outcome.response_body,
+        ])?;
+    }
+    Ok(all)
 }
 
 struct LiveEndpoint {

@@ -15,6 +15,7 @@ use rampflow_actors::order::{
 };
 use rampflow_actors::shard::{shard_of, DEFAULT_SHARD_COUNT};
 use rampflow_actors::store::{HandOver, IdempotencyRecord, OrderStore, OrderWrite, WriteOutcome};
+use rampflow_actors::webhook::store::{AttemptOutcome, NextStep};
 use rampflow_actors::webhook::DeliveredUnrecorded;
 use rampflow_actors::write_for;
 use sqlx::Row;
@@ -404,11 +405,14 @@ async fn a_server_on_sqlite_journals_on_a_thread_of_its_own() {
     );
 }
 
-/// An order's next event heads its webhook queue at once, and is handed over with the commit,
-/// when the only delivery still pending before it is one this node has delivered and not yet
-/// recorded; while that earlier delivery is merely pending, the next event waits behind it.
-async fn a_delivered_unrecorded_event_does_not_hold_back_the_next(on_postgres: bool) {
-    let db = database(on_postgres).await;
+/// On SQLite an order's next event heads its webhook queue at once, and is handed over with the
+/// commit, when all that is pending before it was delivered by this node and not yet recorded:
+/// the same transaction records those attempts. A crash then cannot resend the earlier event
+/// after the later one: both are committed, or neither. While the earlier delivery is merely
+/// pending, the next event waits behind it.
+#[tokio::test]
+async fn a_delivered_unrecorded_event_is_recorded_with_the_next_on_sqlite() {
+    let db = database(false).await;
     let (wallet, partner) = (WalletId::new(), PartnerId::new());
     insert_endpoint(&db, "ep-wallet", &format!("wallet:{wallet}"), None, false).await;
     let delivered = DeliveredUnrecorded::default();
@@ -428,7 +432,20 @@ async fn a_delivered_unrecorded_event_does_not_hold_back_the_next(on_postgres: b
     assert_eq!(first.handed.as_ref().map(Vec::len), Some(2));
 
     // The receiver accepted `unblocked`'s order.created; the recorder has not run.
-    delivered.insert(&unblocked.event.id.to_string(), "ep-wallet");
+    let created = unblocked.event.id.to_string();
+    delivered.insert(&AttemptOutcome {
+        event_id: created.clone(),
+        endpoint_id: "ep-wallet".into(),
+        order_id: unblocked.state.order.id.to_string(),
+        attempts: 1,
+        attempted_at: Timestamp::now(),
+        status_code: Some(204),
+        duration_ms: 3,
+        error: None,
+        response_body: None,
+        next: NextStep::Delivered,
+        disable_endpoint: false,
+    });
     let reason = Reason::parse("no liquidity").unwrap();
     let next = [
         change(&waiting.state, Command::Cancel, 1),
@@ -448,8 +465,7 @@ async fn a_delivered_unrecorded_event_does_not_hold_back_the_next(on_postgres: b
         .map(|d| (d.order_id.clone(), d.order_version))
         .collect();
     assert_eq!(handed, vec![(unblocked_id.clone(), 2)]);
-    // In the database: the unblocked order's second delivery heads its queue, the waiting
-    // order's does not.
+    // The unblocked order's second delivery heads its queue, the waiting order's does not.
     let heads = pairs(
         &db,
         "SELECT order_id, head FROM webhook_deliveries WHERE order_version = 2 ORDER BY order_id",
@@ -458,14 +474,17 @@ async fn a_delivered_unrecorded_event_does_not_hold_back_the_next(on_postgres: b
     let mut expected = vec![(waiting.state.order.id.to_string(), 0), (unblocked_id, 1)];
     expected.sort();
     assert_eq!(heads, expected);
-}
-
-#[tokio::test]
-async fn a_delivered_unrecorded_event_does_not_hold_back_the_next_on_sqlite() {
-    a_delivered_unrecorded_event_does_not_hold_back_the_next(false).await;
-}
-
-#[tokio::test]
-async fn a_delivered_unrecorded_event_does_not_hold_back_the_next_on_postgres() {
-    a_delivered_unrecorded_event_does_not_hold_back_the_next(true).await;
+    // The first delivery was recorded by that same transaction, attempt and all, and taken
+    // from the set, so the recorder will not write it again.
+    let recorded = pairs(
+        &db,
+        &format!(
+            "SELECT d.state, (SELECT COUNT(*) FROM webhook_attempts a
+                 WHERE a.event_id = d.event_id AND a.status_code = 204)
+             FROM webhook_deliveries d WHERE d.event_id = '{created}'"
+        ),
+    )
+    .await;
+    assert_eq!(recorded, vec![("delivered".to_owned(), 1)]);
+    assert!(delivered.take(&created, "ep-wallet").is_none());
 }

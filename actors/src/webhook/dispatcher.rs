@@ -7,7 +7,7 @@
 //! lease that names it. It counts, per shard, the deliveries it claimed and has not yet
 //! recorded or given back, so a shard handover can wait for them ([`Webhooks::drained`]).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,6 +40,9 @@ pub struct WebhookSettings {
     /// `cache_ttl` that the endpoints it holds queued deliveries for are still live, so once a
     /// delete has waited this long, no node starts a new attempt to the endpoint.
     pub cache_ttl: Duration,
+    /// How long the recorder leaves a delivered attempt to the journal before writing it
+    /// itself (see `DeliveredUnrecorded`): zero where the journal never records them.
+    pub delivered_record_delay: Duration,
 }
 
 /// How long a claimed delivery may wait in its sender's queue before its attempt starts.
@@ -200,6 +203,7 @@ impl Webhooks {
                 nudge: nudge.clone(),
                 in_flight: in_flight.clone(),
                 stop: stop_recorder.clone(),
+                delivered_delay: settings.delivered_record_delay,
             },
             recorded,
             done,
@@ -568,28 +572,54 @@ struct Recorder {
     nudge: Nudge,
     in_flight: Arc<InFlight>,
     stop: Arc<Notify>,
+    /// See `WebhookSettings::delivered_record_delay`.
+    delivered_delay: Duration,
 }
 
-/// Writes outcomes in batches: one transaction for everything that finished meanwhile. Stops
-/// when told to, after writing what had already arrived.
+/// Writes outcomes in batches: one transaction for everything that finished meanwhile. A
+/// delivered attempt waits `delivered_delay` first, in which the journal may record it with the
+/// order's next event (then it is not written again). Stops when told to, after writing what
+/// had already arrived.
 async fn record_outcomes(
     recorder: Recorder,
     mut recorded: mpsc::Receiver<Finished>,
     done: oneshot::Sender<()>,
 ) {
+    let mut received = Vec::with_capacity(512);
+    let mut waiting: VecDeque<(tokio::time::Instant, Finished)> = VecDeque::new();
     let mut batch = Vec::with_capacity(512);
     loop {
+        let next_due = waiting.front().map(|(due, _)| *due);
         let stopping = tokio::select! {
-            received = recorded.recv_many(&mut batch, 512) => received == 0,
+            count = recorded.recv_many(&mut received, 512) => count == 0,
             () = recorder.stop.notified() => true,
+            () = sleep_until(next_due) => false,
         };
         if stopping {
-            while batch.len() < 4096 {
+            while received.len() < 4096 {
                 match recorded.try_recv() {
-                    Ok(finished) => batch.push(finished),
+                    Ok(finished) => received.push(finished),
                     Err(_) => break,
                 }
             }
+        }
+        let now = tokio::time::Instant::now();
+        for finished in received.drain(..) {
+            let delivered = matches!(
+                &finished,
+                Finished::Attempted(outcome, _) if outcome.next == NextStep::Delivered
+            );
+            if delivered && !stopping && !recorder.delivered_delay.is_zero() {
+                waiting.push_back((now + recorder.delivered_delay, finished));
+            } else {
+                batch.push(finished);
+            }
+        }
+        while waiting
+            .front()
+            .is_some_and(|(due, _)| stopping || *due <= now)
+        {
+            batch.extend(waiting.pop_front().map(|(_, finished)| finished));
         }
         if !batch.is_empty() {
             record_batch(&recorder, &batch).await;
@@ -602,10 +632,26 @@ async fn record_outcomes(
     }
 }
 
+/// Sleeps until `due`, or forever when there is nothing to wait for.
+async fn sleep_until(due: Option<tokio::time::Instant>) {
+    match due {
+        Some(due) => tokio::time::sleep_until(due).await,
+        None => std::future::pending().await,
+    }
+}
+
 async fn record_batch(recorder: &Recorder, batch: &[Finished]) {
     let (mut outcomes, mut released) = (Vec::new(), Vec::new());
+    let delivered = recorder.nudge.delivered();
     for finished in batch {
         match finished {
+            // A delivered attempt the journal has already recorded (see `DeliveredUnrecorded`)
+            // is not written twice.
+            Finished::Attempted(outcome, _)
+                if outcome.next == NextStep::Delivered
+                    && delivered
+                        .take(&outcome.event_id, &outcome.endpoint_id)
+                        .is_none() => {}
             Finished::Attempted(outcome, _) => outcomes.push(outcome.clone()),
             Finished::Released(release, _) => released.push(release.clone()),
         }
@@ -629,14 +675,6 @@ async fn record_batch(recorder: &Recorder, batch: &[Finished]) {
             }
         }
     }
-    // Written, or given up on (then the lease lapses and it is sent again): either way the
-    // journal must read these deliveries' state from the database again.
-    recorder.nudge.delivered().remove(
-        outcomes
-            .iter()
-            .filter(|outcome| outcome.next == NextStep::Delivered)
-            .map(|outcome| (outcome.event_id.as_str(), outcome.endpoint_id.as_str())),
-    );
     for finished in batch {
         let (Finished::Attempted(_, shard) | Finished::Released(_, shard)) = finished;
         recorder.in_flight.finish(*shard);

@@ -17,7 +17,7 @@ pub mod signing;
 pub mod ssrf;
 pub mod store;
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -25,7 +25,7 @@ pub use dispatcher::{attempt_allowance, lease_for, WebhookSettings, Webhooks};
 pub use signing::{generate_secret, sign, signature_header};
 use tokio::sync::Notify;
 
-use self::store::DueDelivery;
+use self::store::{AttemptOutcome, DueDelivery};
 
 /// Wakes the dispatcher, for one of two reasons: deliveries may have become due (an order
 /// event committed without a hand-over, a redelivery, recorded outcomes that unblock the next
@@ -43,39 +43,48 @@ struct Wake {
     delivered: DeliveredUnrecorded,
 }
 
-/// Deliveries this node sent and the receiver accepted (2xx) whose outcome the recorder has not
-/// written yet, as (event id, endpoint id).
+/// Deliveries this node sent and the receiver accepted (2xx) whose outcome is not written yet,
+/// by (event id, endpoint id), with that outcome.
 ///
-/// The journal's fan-out reads it: an order's next event is the head of its (order, endpoint)
-/// queue when the only deliveries still pending there are in this set. A partner that answers
-/// a webhook and acts on it at once (accepts on `order.created`) would otherwise find its own
-/// webhook still pending, and the next event would wait for the recorder's commit and a
-/// claim. Order is kept: what is in the set has already reached its receiver. If the process
-/// dies before the recorder writes it, the delivery is sent again after the restart, a
-/// duplicate under the same `webhook-id`, as at-least-once allows.
+/// Whoever takes an outcome out of the set writes it: the recorder, or the journal. On SQLite
+/// the journal's fan-out takes them when they are all that is pending before an order's next
+/// event: it records them as delivered in the same transaction that makes the next event the
+/// head of its queue and hands it over. A partner that answers a webhook and acts on it at once
+/// (accepts on `order.created`) would otherwise find its own webhook still pending, and the
+/// next event would wait for the recorder's commit and a claim. Because the earlier delivery is
+/// settled in the very transaction that lets the next one go, a crash can never resend it after
+/// its successor: either both are committed, or neither.
 #[derive(Clone, Default)]
-pub struct DeliveredUnrecorded(Arc<Mutex<HashSet<(String, String)>>>);
+pub struct DeliveredUnrecorded(Arc<Mutex<HashMap<(String, String), AttemptOutcome>>>);
 
 impl DeliveredUnrecorded {
-    pub fn insert(&self, event_id: &str, endpoint_id: &str) {
-        self.lock()
-            .insert((event_id.to_owned(), endpoint_id.to_owned()));
+    /// Notes a delivered attempt, until the recorder or the journal takes it.
+    pub fn insert(&self, outcome: &AttemptOutcome) {
+        let key = (outcome.event_id.clone(), outcome.endpoint_id.clone());
+        self.lock().insert(key, outcome.clone());
     }
 
-    pub fn contains(&self, event_id: &str, endpoint_id: &str) -> bool {
+    /// Takes the outcome of one delivery to write it; `None` if someone else has taken it.
+    pub fn take(&self, event_id: &str, endpoint_id: &str) -> Option<AttemptOutcome> {
         self.lock()
-            .contains(&(event_id.to_owned(), endpoint_id.to_owned()))
+            .remove(&(event_id.to_owned(), endpoint_id.to_owned()))
     }
 
-    /// Forgets deliveries whose outcome the recorder has written (or given up on).
-    pub fn remove<'a>(&self, deliveries: impl IntoIterator<Item = (&'a str, &'a str)>) {
+    /// Takes the outcomes of all these deliveries, or of none when any of them is missing.
+    pub fn take_all(&self, deliveries: &[(String, String)]) -> Option<Vec<AttemptOutcome>> {
         let mut set = self.lock();
-        for (event_id, endpoint_id) in deliveries {
-            set.remove(&(event_id.to_owned(), endpoint_id.to_owned()));
+        if !deliveries.iter().all(|key| set.contains_key(key)) {
+            return None;
         }
+        Some(
+            deliveries
+                .iter()
+                .filter_map(|key| set.remove(key))
+                .collect(),
+        )
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<(String, String)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), AttemptOutcome>> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }

@@ -105,8 +105,7 @@ impl WebhookSender {
                 let outcome = attempt(&env, delivery).await;
                 instruments::webhook_attempt(&outcome.next, started.elapsed());
                 if outcome.next == NextStep::Delivered {
-                    env.delivered
-                        .insert(&outcome.event_id, &outcome.endpoint_id);
+                    env.delivered.insert(&outcome);
                 }
                 // Bounded: if the recorder falls behind, senders wait rather than pile up.
                 let _ = env.outcomes.send(Finished::Attempted(outcome, shard)).await;
