@@ -1,7 +1,8 @@
 //! The dispatcher as a shard coordinator sees it, against an in-memory delivery store and
 //! real HTTP receivers: deliveries in flight counted per shard and `drained`, a queued
 //! delivery given back when its shard is no longer served, when its lease can no longer cover
-//! an attempt, or when its endpoint was deleted, and a stop that waits for attempts in flight.
+//! an attempt, or when its endpoint was deleted, a stop that waits for attempts in flight, and
+//! a delivered attempt the journal recorded itself that the recorder does not write again.
 
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -195,6 +196,15 @@ fn node_serving(owned: &[u32]) -> Arc<Shards> {
 }
 
 async fn start(store: &Arc<FakeStore>, shards: &Arc<Shards>, nudge: &Nudge) -> Webhooks {
+    start_with(store, shards, nudge, Duration::ZERO).await
+}
+
+async fn start_with(
+    store: &Arc<FakeStore>,
+    shards: &Arc<Shards>,
+    nudge: &Nudge,
+    delivered_record_delay: Duration,
+) -> Webhooks {
     let settings = WebhookSettings {
         retry_schedule: vec![Duration::ZERO],
         timeout: Duration::from_secs(5),
@@ -203,7 +213,7 @@ async fn start(store: &Arc<FakeStore>, shards: &Arc<Shards>, nudge: &Nudge) -> W
         claim_batch: 100,
         max_in_flight_per_endpoint: 1,
         cache_ttl: Duration::from_millis(200),
-        delivered_record_delay: Duration::ZERO,
+        delivered_record_delay,
     };
     let webhooks = Webhooks::start(store.clone(), settings, nudge.clone(), shards.clone())
         .await
@@ -360,4 +370,40 @@ async fn a_stop_lets_the_attempts_under_way_finish_and_be_recorded() {
     assert_eq!(store.recorded(), ["under-way"]);
     assert_eq!(store.released(), ["queued"]);
     assert_eq!(hooks.hits(), 1);
+}
+
+/// A delivered attempt waits in `DeliveredUnrecorded` for the recorder's delay. One the journal
+/// takes meanwhile (to record it with the order's next event) is not written by the recorder;
+/// the other is, once its delay is over. Both stop counting as in flight.
+#[actix_rt::test]
+async fn a_delivered_attempt_the_journal_took_is_not_recorded_twice() {
+    let receiver = Receiver::start(false);
+    let store = Arc::new(FakeStore::default());
+    store.due.lock().unwrap().extend([
+        delivery("d1", 1, "ep", &receiver.url),
+        delivery("d2", 1, "ep", &receiver.url),
+    ]);
+    let shards = node_serving(&[1]);
+    let nudge = Nudge::default();
+    let webhooks = start_with(&store, &shards, &nudge, Duration::from_secs(2)).await;
+
+    until("both at the receiver", || receiver.hits() == 2).await;
+    // As the journal does, within the delay.
+    until("d1 noted as delivered, and taken", || {
+        nudge.delivered().take("d1", "ep").is_some()
+    })
+    .await;
+    assert!(
+        store.recorded().is_empty(),
+        "nothing is written before the delay"
+    );
+
+    assert!(
+        webhooks
+            .drained(&[ShardId::new(1)], Duration::from_secs(10))
+            .await
+    );
+    assert_eq!(store.recorded(), ["d2"]);
+    assert_eq!(store.outcomes.lock().unwrap()[0].next, NextStep::Delivered);
+    webhooks.stop().await;
 }
