@@ -2,7 +2,7 @@
 //! real HTTP receivers: deliveries in flight counted per shard and `drained`, a queued
 //! delivery given back when its shard is no longer served, when its lease can no longer cover
 //! an attempt, or when its endpoint was deleted, a stop that waits for attempts in flight, and
-//! a delivered attempt the journal recorded itself that the recorder does not write again.
+//! a delivered attempt the journal holds or recorded itself, written once.
 
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -373,37 +373,51 @@ async fn a_stop_lets_the_attempts_under_way_finish_and_be_recorded() {
 }
 
 /// A delivered attempt waits in `DeliveredUnrecorded` for the recorder's delay. One the journal
-/// takes meanwhile (to record it with the order's next event) is not written by the recorder;
-/// the other is, once its delay is over. Both stop counting as in flight.
+/// holds is not written while it is held; once the journal's transaction recorded it, the
+/// recorder leaves it, and once a failed transaction releases it, the recorder writes it. All
+/// of them stop counting as in flight.
 #[actix_rt::test]
-async fn a_delivered_attempt_the_journal_took_is_not_recorded_twice() {
+async fn a_delivered_attempt_the_journal_holds_is_written_once() {
     let receiver = Receiver::start(false);
     let store = Arc::new(FakeStore::default());
     store.due.lock().unwrap().extend([
         delivery("d1", 1, "ep", &receiver.url),
         delivery("d2", 1, "ep", &receiver.url),
+        delivery("d3", 1, "ep", &receiver.url),
     ]);
     let shards = node_serving(&[1]);
     let nudge = Nudge::default();
-    let webhooks = start_with(&store, &shards, &nudge, Duration::from_secs(2)).await;
+    let webhooks = start_with(&store, &shards, &nudge, Duration::from_secs(1)).await;
+    let delivered = nudge.delivered();
+    let key = |id: &str| (id.to_owned(), "ep".to_owned());
 
-    until("both at the receiver", || receiver.hits() == 2).await;
-    // As the journal does, within the delay.
-    until("d1 noted as delivered, and taken", || {
-        nudge.delivered().take("d1", "ep").is_some()
+    // As the journal does, within the delay: d1 for a transaction that commits, d3 for one that
+    // fails.
+    until("d1 and d3 noted as delivered, and held", || {
+        receiver.hits() == 3 && delivered.hold_all(&[key("d1"), key("d3")]).is_some()
     })
     .await;
     assert!(
         store.recorded().is_empty(),
         "nothing is written before the delay"
     );
+    until("d2 recorded", || store.recorded() == ["d2"]).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(store.recorded(), ["d2"], "nothing held is written");
 
+    delivered.settled(&[key("d1")]);
+    delivered.released(&[key("d3")]);
     assert!(
         webhooks
             .drained(&[ShardId::new(1)], Duration::from_secs(10))
             .await
     );
-    assert_eq!(store.recorded(), ["d2"]);
-    assert_eq!(store.outcomes.lock().unwrap()[0].next, NextStep::Delivered);
+    assert_eq!(store.recorded(), ["d2", "d3"]);
+    assert!(store
+        .outcomes
+        .lock()
+        .unwrap()
+        .iter()
+        .all(|outcome| outcome.next == NextStep::Delivered));
     webhooks.stop().await;
 }

@@ -26,7 +26,7 @@ use rampflow_actors::store::{
     BlockingCommitter, Committed, HandOver, OrderWrite, StoreError, StoreErrorKind, WriteOutcome,
 };
 use rampflow_actors::webhook::store::{AttemptOutcome, DueDelivery};
-use rampflow_actors::webhook::DeliveredUnrecorded;
+use rampflow_actors::webhook::{DeliveredUnrecorded, DeliveryKey};
 use rusqlite::{
     params, Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior,
 };
@@ -66,14 +66,6 @@ impl SqliteCommitter {
             written: false,
         }
     }
-
-    fn connection(&mut self) -> Result<&mut Connection, StoreError> {
-        if self.connection.is_none() {
-            let connection = open(&self.file.path, self.file.busy_timeout).map_err(store_error)?;
-            self.connection = Some(connection);
-        }
-        Ok(self.connection.as_mut().expect("opened above"))
-    }
 }
 
 /// The same settings as the pool's connections (see `Store::connect`): WAL, every commit
@@ -100,11 +92,14 @@ impl BlockingCommitter for SqliteCommitter {
         writes: &[OrderWrite],
         hand_over: Option<HandOver<'_>>,
     ) -> Result<Committed, StoreError> {
-        let store = self.store.clone();
-        let connection = self.connection()?;
+        if self.connection.is_none() {
+            let connection = open(&self.file.path, self.file.busy_timeout).map_err(store_error)?;
+            self.connection = Some(connection);
+        }
+        let connection = self.connection.as_mut().expect("opened above");
         let result = {
-            let _turn = store.blocking_sqlite_write_turn();
-            commit(&store, connection, writes, hand_over)
+            let _turn = self.store.blocking_sqlite_write_turn();
+            commit(&self.store, connection, writes, hand_over)
         };
         self.written |= result.is_ok();
         if let Err(error) = &result {
@@ -153,27 +148,57 @@ fn commit(
     let shards = store.shards();
     // SQLite runs one node, which holds every shard once it has started.
     let mut outcomes = writable_outcomes(shards, writes);
+    let mut batch = BatchState::default();
+    let written = write_batch(
+        store,
+        connection,
+        writes,
+        hand_over,
+        &mut outcomes,
+        &mut batch,
+    );
+    if let Some(delivered) = hand_over.map(|h| h.delivered) {
+        // What this transaction held it recorded only if it committed (after an unknown
+        // outcome, releasing lists the attempt twice at worst, where keeping it could lose it).
+        delivered.released(&batch.held_unrecorded);
+        match written {
+            Ok(()) => delivered.settled(&batch.held_recorded),
+            Err(_) => delivered.released(&batch.held_recorded),
+        }
+    }
+    written?;
+    let handed = hand_over.map(|_| ready_to_send(store, batch.leased));
+    Ok(Committed { outcomes, handed })
+}
+
+/// The batch's one transaction, committed.
+fn write_batch(
+    store: &Store,
+    connection: &mut Connection,
+    writes: &[OrderWrite],
+    hand_over: Option<HandOver<'_>>,
+    outcomes: &mut [WriteOutcome],
+    batch: &mut BatchState,
+) -> Result<(), StoreError> {
+    let shards = store.shards();
     // `IMMEDIATE` takes the write lock at `BEGIN`, so a busy database is a retryable error
     // before anything ran, never a failed upgrade halfway through.
     let tx = connection
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(store_error)?;
-    let mut batch = BatchState::default();
     let lease = hand_over.map(|h| (shards.node(), h.lease_until));
     let delivered = hand_over.map(|h| h.delivered);
     for (write, outcome) in writes.iter().zip(outcomes.iter_mut()) {
         if *outcome != WriteOutcome::Committed {
             continue;
         }
-        *outcome = write_order(&tx, shards, write, &mut batch).map_err(store_error)?;
+        *outcome = write_order(&tx, shards, write, batch).map_err(store_error)?;
         if *outcome == WriteOutcome::Committed {
             insert_event(&tx, write).map_err(store_error)?;
-            fan_out(&tx, store, write, lease, delivered, &mut batch).map_err(store_error)?;
+            fan_out(&tx, store, write, lease, delivered, batch).map_err(store_error)?;
         }
     }
-    tx.commit().map_err(commit_error)?;
-    let handed = hand_over.map(|_| ready_to_send(store, batch.leased));
-    Ok(Committed { outcomes, handed })
+    tx.commit().map_err(commit_error)
 }
 
 /// What one batch remembers between its writes.
@@ -185,6 +210,10 @@ struct BatchState {
     endpoints: HashMap<String, Rc<Vec<LiveEndpoint>>>,
     /// Heads leased to this node, to hand to the senders after the commit.
     leased: Vec<DueDelivery>,
+    /// Delivered attempts held from `DeliveredUnrecorded` and recorded by this transaction.
+    held_recorded: Vec<DeliveryKey>,
+    /// Held, but no longer this node's claim when it came to record them: the recorder's.
+    held_unrecorded: Vec<DeliveryKey>,
 }
 
 /// The order row (and the write's idempotency record), or why the write does not land.
@@ -398,8 +427,8 @@ fn fan_out(
         }
         for (endpoint_id, queue) in pending {
             let settled = match (lease, delivered) {
-                (Some((node, _)), Some(delivered)) => match delivered.take_all(&queue) {
-                    Some(outcomes) => settle_delivered(tx, node, &outcomes)?,
+                (Some((node, _)), Some(delivered)) => match delivered.hold_all(&queue) {
+                    Some(outcomes) => settle_delivered(tx, node, &outcomes, batch)?,
                     None => false,
                 },
                 _ => false,
@@ -450,14 +479,15 @@ fn fan_out(
     Ok(())
 }
 
-/// Records delivered attempts (taken from `DeliveredUnrecorded`) as the recorder would: the
+/// Records delivered attempts (held from `DeliveredUnrecorded`) as the recorder would: the
 /// delivery settled, its lease and head cleared, the attempt kept. True when every one of them
 /// was still this node's pending claim; one that is not (reset or failed meanwhile) keeps its
-/// queue waiting, and is left as it is.
+/// queue waiting and goes back to the recorder, which records such an attempt its own way.
 fn settle_delivered(
     tx: &Transaction,
     node: &str,
     outcomes: &[AttemptOutcome],
+    batch: &mut BatchState,
 ) -> rusqlite::Result<bool> {
     let now = Timestamp::now().as_millis();
     let mut all = true;
@@ -478,10 +508,13 @@ fn settle_delivered(
                 outcome.endpoint_id,
                 node,
             ])?;
+        let key = (outcome.event_id.clone(), outcome.endpoint_id.clone());
         if settled == 0 {
+            batch.held_unrecorded.push(key);
             all = false;
             continue;
         }
+        batch.held_recorded.push(key);
         tx.prepare_cached(
             "INSERT INTO webhook_attempts (event_id, endpoint_id, attempted_at, status_code,
                  duration_ms, error, response_body)

@@ -13,7 +13,7 @@ use rampflow_actors::webhook::store::{
 };
 use sqlx::Row;
 
-use crate::journal_batch::{database, Database};
+use crate::journal_batch::{database, pairs, Database};
 
 async fn insert_endpoint(db: &Database, id: &str, disabled: bool) {
     sqlx::query(
@@ -517,16 +517,12 @@ async fn order_at_version_3(db: &Database) -> (String, Vec<String>) {
 
 /// `(event_id, head)` of every pending delivery, by version.
 async fn pending_heads(db: &Database) -> Vec<(String, i64)> {
-    sqlx::query(
+    pairs(
+        db,
         "SELECT event_id, head FROM webhook_deliveries WHERE state = 'pending'
          ORDER BY order_version",
     )
-    .fetch_all(&db.raw)
     .await
-    .unwrap()
-    .iter()
-    .map(|row| (row.get(0), row.get(1)))
-    .collect()
 }
 
 fn settled(delivery: &DueDelivery, next: NextStep) -> AttemptOutcome {

@@ -19,7 +19,7 @@ use super::client::build_client;
 use super::retry::RetryPolicy;
 use super::sender::{Deliver, Finished, ReleaseQueued, SenderEnv, WebhookSender};
 use super::store::{ClaimRequest, DeliveryStore, DueDelivery, NextStep};
-use super::Nudge;
+use super::{Nudge, Recording};
 use crate::model::Timestamp;
 use crate::shard::{ShardId, Shards};
 
@@ -191,7 +191,7 @@ impl Webhooks {
             max_in_flight: settings.max_in_flight_per_endpoint.max(1),
             shards: shards.clone(),
             attempt_allowance: attempt_allowance(settings.timeout),
-            delivered: nudge.delivered(),
+            delivered: (!settings.delivered_record_delay.is_zero()).then(|| nudge.delivered()),
         });
         let in_flight = Arc::new(InFlight::new(shards.count()));
         let stop_recorder = Arc::new(Notify::new());
@@ -619,7 +619,28 @@ async fn record_outcomes(
             .front()
             .is_some_and(|(due, _)| stopping || *due <= now)
         {
-            batch.extend(waiting.pop_front().map(|(_, finished)| finished));
+            let Some((_, finished)) = waiting.pop_front() else {
+                break;
+            };
+            let Finished::Attempted(outcome, shard) = &finished else {
+                batch.push(finished);
+                continue;
+            };
+            // Delivered attempts wait here only while the journal may record them.
+            match recorder
+                .nudge
+                .delivered()
+                .take(&outcome.event_id, &outcome.endpoint_id)
+            {
+                Recording::Yours => batch.push(finished),
+                // Its transaction is under way: ask again once it has ended. (Stopping, write
+                // it all the same: at worst its attempt is listed twice.)
+                Recording::Held if !stopping => {
+                    waiting.push_back((now + recorder.delivered_delay, finished))
+                }
+                Recording::Held => batch.push(finished),
+                Recording::Recorded => recorder.in_flight.finish(*shard),
+            }
         }
         if !batch.is_empty() {
             record_batch(&recorder, &batch).await;
@@ -642,16 +663,8 @@ async fn sleep_until(due: Option<tokio::time::Instant>) {
 
 async fn record_batch(recorder: &Recorder, batch: &[Finished]) {
     let (mut outcomes, mut released) = (Vec::new(), Vec::new());
-    let delivered = recorder.nudge.delivered();
     for finished in batch {
         match finished {
-            // A delivered attempt the journal has already recorded (see `DeliveredUnrecorded`)
-            // is not written twice.
-            Finished::Attempted(outcome, _)
-                if outcome.next == NextStep::Delivered
-                    && delivered
-                        .take(&outcome.event_id, &outcome.endpoint_id)
-                        .is_none() => {}
             Finished::Attempted(outcome, _) => outcomes.push(outcome.clone()),
             Finished::Released(release, _) => released.push(release.clone()),
         }

@@ -46,8 +46,8 @@ struct Wake {
 /// Deliveries this node sent and the receiver accepted (2xx) whose outcome is not written yet,
 /// by (event id, endpoint id), with that outcome.
 ///
-/// Whoever takes an outcome out of the set writes it: the recorder, or the journal. On SQLite
-/// the journal's fan-out takes them when they are all that is pending before an order's next
+/// Whoever records an outcome removes it from the set: the recorder, or the journal. On SQLite
+/// the journal's fan-out holds them when they are all that is pending before an order's next
 /// event: it records them as delivered in the same transaction that makes the next event the
 /// head of its queue and hands it over. A partner that answers a webhook and acts on it at once
 /// (accepts on `order.created`) would otherwise find its own webhook still pending, and the
@@ -55,36 +55,96 @@ struct Wake {
 /// settled in the very transaction that lets the next one go, a crash can never resend it after
 /// its successor: either both are committed, or neither.
 #[derive(Clone, Default)]
-pub struct DeliveredUnrecorded(Arc<Mutex<HashMap<(String, String), AttemptOutcome>>>);
+pub struct DeliveredUnrecorded(Arc<Mutex<HashMap<DeliveryKey, Noted>>>);
+
+/// (event id, endpoint id).
+pub type DeliveryKey = (String, String);
+
+struct Noted {
+    outcome: AttemptOutcome,
+    /// The journal's transaction is recording it right now.
+    held: bool,
+}
+
+/// What the recorder finds when it comes to write a delivered attempt.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Recording {
+    /// The recorder's to write.
+    Yours,
+    /// A journal transaction holds it: ask again later (if that transaction fails, it is
+    /// released back).
+    Held,
+    /// The journal recorded it.
+    Recorded,
+}
 
 impl DeliveredUnrecorded {
-    /// Notes a delivered attempt, until the recorder or the journal takes it.
+    /// Notes a delivered attempt, until the recorder or the journal records it.
     pub fn insert(&self, outcome: &AttemptOutcome) {
         let key = (outcome.event_id.clone(), outcome.endpoint_id.clone());
-        self.lock().insert(key, outcome.clone());
+        let noted = Noted {
+            outcome: outcome.clone(),
+            held: false,
+        };
+        self.lock().insert(key, noted);
     }
 
-    /// Takes the outcome of one delivery to write it; `None` if someone else has taken it.
-    pub fn take(&self, event_id: &str, endpoint_id: &str) -> Option<AttemptOutcome> {
-        self.lock()
-            .remove(&(event_id.to_owned(), endpoint_id.to_owned()))
-    }
-
-    /// Takes the outcomes of all these deliveries, or of none when any of them is missing.
-    pub fn take_all(&self, deliveries: &[(String, String)]) -> Option<Vec<AttemptOutcome>> {
+    /// For the recorder: takes the attempt to write it, unless the journal holds or recorded it.
+    pub fn take(&self, event_id: &str, endpoint_id: &str) -> Recording {
         let mut set = self.lock();
-        if !deliveries.iter().all(|key| set.contains_key(key)) {
+        let key = (event_id.to_owned(), endpoint_id.to_owned());
+        match set.get(&key) {
+            None => Recording::Recorded,
+            Some(noted) if noted.held => Recording::Held,
+            Some(_) => {
+                set.remove(&key);
+                Recording::Yours
+            }
+        }
+    }
+
+    /// For the journal: holds all these attempts for its transaction, or none when any of them
+    /// is missing or held already. Each must then be [`settled`](Self::settled) once the
+    /// transaction recorded it, or [`released`](Self::released).
+    pub fn hold_all(&self, deliveries: &[DeliveryKey]) -> Option<Vec<AttemptOutcome>> {
+        let mut set = self.lock();
+        if !deliveries
+            .iter()
+            .all(|key| set.get(key).is_some_and(|noted| !noted.held))
+        {
             return None;
         }
         Some(
             deliveries
                 .iter()
-                .filter_map(|key| set.remove(key))
+                .filter_map(|key| {
+                    let noted = set.get_mut(key)?;
+                    noted.held = true;
+                    Some(noted.outcome.clone())
+                })
                 .collect(),
         )
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), AttemptOutcome>> {
+    /// The journal's transaction that held these committed with them recorded.
+    pub fn settled(&self, deliveries: &[DeliveryKey]) {
+        let mut set = self.lock();
+        for key in deliveries {
+            set.remove(key);
+        }
+    }
+
+    /// The journal did not record these after all: the recorder writes them.
+    pub fn released(&self, deliveries: &[DeliveryKey]) {
+        let mut set = self.lock();
+        for key in deliveries {
+            if let Some(noted) = set.get_mut(key) {
+                noted.held = false;
+            }
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<DeliveryKey, Noted>> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }

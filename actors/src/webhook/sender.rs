@@ -48,8 +48,9 @@ pub struct SenderEnv {
     pub shards: Arc<Shards>,
     /// An attempt starts only while at least this much of its lease is left.
     pub attempt_allowance: Duration,
-    /// Where a 2xx is noted until the recorder has written it.
-    pub delivered: super::DeliveredUnrecorded,
+    /// Where a 2xx is noted until it is recorded; `None` where the journal never records
+    /// them (the recorder then writes every outcome as it comes).
+    pub delivered: Option<super::DeliveredUnrecorded>,
 }
 
 pub struct WebhookSender {
@@ -104,8 +105,8 @@ impl WebhookSender {
                 let shard = delivery.shard;
                 let outcome = attempt(&env, delivery).await;
                 instruments::webhook_attempt(&outcome.next, started.elapsed());
-                if outcome.next == NextStep::Delivered {
-                    env.delivered.insert(&outcome);
+                if let (NextStep::Delivered, Some(delivered)) = (&outcome.next, &env.delivered) {
+                    delivered.insert(&outcome);
                 }
                 // Bounded: if the recorder falls behind, senders wait rather than pile up.
                 let _ = env.outcomes.send(Finished::Attempted(outcome, shard)).await;
