@@ -133,9 +133,9 @@ pub struct HandOver<'a> {
     /// The lease the transaction gives the deliveries it hands over.
     pub lease_until: Timestamp,
     /// This node's deliveries that reached their receivers and are not recorded yet. A store
-    /// may record them in the same transaction (taking them from the set) when they are all
-    /// that holds an order's next event back, and make that event the head of its queue;
-    /// SQLite's journal does.
+    /// may record them in the same transaction (holding them in the set, then settling them
+    /// once it commits or releasing them if it fails) when they are all that holds an order's
+    /// next event back, and make that event the head of its queue; SQLite's journal does.
     pub delivered: &'a DeliveredUnrecorded,
 }
 
