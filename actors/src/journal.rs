@@ -43,6 +43,9 @@ pub struct JournalSettings {
     /// this long by the batch's own transaction and handed straight to the webhook senders
     /// (see [`Nudge::hand_over`]); otherwise the dispatcher claims them.
     pub hand_over_deliveries: Option<Duration>,
+    /// Transactions in flight at once, each with a batch of its own, where the writers are
+    /// tasks (PostgreSQL). A store with a blocking committer (SQLite) has one writer thread.
+    pub writers: usize,
 }
 
 impl Default for JournalSettings {
@@ -51,6 +54,7 @@ impl Default for JournalSettings {
             queue_capacity: 16_384,
             max_batch: 512,
             hand_over_deliveries: None,
+            writers: 1,
         }
     }
 }
@@ -78,7 +82,7 @@ pub enum CommitError {
 #[derive(Debug, Default)]
 pub struct JournalStats {
     pub queued: AtomicUsize,
-    /// Writes in the transaction being committed right now.
+    /// Writes in the transactions being committed right now.
     pub committing: AtomicUsize,
     pub batches: AtomicU64,
     pub rows: AtomicU64,
@@ -138,7 +142,11 @@ impl Journal {
                     .expect("the journal's writer thread starts");
             }
             None => {
-                tokio::spawn(writer.run(store, receiver));
+                let writer = Arc::new(writer);
+                let receiver = Arc::new(tokio::sync::Mutex::new(receiver));
+                for _ in 0..settings.writers.max(1) {
+                    tokio::spawn(writer.clone().run(store.clone(), receiver.clone()));
+                }
             }
         }
         Journal {
@@ -217,17 +225,23 @@ struct Batch {
 }
 
 impl Writer {
-    /// The writer as a task, for a store that commits only through async calls (PostgreSQL,
-    /// and the test stores).
-    async fn run(self, store: Arc<dyn OrderStore>, mut receiver: mpsc::Receiver<Pending>) {
+    /// One writer task, for a store that commits only through async calls (PostgreSQL, and
+    /// the test stores). The writers take turns at the queue: one waits for writes while the
+    /// others commit, and takes everything queued meanwhile into its own transaction.
+    async fn run(
+        self: Arc<Self>,
+        store: Arc<dyn OrderStore>,
+        receiver: Arc<tokio::sync::Mutex<mpsc::Receiver<Pending>>>,
+    ) {
         let mut pending = Vec::with_capacity(self.settings.max_batch);
         let mut batch = Batch::default();
         loop {
-            if receiver
-                .recv_many(&mut pending, self.settings.max_batch)
+            let taken = receiver
+                .lock()
                 .await
-                == 0
-            {
+                .recv_many(&mut pending, self.settings.max_batch)
+                .await;
+            if taken == 0 {
                 return;
             }
             self.begin(&mut pending, &mut batch);
@@ -291,7 +305,7 @@ impl Writer {
     fn begin(&self, pending: &mut Vec<Pending>, batch: &mut Batch) {
         self.stats
             .committing
-            .store(pending.len(), Ordering::Relaxed);
+            .fetch_add(pending.len(), Ordering::Relaxed);
         self.stats
             .queued
             .fetch_sub(pending.len(), Ordering::Relaxed);
@@ -352,7 +366,7 @@ impl Writer {
         }
         batch.writes.clear();
         batch.waiters.clear();
-        self.stats.committing.store(0, Ordering::Relaxed);
+        self.stats.committing.fetch_sub(rows, Ordering::Relaxed);
     }
 }
 

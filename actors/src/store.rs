@@ -135,7 +135,7 @@ pub struct HandOver<'a> {
     /// This node's deliveries that reached their receivers and are not recorded yet. A store
     /// may record them in the same transaction (holding them in the set, then settling them
     /// once it commits or releasing them if it fails) when they are all that holds an order's
-    /// next event back, and make that event the head of its queue; SQLite's journal does.
+    /// next event back, and make that event the head of its queue; both engines' journals do.
     pub delivered: &'a DeliveredUnrecorded,
 }
 

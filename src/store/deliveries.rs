@@ -644,25 +644,7 @@ async fn record(
     // delete, another attempt's 410 or a redelivery may have settled or reset it meanwhile
     // (each clears the lease), and another node may have claimed it after the lease lapsed.
     // VALUES columns are named column1, column2, … on both engines.
-    let mut claimed: HashSet<(String, String)> = HashSet::with_capacity(first.len());
-    for chunk in statement_chunks(&first) {
-        let sql = recorder_sql(style, chunk.len()).settle;
-        let mut query = sqlx::query(&sql).bind(now);
-        for outcome in chunk {
-            let (state, next_attempt_at) = state_of(outcome);
-            query = query
-                .bind(outcome.event_id.as_str())
-                .bind(outcome.endpoint_id.as_str())
-                .bind(state)
-                .bind(i64::from(outcome.attempts))
-                .bind(next_attempt_at)
-                .bind(outcome.status_code.map(i64::from))
-                .bind(outcome.error.as_deref());
-        }
-        for row in query.bind(node).fetch_all(&mut **tx).await? {
-            claimed.insert((row.try_get(0)?, row.try_get(1)?));
-        }
-    }
+    let claimed = settle_claimed(tx, style, node, &first, now, state_of).await?;
     let unclaimed = first
         .iter()
         .filter(|o| !claimed.contains(&(o.event_id.clone(), o.endpoint_id.clone())))
@@ -685,26 +667,7 @@ async fn record(
         .execute(&mut **tx)
         .await?;
     }
-    for chunk in statement_chunks(outcomes) {
-        let sql = format!(
-            "INSERT INTO webhook_attempts (event_id, endpoint_id, attempted_at, status_code,
-                 duration_ms, error, response_body)
-             VALUES {}",
-            style.rows(chunk.len(), 7)
-        );
-        let mut query = sqlx::query(&sql);
-        for outcome in chunk {
-            query = query
-                .bind(outcome.event_id.as_str())
-                .bind(outcome.endpoint_id.as_str())
-                .bind(outcome.attempted_at.as_millis())
-                .bind(outcome.status_code.map(i64::from))
-                .bind(outcome.duration_ms as i64)
-                .bind(outcome.error.as_deref())
-                .bind(outcome.response_body.as_deref());
-        }
-        query.execute(&mut **tx).await?;
-    }
+    insert_attempts(tx, style, outcomes.iter()).await?;
     // After every delivery settled above: a 410 fails what its endpoint still has pending,
     // including retries scheduled in this same batch, and leaves what was delivered alone.
     let mut disabled = HashSet::new();
@@ -752,6 +715,91 @@ async fn record(
         .into_iter()
         .collect();
     recompute_heads(tx, style, &settled).await
+}
+
+/// Settles `outcomes` whose delivery is still this node's claim, in multi-row statements;
+/// `state_of` gives each outcome's new state and next attempt time. Returns the deliveries that
+/// were (event id, endpoint id); the others were settled, reset or claimed by another node
+/// meanwhile.
+async fn settle_claimed(
+    tx: &mut Transaction<'_, Any>,
+    style: Placeholders,
+    node: &str,
+    outcomes: &[&AttemptOutcome],
+    now: i64,
+    state_of: impl Fn(&AttemptOutcome) -> (&'static str, i64),
+) -> Result<HashSet<(String, String)>, sqlx::Error> {
+    let mut claimed = HashSet::with_capacity(outcomes.len());
+    for chunk in statement_chunks(outcomes) {
+        let sql = recorder_sql(style, chunk.len()).settle;
+        let mut query = sqlx::query(&sql).bind(now);
+        for outcome in chunk {
+            let (state, next_attempt_at) = state_of(outcome);
+            query = query
+                .bind(outcome.event_id.as_str())
+                .bind(outcome.endpoint_id.as_str())
+                .bind(state)
+                .bind(i64::from(outcome.attempts))
+                .bind(next_attempt_at)
+                .bind(outcome.status_code.map(i64::from))
+                .bind(outcome.error.as_deref());
+        }
+        for row in query.bind(node).fetch_all(&mut **tx).await? {
+            claimed.insert((row.try_get(0)?, row.try_get(1)?));
+        }
+    }
+    Ok(claimed)
+}
+
+/// The attempts' rows, in multi-row `INSERT`s.
+async fn insert_attempts<'o>(
+    tx: &mut Transaction<'_, Any>,
+    style: Placeholders,
+    outcomes: impl Iterator<Item = &'o AttemptOutcome>,
+) -> Result<(), sqlx::Error> {
+    let outcomes: Vec<&AttemptOutcome> = outcomes.collect();
+    for chunk in statement_chunks(&outcomes) {
+        let sql = format!(
+            "INSERT INTO webhook_attempts (event_id, endpoint_id, attempted_at, status_code,
+                 duration_ms, error, response_body)
+             VALUES {}",
+            style.rows(chunk.len(), 7)
+        );
+        let mut query = sqlx::query(&sql);
+        for outcome in chunk {
+            query = query
+                .bind(outcome.event_id.as_str())
+                .bind(outcome.endpoint_id.as_str())
+                .bind(outcome.attempted_at.as_millis())
+                .bind(outcome.status_code.map(i64::from))
+                .bind(outcome.duration_ms as i64)
+                .bind(outcome.error.as_deref())
+                .bind(outcome.response_body.as_deref());
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// For the journal's transaction on PostgreSQL: records delivered attempts it holds (see
+/// `DeliveredUnrecorded`) as the recorder would, the delivery settled (its lease and head
+/// cleared) and the attempt kept, for those still this node's claim. Returns those; the others
+/// go back to the recorder, which records such an attempt its own way. The caller has locked
+/// the deliveries' order rows (its compare-and-set), as the recorder's share lock would.
+pub(crate) async fn record_delivered_in_journal(
+    tx: &mut Transaction<'_, Any>,
+    style: Placeholders,
+    node: &str,
+    outcomes: &[AttemptOutcome],
+) -> Result<HashSet<(String, String)>, sqlx::Error> {
+    let now = Timestamp::now().as_millis();
+    let outcomes: Vec<&AttemptOutcome> = outcomes.iter().collect();
+    let claimed = settle_claimed(tx, style, node, &outcomes, now, |_| ("delivered", now)).await?;
+    let recorded = outcomes
+        .into_iter()
+        .filter(|o| claimed.contains(&(o.event_id.clone(), o.endpoint_id.clone())));
+    insert_attempts(tx, style, recorded).await?;
+    Ok(claimed)
 }
 
 /// Webhook figures for `GET /metrics`, counted at scrape time.

@@ -20,7 +20,7 @@ mod health;
 pub(crate) use fencing::DB_NOW_MS;
 pub use health::ProbeSettings;
 pub mod idempotency;
-mod order_writes;
+pub mod order_writes;
 pub mod orders;
 pub mod parties;
 pub mod pricing;

@@ -9,8 +9,8 @@
 //! every row landed, the usual case; only when one did not are the rows read back to learn
 //! which. (`RETURNING` would say it at once, but sqlx streams each returned row from its
 //! SQLite worker thread as a message of its own, which cost a third of the writer's time.)
-//! Only the compare-and-set `UPDATE` of an existing order stays one statement per write,
-//! because its row count is what tells whether that write's version still held.
+//! The compare-and-set `UPDATE`s of existing orders are multi-row too on PostgreSQL, where
+//! `RETURNING` says which writes' versions still held.
 //!
 //! The order of the steps keeps the rule that a write which does not land leaves nothing
 //! behind: its idempotency record is released, and it gets no event and no deliveries.
@@ -22,11 +22,12 @@ use rampflow_actors::shard::ShardId;
 use rampflow_actors::shard::Shards;
 use rampflow_actors::store::{Committed, HandOver, OrderWrite, StoreError, WriteOutcome};
 use rampflow_actors::webhook::store::DueDelivery;
+use rampflow_actors::webhook::{DeliveredUnrecorded, DeliveryKey};
 use sqlx::{Any, Row, Transaction};
 
 use super::batch::{statement_chunks, Placeholders};
-use super::deliveries::{open_secrets, secrets_of};
-use super::{commit_error, store_error, Store};
+use super::deliveries::{lock_orders, open_secrets, record_delivered_in_journal, secrets_of};
+use super::{commit_error, store_error, Engine, Store};
 
 /// Commits `writes`; with `hand_over`, the new deliveries that are due at once are leased to
 /// this node until then in the same transaction, and returned ready to send.
@@ -50,7 +51,7 @@ pub(crate) async fn commit(
     insert_new_orders(&mut tx, style, shards, writes, &mut outcomes)
         .await
         .map_err(store_error)?;
-    update_orders(&mut tx, writes, &mut outcomes)
+    update_orders(&mut tx, store.engine(), writes, &mut outcomes)
         .await
         .map_err(store_error)?;
     release_idempotency_keys(&mut tx, writes, &outcomes)
@@ -65,15 +66,53 @@ pub(crate) async fn commit(
     insert_events(&mut tx, style, &landed)
         .await
         .map_err(store_error)?;
-    // (Only SQLite's journal settles delivered-unrecorded deliveries in its transaction; here
-    // an order's next event waits for the recorder, as `HandOver::delivered` allows.)
-    let lease = hand_over.map(|h| (shards.node(), h.lease_until));
-    let leased = fan_out(&mut tx, style, shards, &landed, lease)
+    // Released on every way out but a commit, a cancelled future's included.
+    let mut held = HeldAttempts::of(hand_over.map(|h| h.delivered));
+    let leased = fan_out(&mut tx, style, shards, &landed, hand_over, &mut held)
         .await
         .map_err(store_error)?;
     tx.commit().await.map_err(commit_error)?;
+    held.committed = true;
+    drop(held);
     let handed = hand_over.map(|_| ready_to_send(store, leased));
     Ok(Committed { outcomes, handed })
+}
+
+/// Delivered attempts this transaction holds from `DeliveredUnrecorded`. Those it recorded are
+/// settled once it commits; everything else it held is released back to the recorder when this
+/// is dropped: after a failure, on a cancelled commit (the breaker opened), and after an
+/// unknown outcome, where releasing lists an attempt twice at worst, while keeping it could lose
+/// it.
+struct HeldAttempts<'d> {
+    delivered: Option<&'d DeliveredUnrecorded>,
+    recorded: Vec<DeliveryKey>,
+    unrecorded: Vec<DeliveryKey>,
+    committed: bool,
+}
+
+impl<'d> HeldAttempts<'d> {
+    fn of(delivered: Option<&'d DeliveredUnrecorded>) -> HeldAttempts<'d> {
+        HeldAttempts {
+            delivered,
+            recorded: Vec::new(),
+            unrecorded: Vec::new(),
+            committed: false,
+        }
+    }
+}
+
+impl Drop for HeldAttempts<'_> {
+    fn drop(&mut self) {
+        let Some(delivered) = self.delivered else {
+            return;
+        };
+        delivered.released(&self.unrecorded);
+        if self.committed {
+            delivered.settled(&self.recorded);
+        } else {
+            delivered.released(&self.recorded);
+        }
+    }
 }
 
 /// The outcomes a batch starts from: a write of a shard this node no longer holds is refused
@@ -274,48 +313,138 @@ async fn insert_new_orders(
     Ok(())
 }
 
-/// Changes to existing orders, each a compare-and-set on `version`, in order id order (so the
-/// row locks are always taken in one order, and the webhook recorder, which locks the same
-/// rows, takes them in that order too); two changes of one order keep their batch order.
+/// Changes to existing orders, each a compare-and-set on `version`.
+///
+/// On PostgreSQL the order rows are locked first, in id order (the order the recorder's share
+/// locks and every other batch take them in), then changed in multi-row `UPDATE … FROM
+/// (VALUES …) RETURNING id` statements: the join visits rows in whatever order the planner
+/// likes, which is harmless once they are locked. The ids returned are the writes whose version
+/// still held. A second change of one order in the same batch (rare) follows in a statement of
+/// its own, after the first. Elsewhere (SQLite's sqlx path, used only once its journal thread
+/// has stopped) each change is a statement, in id order.
 async fn update_orders(
     tx: &mut Transaction<'_, Any>,
+    engine: Engine,
     writes: &[OrderWrite],
     outcomes: &mut [WriteOutcome],
 ) -> Result<(), sqlx::Error> {
     let mut updating: Vec<usize> = (0..writes.len())
         .filter(|&i| writes[i].expected_version != 0 && outcomes[i] == WriteOutcome::Committed)
         .collect();
+    if updating.is_empty() {
+        return Ok(());
+    }
+    // Stable: two changes of one order keep their batch order.
     updating.sort_by_key(|&i| writes[i].state.order.id);
-    for index in updating {
-        let (write, outcome) = (&writes[index], &mut outcomes[index]);
-        let columns = OrderColumns::of(write);
-        let order = &write.state.order;
-        let affected = sqlx::query(
-            "UPDATE orders SET status = $1, version = $2, external_id = $3, updated_at = $4,
-                live = $5, acceptance_due = $6, reminder_due = $7, expiry_due = $8,
-                last_command = $9, document = $10
-             WHERE id = $11 AND version = $12",
-        )
-        .bind(order.status.as_str())
-        .bind(order.version as i64)
-        .bind(order.external_id.as_ref().map(|r| r.as_str()))
-        .bind(order.updated_at.as_millis())
-        .bind(i64::from(order.status.is_live()))
-        .bind(columns.acceptance_due)
-        .bind(columns.reminder_due)
-        .bind(columns.expiry_due)
-        .bind(columns.last_command.as_deref())
-        .bind(&*write.document)
-        .bind(columns.id.as_str())
-        .bind(write.expected_version as i64)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
-        if affected == 0 {
-            *outcome = WriteOutcome::VersionConflict;
+    let columns: HashMap<usize, OrderColumns> = updating
+        .iter()
+        .map(|&i| (i, OrderColumns::of(&writes[i])))
+        .collect();
+    let mut repeats = Vec::new();
+    if engine == Engine::Postgres {
+        let ids: Vec<&str> = updating.iter().map(|&i| columns[&i].id.as_str()).collect();
+        lock_orders(tx, engine, &ids, true).await?;
+        let mut seen = HashSet::with_capacity(updating.len());
+        let mut first = Vec::with_capacity(updating.len());
+        for index in updating {
+            if seen.insert(writes[index].state.order.id) {
+                first.push(index);
+            } else {
+                repeats.push(index);
+            }
+        }
+        for chunk in statement_chunks(&first) {
+            let sql = order_update_statement(chunk.len());
+            let mut query = sqlx::query(&sql);
+            for &index in chunk {
+                let (write, columns) = (&writes[index], &columns[&index]);
+                let order = &write.state.order;
+                query = query
+                    .bind(columns.id.as_str())
+                    .bind(order.status.as_str())
+                    .bind(order.version as i64)
+                    .bind(order.external_id.as_ref().map(|r| r.as_str()))
+                    .bind(order.updated_at.as_millis())
+                    .bind(i64::from(order.status.is_live()))
+                    .bind(columns.acceptance_due)
+                    .bind(columns.reminder_due)
+                    .bind(columns.expiry_due)
+                    .bind(columns.last_command.as_deref())
+                    .bind(&*write.document)
+                    .bind(write.expected_version as i64);
+            }
+            let landed: HashSet<String> = query
+                .fetch_all(&mut **tx)
+                .await?
+                .iter()
+                .map(|row| row.try_get(0))
+                .collect::<Result<_, sqlx::Error>>()?;
+            for &index in chunk {
+                if !landed.contains(&columns[&index].id) {
+                    outcomes[index] = WriteOutcome::VersionConflict;
+                }
+            }
+        }
+    } else {
+        repeats = updating;
+    }
+    for index in repeats {
+        if outcomes[index] == WriteOutcome::Committed
+            && !update_order(tx, &writes[index], &columns[&index]).await?
+        {
+            outcomes[index] = WriteOutcome::VersionConflict;
         }
     }
     Ok(())
+}
+
+/// PostgreSQL's multi-row compare-and-set of `rows` orders, exactly as the journal runs it
+/// (a test EXPLAINs it): per row the id, the changed columns (status, version, external id,
+/// updated at, live, the three timer deadlines, last command, document) and the version
+/// expected; returns the ids that changed. The rows are found through the primary key, whatever
+/// the planner knows of the table.
+pub fn order_update_statement(rows: usize) -> String {
+    format!(
+        "UPDATE orders SET status = v.column2, version = v.column3,
+             external_id = v.column4, updated_at = v.column5, live = v.column6,
+             acceptance_due = v.column7, reminder_due = v.column8,
+             expiry_due = v.column9, last_command = v.column10, document = v.column11
+         FROM (VALUES {}) AS v
+         WHERE id = v.column1 AND version = v.column12
+         RETURNING id",
+        Placeholders::Numbered.rows(rows, 12)
+    )
+}
+
+/// One order's change, as a compare-and-set on its version: false when the version moved on.
+async fn update_order(
+    tx: &mut Transaction<'_, Any>,
+    write: &OrderWrite,
+    columns: &OrderColumns,
+) -> Result<bool, sqlx::Error> {
+    let order = &write.state.order;
+    let affected = sqlx::query(
+        "UPDATE orders SET status = $1, version = $2, external_id = $3, updated_at = $4,
+            live = $5, acceptance_due = $6, reminder_due = $7, expiry_due = $8,
+            last_command = $9, document = $10
+         WHERE id = $11 AND version = $12",
+    )
+    .bind(order.status.as_str())
+    .bind(order.version as i64)
+    .bind(order.external_id.as_ref().map(|r| r.as_str()))
+    .bind(order.updated_at.as_millis())
+    .bind(i64::from(order.status.is_live()))
+    .bind(columns.acceptance_due)
+    .bind(columns.reminder_due)
+    .bind(columns.expiry_due)
+    .bind(columns.last_command.as_deref())
+    .bind(&*write.document)
+    .bind(columns.id.as_str())
+    .bind(write.expected_version as i64)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok(affected == 1)
 }
 
 /// A write that lost its compare-and-set must not keep the key it claimed: the retry that
@@ -372,16 +501,20 @@ async fn insert_events(
 ///
 /// Each delivery is written with its order's shard and whether it is the head of its
 /// (endpoint, order) queue: an order's first event always is; a later one is when nothing of
-/// that queue is pending. That takes one read for the whole batch, after this transaction
-/// updated the order rows, which is what makes it safe beside the recorder settling the
-/// previous head (see `deliveries`).
+/// that queue is pending, or when all that is pending was delivered by this node and not yet
+/// recorded: this transaction records those (see `DeliveredUnrecorded`), so the earlier
+/// delivery is settled in the very transaction that lets the next one go. That takes one read
+/// for the whole batch, after this transaction updated the order rows, which is what makes it
+/// safe beside the recorder settling the previous head (see `deliveries`).
 async fn fan_out<'w>(
     tx: &mut Transaction<'_, Any>,
     style: Placeholders,
     shards: &Shards,
     landed: &[&'w OrderWrite],
-    lease: Option<(&str, Timestamp)>,
+    hand_over: Option<HandOver<'_>>,
+    held: &mut HeldAttempts<'_>,
 ) -> Result<Vec<DueDelivery>, sqlx::Error> {
+    let lease = hand_over.map(|h| (shards.node(), h.lease_until));
     let owners: Vec<String> = landed
         .iter()
         .flat_map(|write| {
@@ -426,7 +559,7 @@ async fn fan_out<'w>(
     if deliveries.is_empty() {
         return Ok(Vec::new());
     }
-    let waiting = queues_with_pending(tx, style, &deliveries).await?;
+    let waiting = waiting_queues(tx, style, shards.node(), &deliveries, held).await?;
     // The lowest version of each queue in this batch, if nothing of it was pending before.
     let mut heads: HashMap<(String, String), u64> = HashMap::new();
     for (write, endpoint_id) in &deliveries {
@@ -489,13 +622,52 @@ async fn fan_out<'w>(
     Ok(leased)
 }
 
-/// The (order, endpoint) queues among `deliveries`' that already have a pending delivery.
-/// Orders at their first event have none and are not asked about.
-async fn queues_with_pending(
+/// The (order, endpoint) queues among `deliveries`' whose next event must wait: those with a
+/// pending delivery this transaction could not record. Orders at their first event have none
+/// and are not asked about.
+async fn waiting_queues(
+    tx: &mut Transaction<'_, Any>,
+    style: Placeholders,
+    node: &str,
+    deliveries: &[(&OrderWrite, &str)],
+    held: &mut HeldAttempts<'_>,
+) -> Result<HashSet<(String, String)>, sqlx::Error> {
+    let pending = pending_of_queues(tx, style, deliveries).await?;
+    let Some(delivered) = held.delivered else {
+        return Ok(pending.into_keys().collect());
+    };
+    let mut waiting = HashSet::new();
+    let mut holding = Vec::new();
+    for (queue, keys) in pending {
+        match delivered.hold_all(&keys) {
+            Some(outcomes) => holding.extend(outcomes),
+            None => {
+                waiting.insert(queue);
+            }
+        }
+    }
+    if holding.is_empty() {
+        return Ok(waiting);
+    }
+    let recorded = record_delivered_in_journal(tx, style, node, &holding).await?;
+    for outcome in holding {
+        let key = (outcome.event_id, outcome.endpoint_id);
+        if recorded.contains(&key) {
+            held.recorded.push(key);
+        } else {
+            waiting.insert((outcome.order_id, key.1.clone()));
+            held.unrecorded.push(key);
+        }
+    }
+    Ok(waiting)
+}
+
+/// The pending deliveries of the (order, endpoint) queues among `deliveries`', by queue.
+async fn pending_of_queues(
     tx: &mut Transaction<'_, Any>,
     style: Placeholders,
     deliveries: &[(&OrderWrite, &str)],
-) -> Result<HashSet<(String, String)>, sqlx::Error> {
+) -> Result<HashMap<(String, String), Vec<DeliveryKey>>, sqlx::Error> {
     let orders: Vec<String> = deliveries
         .iter()
         .filter(|(write, _)| write.event.version > 1)
@@ -503,10 +675,10 @@ async fn queues_with_pending(
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let mut waiting = HashSet::new();
+    let mut pending: HashMap<(String, String), Vec<DeliveryKey>> = HashMap::new();
     for chunk in statement_chunks(&orders) {
         let sql = format!(
-            "SELECT DISTINCT order_id, endpoint_id FROM webhook_deliveries
+            "SELECT order_id, endpoint_id, event_id FROM webhook_deliveries
              WHERE state = 'pending' AND order_id IN ({})",
             style.list(chunk.len())
         );
@@ -515,10 +687,15 @@ async fn queues_with_pending(
             query = query.bind(order_id.as_str());
         }
         for row in query.fetch_all(&mut **tx).await? {
-            waiting.insert((row.try_get(0)?, row.try_get(1)?));
+            let (order_id, endpoint_id): (String, String) = (row.try_get(0)?, row.try_get(1)?);
+            let event_id: String = row.try_get(2)?;
+            pending
+                .entry((order_id, endpoint_id.clone()))
+                .or_default()
+                .push((event_id, endpoint_id));
         }
     }
-    Ok(waiting)
+    Ok(pending)
 }
 
 struct LiveEndpoint {

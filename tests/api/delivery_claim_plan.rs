@@ -1,6 +1,7 @@
 //! The claim stays on its index however large the backlog and whatever the planner knows: on
 //! PostgreSQL, 100 000 pending deliveries (and settled history) that were never analyzed, the
-//! claim's and the recorder's exact statements EXPLAINed, and the claim run against them.
+//! claim's and the recorder's exact statements EXPLAINed, and the claim run against them. The
+//! journal's multi-row order update likewise stays on the primary key of a large orders table.
 //!
 //! The old claim looked for an earlier pending version of every candidate; with no planner
 //! statistics that anti-join ran for minutes on a backlog a third this size.
@@ -9,6 +10,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use rampflow::store::deliveries::{claim_statements, record_statements};
+use rampflow::store::order_writes::order_update_statement;
 use rampflow::store::Engine;
 use rampflow_actors::model::Timestamp;
 use rampflow_actors::shard::ShardId;
@@ -274,4 +276,47 @@ async fn the_claim_uses_its_index_on_a_large_unanalyzed_backlog_on_postgres() {
             .unwrap()
             .get(0);
     assert_eq!(leased, 1000);
+}
+
+#[tokio::test]
+async fn the_journals_order_update_uses_the_primary_key_on_a_large_unanalyzed_table_on_postgres() {
+    let db = database(true).await;
+    let mut pg = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    sqlx::query(
+        "INSERT INTO orders (id, wallet_id, partner_id, user_ref, direction, status, version,
+             created_at, updated_at, live, document, shard)
+         SELECT 'o' || i, 'w' || (i % 10), 'p' || (i % 3), 'u', 'onramp', 'created', 1, 1, 1,
+                i % 2, '{}', i % 256
+         FROM generate_series(0, $1 - 1) AS i",
+    )
+    .bind(PENDING)
+    .execute(&mut pg)
+    .await
+    .unwrap();
+    for rows in [1, 16, 128] {
+        let mut binds = Vec::new();
+        for row in 0..rows {
+            binds.extend([
+                Bind::Text(format!("o{}", row * 7)),
+                Bind::Text("accepted".into()),
+                Bind::Int(2),
+                Bind::Text("x".into()),
+                Bind::Int(2),
+                Bind::Int(1),
+                Bind::Int(5),
+                Bind::Int(6),
+                Bind::Int(7),
+                Bind::Text("{}".into()),
+                Bind::Text("{}".into()),
+                Bind::Int(1),
+            ]);
+        }
+        let explained = plan(&mut pg, &order_update_statement(rows), &binds).await;
+        assert_index_only(
+            &explained,
+            "orders",
+            "orders_pkey",
+            &format!("order update of {rows} rows"),
+        );
+    }
 }

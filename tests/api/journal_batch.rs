@@ -156,11 +156,16 @@ async fn every_failure_in_one_batch_leaves_nothing_behind(on_postgres: bool) {
     let (wallet, partner) = (WalletId::new(), PartnerId::new());
     let owner = format!("wallet:{wallet}");
 
-    // Stored before the batch: an order (to change) and a key another request holds.
+    // Stored before the batch: two orders (to change) and a key another request holds.
     let existing = create(new_order(wallet, partner), None);
+    let untouched = create(new_order(wallet, partner), None);
     let held = create(new_order(wallet, partner), Some((&owner, "held")));
-    let before = db.store.commit(&[existing.clone(), held]).await.unwrap();
-    assert_eq!(before, vec![WriteOutcome::Committed; 2]);
+    let before = db
+        .store
+        .commit(&[existing.clone(), untouched.clone(), held])
+        .await
+        .unwrap();
+    assert_eq!(before, vec![WriteOutcome::Committed; 3]);
 
     let fresh = create(new_order(wallet, partner), Some((&owner, "k1")));
     let same_key_in_batch = create(new_order(wallet, partner), Some((&owner, "k1")));
@@ -169,7 +174,10 @@ async fn every_failure_in_one_batch_leaves_nothing_behind(on_postgres: bool) {
     duplicate_id.state = existing.state.clone();
     let reason = Reason::parse("no liquidity").unwrap();
     let rejected = change(&existing.state, Command::Reject { reason }, 1);
+    // A second change of the same order, expecting the version the first one replaced.
     let stale = change(&existing.state, Command::Cancel, 1);
+    // The only change of its order, expecting a version the order never had.
+    let wrong_version = change(&untouched.state, Command::Cancel, 7);
     let outcomes = db
         .store
         .commit(&[
@@ -177,6 +185,7 @@ async fn every_failure_in_one_batch_leaves_nothing_behind(on_postgres: bool) {
             same_key_in_batch,
             stored_key,
             duplicate_id,
+            wrong_version,
             rejected.clone(),
             stale,
         ])
@@ -189,6 +198,7 @@ async fn every_failure_in_one_batch_leaves_nothing_behind(on_postgres: bool) {
             WriteOutcome::IdempotencyKeyTaken,
             WriteOutcome::IdempotencyKeyTaken,
             WriteOutcome::VersionConflict,
+            WriteOutcome::VersionConflict,
             WriteOutcome::Committed,
             WriteOutcome::VersionConflict,
         ],
@@ -196,8 +206,9 @@ async fn every_failure_in_one_batch_leaves_nothing_behind(on_postgres: bool) {
         db.url
     );
 
-    // Three orders: the two stored first and `fresh`; the existing one is rejected, not cancelled.
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM orders").await, 3);
+    // Four orders: the three stored first and `fresh`; the existing one is rejected, not
+    // cancelled, and the untouched one is as it was.
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM orders").await, 4);
     let status: String = sqlx::query("SELECT status FROM orders WHERE id = $1")
         .bind(existing.state.order.id.to_string())
         .fetch_one(&db.raw)
@@ -205,8 +216,15 @@ async fn every_failure_in_one_batch_leaves_nothing_behind(on_postgres: bool) {
         .unwrap()
         .get(0);
     assert_eq!(status, "rejected");
-    // One event per landed write: 2 before, `fresh` and `rejected` now.
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM order_events").await, 4);
+    let untouched_status: String = sqlx::query("SELECT status FROM orders WHERE id = $1")
+        .bind(untouched.state.order.id.to_string())
+        .fetch_one(&db.raw)
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(untouched_status, "created");
+    // One event per landed write: 3 before, `fresh` and `rejected` now.
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM order_events").await, 5);
     // The keys of the writes that lost were released: "k2" is free again.
     let keys: Vec<String> = sqlx::query("SELECT key FROM idempotency_keys ORDER BY key")
         .fetch_all(&db.raw)
@@ -405,14 +423,13 @@ async fn a_server_on_sqlite_journals_on_a_thread_of_its_own() {
     );
 }
 
-/// On SQLite an order's next event heads its webhook queue at once, and is handed over with the
-/// commit, when all that is pending before it was delivered by this node and not yet recorded:
-/// the same transaction records those attempts. A crash then cannot resend the earlier event
-/// after the later one: both are committed, or neither. While the earlier delivery is merely
-/// pending, the next event waits behind it.
-#[tokio::test]
-async fn a_delivered_unrecorded_event_is_recorded_with_the_next_on_sqlite() {
-    let db = database(false).await;
+/// An order's next event heads its webhook queue at once, and is handed over with the commit,
+/// when all that is pending before it was delivered by this node and not yet recorded: the
+/// same transaction records those attempts. A crash then cannot resend the earlier event after
+/// the later one: both are committed, or neither. While the earlier delivery is merely pending,
+/// the next event waits behind it.
+async fn a_delivered_unrecorded_event_is_recorded_with_the_next(on_postgres: bool) {
+    let db = database(on_postgres).await;
     let (wallet, partner) = (WalletId::new(), PartnerId::new());
     insert_endpoint(&db, "ep-wallet", &format!("wallet:{wallet}"), None, false).await;
     let delivered = DeliveredUnrecorded::default();
@@ -487,4 +504,14 @@ async fn a_delivered_unrecorded_event_is_recorded_with_the_next_on_sqlite() {
     .await;
     assert_eq!(recorded, vec![("delivered".to_owned(), 1)]);
     assert_eq!(delivered.take(&created, "ep-wallet"), Recording::Recorded);
+}
+
+#[tokio::test]
+async fn a_delivered_unrecorded_event_is_recorded_with_the_next_on_sqlite() {
+    a_delivered_unrecorded_event_is_recorded_with_the_next(false).await;
+}
+
+#[tokio::test]
+async fn a_delivered_unrecorded_event_is_recorded_with_the_next_on_postgres() {
+    a_delivered_unrecorded_event_is_recorded_with_the_next(true).await;
 }

@@ -46,8 +46,8 @@ struct Wake {
 /// Deliveries this node sent and the receiver accepted (2xx) whose outcome is not written yet,
 /// by (event id, endpoint id), with that outcome.
 ///
-/// Whoever records an outcome removes it from the set: the recorder, or the journal. On SQLite
-/// the journal's fan-out holds them when they are all that is pending before an order's next
+/// Whoever records an outcome removes it from the set: the recorder, or the journal. The
+/// journal's fan-out holds them when they are all that is pending before an order's next
 /// event: it records them as delivered in the same transaction that makes the next event the
 /// head of its queue and hands it over. A partner that answers a webhook and acts on it at once
 /// (accepts on `order.created`) would otherwise find its own webhook still pending, and the

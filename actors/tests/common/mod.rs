@@ -30,6 +30,9 @@ pub struct MemoryStore {
     pub slow_loads: AtomicBool,
     /// When set, every commit takes a moment (to be overtaken by the breaker).
     pub slow_commits: AtomicBool,
+    /// Commits under way right now, and the most ever under way at once.
+    pub commits_in_flight: AtomicUsize,
+    pub max_commits_in_flight: AtomicUsize,
     /// The next commit fails so: `CommitUnknown` applies the writes first (the database did
     /// commit, the answer was lost), any other kind applies nothing.
     pub next_commit_fails: Mutex<Option<StoreErrorKind>>,
@@ -80,9 +83,13 @@ impl OrderStore for MemoryStore {
     }
 
     async fn commit(&self, writes: &[OrderWrite]) -> Result<Vec<WriteOutcome>, StoreError> {
+        let in_flight = self.commits_in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max_commits_in_flight
+            .fetch_max(in_flight, Ordering::SeqCst);
         if self.slow_commits.load(Ordering::SeqCst) {
             tokio::time::sleep(Duration::from_millis(300)).await;
         }
+        self.commits_in_flight.fetch_sub(1, Ordering::SeqCst);
         let failure = self.next_commit_fails.lock().unwrap().take();
         match failure {
             Some(StoreErrorKind::CommitUnknown) => {
