@@ -421,3 +421,39 @@ async fn a_delivered_attempt_the_journal_holds_is_written_once() {
         .all(|outcome| outcome.next == NextStep::Delivered));
     webhooks.stop().await;
 }
+
+/// A journal that finds a delivery still under way (sent, not answered) cannot record it, and
+/// the order's next event waits behind it; it marks the delivery awaited. Once delivered, that
+/// attempt is written at once, not after the recorder's delay; others still wait for it.
+#[actix_rt::test]
+async fn a_delivered_attempt_the_journal_awaits_is_written_at_once() {
+    let receiver = Receiver::start(true);
+    let store = Arc::new(FakeStore::default());
+    store.due.lock().unwrap().extend([
+        delivery("awaited", 1, "ep1", &receiver.url),
+        delivery("not-awaited", 1, "ep2", &receiver.url),
+    ]);
+    let shards = node_serving(&[1]);
+    let nudge = Nudge::default();
+    let webhooks = start_with(&store, &shards, &nudge, Duration::from_secs(60)).await;
+    let delivered = nudge.delivered();
+    until("both attempts under way", || receiver.hits() == 2).await;
+
+    // As the journal's fan-out does for a pending delivery with no outcome yet.
+    let awaited = ("awaited".to_owned(), "ep1".to_owned());
+    assert!(delivered.hold_all(&[awaited]).is_none());
+    receiver.release();
+    until("the awaited attempt recorded", || {
+        store.recorded() == ["awaited"]
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        store.recorded(),
+        ["awaited"],
+        "the other waits out the recorder's delay"
+    );
+    // Stopping writes what still waits.
+    webhooks.stop().await;
+    assert_eq!(store.recorded(), ["awaited", "not-awaited"]);
+}

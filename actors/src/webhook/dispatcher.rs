@@ -576,6 +576,38 @@ struct Recorder {
     delivered_delay: Duration,
 }
 
+impl Recorder {
+    /// A delivered attempt whose wait is over: the recorder's to write, unless the journal
+    /// holds it (ask again later) or recorded it.
+    fn take_delivered(
+        &self,
+        finished: Finished,
+        now: tokio::time::Instant,
+        stopping: bool,
+        batch: &mut Vec<Finished>,
+        waiting: &mut VecDeque<(tokio::time::Instant, Finished)>,
+    ) {
+        let Finished::Attempted(outcome, shard) = &finished else {
+            batch.push(finished);
+            return;
+        };
+        match self
+            .nudge
+            .delivered()
+            .take(&outcome.event_id, &outcome.endpoint_id)
+        {
+            Recording::Yours => batch.push(finished),
+            // Its transaction is under way: ask again once it has ended. (Stopping, write it
+            // all the same: at worst its attempt is listed twice.)
+            Recording::Held if !stopping => {
+                waiting.push_back((now + self.delivered_delay, finished))
+            }
+            Recording::Held => batch.push(finished),
+            Recording::Recorded => self.in_flight.finish(*shard),
+        }
+    }
+}
+
 /// Writes outcomes in batches: one transaction for everything that finished meanwhile. A
 /// delivered attempt waits `delivered_delay` first, in which the journal may record it with the
 /// order's next event (then it is not written again). Stops when told to, after writing what
@@ -604,15 +636,22 @@ async fn record_outcomes(
             }
         }
         let now = tokio::time::Instant::now();
+        let unrecorded = recorder.nudge.delivered();
+        let deferring = !stopping && !recorder.delivered_delay.is_zero();
         for finished in received.drain(..) {
-            let delivered = matches!(
-                &finished,
-                Finished::Attempted(outcome, _) if outcome.next == NextStep::Delivered
-            );
-            if delivered && !stopping && !recorder.delivered_delay.is_zero() {
-                waiting.push_back((now + recorder.delivered_delay, finished));
-            } else {
+            let Finished::Attempted(outcome, _) = &finished else {
                 batch.push(finished);
+                continue;
+            };
+            // Asked for every attempt, so that a mark is forgotten whatever the outcome.
+            let awaited = deferring && unrecorded.awaited(&outcome.event_id, &outcome.endpoint_id);
+            if !deferring || outcome.next != NextStep::Delivered {
+                batch.push(finished);
+            } else if awaited {
+                // A journal already passed it by, and the order's next event waits for it.
+                recorder.take_delivered(finished, now, stopping, &mut batch, &mut waiting);
+            } else {
+                waiting.push_back((now + recorder.delivered_delay, finished));
             }
         }
         while waiting
@@ -622,25 +661,7 @@ async fn record_outcomes(
             let Some((_, finished)) = waiting.pop_front() else {
                 break;
             };
-            let Finished::Attempted(outcome, shard) = &finished else {
-                batch.push(finished);
-                continue;
-            };
-            // Delivered attempts wait here only while the journal may record them.
-            match recorder
-                .nudge
-                .delivered()
-                .take(&outcome.event_id, &outcome.endpoint_id)
-            {
-                Recording::Yours => batch.push(finished),
-                // Its transaction is under way: ask again once it has ended. (Stopping, write
-                // it all the same: at worst its attempt is listed twice.)
-                Recording::Held if !stopping => {
-                    waiting.push_back((now + recorder.delivered_delay, finished))
-                }
-                Recording::Held => batch.push(finished),
-                Recording::Recorded => recorder.in_flight.finish(*shard),
-            }
+            recorder.take_delivered(finished, now, stopping, &mut batch, &mut waiting);
         }
         if !batch.is_empty() {
             record_batch(&recorder, &batch).await;

@@ -17,7 +17,7 @@ pub mod signing;
 pub mod ssrf;
 pub mod store;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -54,8 +54,24 @@ struct Wake {
 /// next event would wait for the recorder's commit and a claim. Because the earlier delivery is
 /// settled in the very transaction that lets the next one go, a crash can never resend it after
 /// its successor: either both are committed, or neither.
+///
+/// A journal that finds an order's earlier delivery still under way (sent, no answer yet)
+/// cannot record it, so the next event waits behind it. It marks that delivery *awaited*:
+/// when its 2xx arrives the recorder writes it at once instead of leaving it to the journal,
+/// since the journal has passed already and the next event waits for that write.
 #[derive(Clone, Default)]
-pub struct DeliveredUnrecorded(Arc<Mutex<HashMap<DeliveryKey, Noted>>>);
+pub struct DeliveredUnrecorded(Arc<Mutex<Unrecorded>>);
+
+#[derive(Default)]
+struct Unrecorded {
+    noted: HashMap<DeliveryKey, Noted>,
+    awaited: HashSet<DeliveryKey>,
+}
+
+/// Awaited deliveries kept at most: one whose attempt never reaches this node's recorder (it
+/// failed over to another node) is forgotten only when the set is cleared at this size, which
+/// costs nothing but the shortcut.
+const MAX_AWAITED: usize = 65_536;
 
 /// (event id, endpoint id).
 pub type DeliveryKey = (String, String);
@@ -86,39 +102,59 @@ impl DeliveredUnrecorded {
             outcome: outcome.clone(),
             held: false,
         };
-        self.lock().insert(key, noted);
+        self.lock().noted.insert(key, noted);
     }
 
     /// For the recorder: takes the attempt to write it, unless the journal holds or recorded it.
     pub fn take(&self, event_id: &str, endpoint_id: &str) -> Recording {
         let mut set = self.lock();
         let key = (event_id.to_owned(), endpoint_id.to_owned());
-        match set.get(&key) {
+        match set.noted.get(&key) {
             None => Recording::Recorded,
             Some(noted) if noted.held => Recording::Held,
             Some(_) => {
-                set.remove(&key);
+                set.noted.remove(&key);
                 Recording::Yours
             }
         }
     }
 
+    /// For the recorder, as an attempt's outcome arrives: true when a journal found the
+    /// delivery still under way and made the order's next event wait for it, so a delivered
+    /// attempt is to be written at once. Forgets the mark either way.
+    pub fn awaited(&self, event_id: &str, endpoint_id: &str) -> bool {
+        let mut set = self.lock();
+        !set.awaited.is_empty()
+            && set
+                .awaited
+                .remove(&(event_id.to_owned(), endpoint_id.to_owned()))
+    }
+
     /// For the journal: holds all these attempts for its transaction, or none when any of them
     /// is missing or held already. Each must then be [`settled`](Self::settled) once the
-    /// transaction recorded it, or [`released`](Self::released).
+    /// transaction recorded it, or [`released`](Self::released). The missing ones (attempts
+    /// still under way) are marked awaited.
     pub fn hold_all(&self, deliveries: &[DeliveryKey]) -> Option<Vec<AttemptOutcome>> {
         let mut set = self.lock();
-        if !deliveries
+        let missing: Vec<&DeliveryKey> = deliveries
             .iter()
-            .all(|key| set.get(key).is_some_and(|noted| !noted.held))
-        {
+            .filter(|key| !set.noted.contains_key(*key))
+            .collect();
+        if !missing.is_empty() {
+            if set.awaited.len() + missing.len() > MAX_AWAITED {
+                set.awaited.clear();
+            }
+            set.awaited.extend(missing.into_iter().cloned());
+            return None;
+        }
+        if deliveries.iter().any(|key| set.noted[key].held) {
             return None;
         }
         Some(
             deliveries
                 .iter()
                 .filter_map(|key| {
-                    let noted = set.get_mut(key)?;
+                    let noted = set.noted.get_mut(key)?;
                     noted.held = true;
                     Some(noted.outcome.clone())
                 })
@@ -130,7 +166,7 @@ impl DeliveredUnrecorded {
     pub fn settled(&self, deliveries: &[DeliveryKey]) {
         let mut set = self.lock();
         for key in deliveries {
-            set.remove(key);
+            set.noted.remove(key);
         }
     }
 
@@ -138,13 +174,13 @@ impl DeliveredUnrecorded {
     pub fn released(&self, deliveries: &[DeliveryKey]) {
         let mut set = self.lock();
         for key in deliveries {
-            if let Some(noted) = set.get_mut(key) {
+            if let Some(noted) = set.noted.get_mut(key) {
                 noted.held = false;
             }
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<DeliveryKey, Noted>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Unrecorded> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
