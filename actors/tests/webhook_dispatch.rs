@@ -15,6 +15,7 @@ use async_trait::async_trait;
 use rampflow_actors::model::Timestamp;
 use rampflow_actors::shard::{ShardId, ShardState, Shards};
 use rampflow_actors::store::StoreError;
+use rampflow_actors::webhook::sender::QUEUED_ROUNDS;
 use rampflow_actors::webhook::store::{
     AttemptOutcome, ClaimRequest, DeliveryStore, DueDelivery, NextStep, Release,
 };
@@ -456,4 +457,33 @@ async fn a_delivered_attempt_the_journal_awaits_is_written_at_once() {
     // Stopping writes what still waits.
     webhooks.stop().await;
     assert_eq!(store.recorded(), ["awaited", "not-awaited"]);
+}
+
+/// A sender queues up to `QUEUED_ROUNDS` rounds of attempts behind those under way; what comes
+/// beyond is given back at once, unattempted, for a later claim.
+#[actix_rt::test]
+async fn a_sender_gives_back_what_comes_beyond_its_queue() {
+    let receiver = Receiver::start(true);
+    let store = Arc::new(FakeStore::default());
+    // One attempt in flight (`max_in_flight_per_endpoint` is 1 here), a full queue, one more.
+    let count = 1 + QUEUED_ROUNDS + 1;
+    store
+        .due
+        .lock()
+        .unwrap()
+        .extend((0..count).map(|n| delivery(&format!("d{n:02}"), 0, "ep", &receiver.url)));
+    let webhooks = start(&store, &node_serving(&[0]), &Nudge::default()).await;
+    let last = format!("d{:02}", count - 1);
+    until("the one beyond the queue given back", || {
+        store.released() == [last.clone()]
+    })
+    .await;
+    assert_eq!(receiver.hits(), 1);
+    receiver.release();
+    until("every queued one delivered", || {
+        store.recorded().len() == count - 1
+    })
+    .await;
+    assert!(!store.recorded().contains(&last));
+    webhooks.stop().await;
 }

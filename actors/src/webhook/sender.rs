@@ -24,8 +24,12 @@ use crate::model::Timestamp;
 use crate::shard::{ShardId, Shards};
 
 /// A sender queues at most this many rounds of `max_in_flight` attempts; what comes beyond is
-/// given back at once.
-const QUEUED_ROUNDS: usize = 4;
+/// given back at once, to be claimed again once the sender has room. A round takes one
+/// receiver's round trip, so sixteen of a fast receiver take milliseconds, far inside a lease's
+/// queue allowance; a slow receiver's are passed over by the claim anyway. With four, a burst
+/// of handed-over deliveries (1 024 orders in flight) was mostly given back, and waited for a
+/// claim: the lifecycle's webhook lag p99 there fell from 1.2–1.3 s to 0.5 s with sixteen.
+pub const QUEUED_ROUNDS: usize = 16;
 
 /// The first this many bytes of a response body are kept with the attempt.
 const KEPT_RESPONSE_BYTES: usize = 1024;
