@@ -313,15 +313,12 @@ async fn insert_new_orders(
     Ok(())
 }
 
-/// Changes to existing orders, each a compare-and-set on `version`.
-///
-/// On PostgreSQL the order rows are locked first, in id order (the order the recorder's share
-/// locks and every other batch take them in), then changed in multi-row `UPDATE … FROM
-/// (VALUES …) RETURNING id` statements: the join visits rows in whatever order the planner
-/// likes, which is harmless once they are locked. The ids returned are the writes whose version
-/// still held. A second change of one order in the same batch (rare) follows in a statement of
-/// its own, after the first. Elsewhere (SQLite's sqlx path, used only once its journal thread
-/// has stopped) each change is a statement, in id order.
+/// Changes to existing orders, each a compare-and-set on `version`, in multi-row `UPDATE … FROM
+/// (VALUES …) RETURNING id` statements: the ids returned are the writes whose version still
+/// held. On PostgreSQL the rows are locked first, in id order (the order the recorder's share
+/// locks and every other batch take them in), because the join visits rows in whatever order
+/// the planner likes. A second change of one order in the same batch (rare) follows in a
+/// statement of its own, after the first.
 async fn update_orders(
     tx: &mut Transaction<'_, Any>,
     engine: Engine,
@@ -340,58 +337,66 @@ async fn update_orders(
         .iter()
         .map(|&i| (i, OrderColumns::of(&writes[i])))
         .collect();
-    let mut repeats = Vec::new();
-    if engine == Engine::Postgres {
-        let ids: Vec<&str> = updating.iter().map(|&i| columns[&i].id.as_str()).collect();
-        lock_orders(tx, engine, &ids, true).await?;
-        let mut seen = HashSet::with_capacity(updating.len());
-        let mut first = Vec::with_capacity(updating.len());
-        for index in updating {
-            if seen.insert(writes[index].state.order.id) {
-                first.push(index);
-            } else {
-                repeats.push(index);
-            }
+    let ids: Vec<&str> = updating.iter().map(|&i| columns[&i].id.as_str()).collect();
+    lock_orders(tx, engine, &ids, true).await?;
+    let mut seen = HashSet::with_capacity(updating.len());
+    let (mut first, mut repeats) = (Vec::with_capacity(updating.len()), Vec::new());
+    for index in updating {
+        if seen.insert(writes[index].state.order.id) {
+            first.push(index);
+        } else {
+            repeats.push(index);
         }
-        for chunk in statement_chunks(&first) {
-            let sql = order_update_statement(chunk.len());
-            let mut query = sqlx::query(&sql);
-            for &index in chunk {
-                let (write, columns) = (&writes[index], &columns[&index]);
-                let order = &write.state.order;
-                query = query
-                    .bind(columns.id.as_str())
-                    .bind(order.status.as_str())
-                    .bind(order.version as i64)
-                    .bind(order.external_id.as_ref().map(|r| r.as_str()))
-                    .bind(order.updated_at.as_millis())
-                    .bind(i64::from(order.status.is_live()))
-                    .bind(columns.acceptance_due)
-                    .bind(columns.reminder_due)
-                    .bind(columns.expiry_due)
-                    .bind(columns.last_command.as_deref())
-                    .bind(&*write.document)
-                    .bind(write.expected_version as i64);
-            }
-            let landed: HashSet<String> = query
-                .fetch_all(&mut **tx)
-                .await?
-                .iter()
-                .map(|row| row.try_get(0))
-                .collect::<Result<_, sqlx::Error>>()?;
-            for &index in chunk {
-                if !landed.contains(&columns[&index].id) {
-                    outcomes[index] = WriteOutcome::VersionConflict;
-                }
-            }
-        }
-    } else {
-        repeats = updating;
+    }
+    let style = Placeholders::for_engine(engine);
+    for chunk in statement_chunks(&first) {
+        update_chunk(tx, style, writes, &columns, chunk, outcomes).await?;
     }
     for index in repeats {
-        if outcomes[index] == WriteOutcome::Committed
-            && !update_order(tx, &writes[index], &columns[&index]).await?
-        {
+        if outcomes[index] == WriteOutcome::Committed {
+            update_chunk(tx, style, writes, &columns, &[index], outcomes).await?;
+        }
+    }
+    Ok(())
+}
+
+/// One multi-row compare-and-set: the writes of `chunk` (indexes into `writes`) whose version
+/// no longer held are marked so.
+async fn update_chunk(
+    tx: &mut Transaction<'_, Any>,
+    style: Placeholders,
+    writes: &[OrderWrite],
+    columns: &HashMap<usize, OrderColumns>,
+    chunk: &[usize],
+    outcomes: &mut [WriteOutcome],
+) -> Result<(), sqlx::Error> {
+    let sql = order_update_sql(style, chunk.len());
+    let mut query = sqlx::query(&sql);
+    for &index in chunk {
+        let (write, columns) = (&writes[index], &columns[&index]);
+        let order = &write.state.order;
+        query = query
+            .bind(columns.id.as_str())
+            .bind(order.status.as_str())
+            .bind(order.version as i64)
+            .bind(order.external_id.as_ref().map(|r| r.as_str()))
+            .bind(order.updated_at.as_millis())
+            .bind(i64::from(order.status.is_live()))
+            .bind(columns.acceptance_due)
+            .bind(columns.reminder_due)
+            .bind(columns.expiry_due)
+            .bind(columns.last_command.as_deref())
+            .bind(&*write.document)
+            .bind(write.expected_version as i64);
+    }
+    let landed: HashSet<String> = query
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|row| row.try_get(0))
+        .collect::<Result<_, sqlx::Error>>()?;
+    for &index in chunk {
+        if !landed.contains(&columns[&index].id) {
             outcomes[index] = WriteOutcome::VersionConflict;
         }
     }
@@ -404,6 +409,11 @@ async fn update_orders(
 /// expected; returns the ids that changed. The rows are found through the primary key, whatever
 /// the planner knows of the table.
 pub fn order_update_statement(rows: usize) -> String {
+    order_update_sql(Placeholders::Numbered, rows)
+}
+
+/// VALUES columns are named column1, column2, … on both engines.
+fn order_update_sql(style: Placeholders, rows: usize) -> String {
     format!(
         "UPDATE orders SET status = v.column2, version = v.column3,
              external_id = v.column4, updated_at = v.column5, live = v.column6,
@@ -412,39 +422,8 @@ pub fn order_update_statement(rows: usize) -> String {
          FROM (VALUES {}) AS v
          WHERE id = v.column1 AND version = v.column12
          RETURNING id",
-        Placeholders::Numbered.rows(rows, 12)
+        style.rows(rows, 12)
     )
-}
-
-/// One order's change, as a compare-and-set on its version: false when the version moved on.
-async fn update_order(
-    tx: &mut Transaction<'_, Any>,
-    write: &OrderWrite,
-    columns: &OrderColumns,
-) -> Result<bool, sqlx::Error> {
-    let order = &write.state.order;
-    let affected = sqlx::query(
-        "UPDATE orders SET status = $1, version = $2, external_id = $3, updated_at = $4,
-            live = $5, acceptance_due = $6, reminder_due = $7, expiry_due = $8,
-            last_command = $9, document = $10
-         WHERE id = $11 AND version = $12",
-    )
-    .bind(order.status.as_str())
-    .bind(order.version as i64)
-    .bind(order.external_id.as_ref().map(|r| r.as_str()))
-    .bind(order.updated_at.as_millis())
-    .bind(i64::from(order.status.is_live()))
-    .bind(columns.acceptance_due)
-    .bind(columns.reminder_due)
-    .bind(columns.expiry_due)
-    .bind(columns.last_command.as_deref())
-    .bind(&*write.document)
-    .bind(columns.id.as_str())
-    .bind(write.expected_version as i64)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
-    Ok(affected == 1)
 }
 
 /// A write that lost its compare-and-set must not keep the key it claimed: the retry that
