@@ -267,15 +267,8 @@ impl Settings {
         if self.http.max_body_bytes == 0 || self.journal.max_batch == 0 {
             return Err("http.max_body_bytes and journal.max_batch must be positive".into());
         }
-        // Each writer holds a pooled connection while it commits; the rest of the pool is left
-        // to reads, the webhooks and the cluster.
-        if self.journal.postgres_writers == 0
-            || self.journal.postgres_writers as u32 >= self.database.max_connections
-        {
-            return Err(
-                "journal.postgres_writers must be at least 1 and below database.max_connections"
-                    .into(),
-            );
+        if self.journal.postgres_writers == 0 {
+            return Err("journal.postgres_writers must be at least 1".into());
         }
         if self.cluster_lease < Duration::from_millis(500) {
             return Err("cluster_lease must be at least 500ms".into());

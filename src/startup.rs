@@ -271,7 +271,12 @@ pub fn journal_settings(settings: &Settings) -> JournalSettings {
         hand_over_deliveries: Some(rampflow_actors::webhook::lease_for(
             settings.webhook_timeout,
         )),
-        writers: settings.journal.postgres_writers,
+        // Each writer holds a pooled connection while it commits: at most half the pool, so
+        // the rest is left to reads, the webhooks and the cluster.
+        writers: settings
+            .journal
+            .postgres_writers
+            .min((settings.database.max_connections as usize / 2).max(1)),
     }
 }
 
