@@ -403,15 +403,29 @@ async fn claimed_endpoints(
 /// An endpoint row's signing secrets, still sealed: the current one, and the previous one
 /// while it is valid at `now` (columns `secret`, `previous_secret`, `previous_secret_until`).
 pub(crate) fn secrets_of(row: &DbRow, now: Timestamp) -> Result<Vec<String>, sqlx::Error> {
-    let mut secrets = vec![row.try_get::<String, _>("secret")?];
-    let previous: Option<String> = row.try_get("previous_secret")?;
-    let previous_until: Option<i64> = row.try_get("previous_secret_until")?;
+    Ok(honoured_secrets(
+        row.try_get("secret")?,
+        row.try_get("previous_secret")?,
+        row.try_get("previous_secret_until")?,
+        now,
+    ))
+}
+
+/// The secrets a delivery is signed with: the current one, and the previous one until the end
+/// of its rotation's overlap (`previous_until`, milliseconds).
+pub(crate) fn honoured_secrets(
+    current: String,
+    previous: Option<String>,
+    previous_until: Option<i64>,
+    now: Timestamp,
+) -> Vec<String> {
+    let mut secrets = vec![current];
     if let (Some(previous), Some(until)) = (previous, previous_until) {
         if until > now.as_millis() {
             secrets.push(previous);
         }
     }
-    Ok(secrets)
+    secrets
 }
 
 /// The endpoint's secrets in the clear; `None` (logged) if one does not open.

@@ -22,7 +22,7 @@ use rampflow_actors::shard::ShardId;
 use rampflow_actors::shard::Shards;
 use rampflow_actors::store::{Committed, HandOver, OrderWrite, StoreError, WriteOutcome};
 use rampflow_actors::webhook::store::DueDelivery;
-use rampflow_actors::webhook::{DeliveredUnrecorded, DeliveryKey};
+use rampflow_actors::webhook::{DeliveryKey, HeldAttempts};
 use sqlx::{Any, Row, Transaction};
 
 use super::batch::{statement_chunks, Placeholders};
@@ -67,52 +67,16 @@ pub(crate) async fn commit(
         .await
         .map_err(store_error)?;
     // Released on every way out but a commit, a cancelled future's included.
-    let mut held = HeldAttempts::of(hand_over.map(|h| h.delivered));
-    let leased = fan_out(&mut tx, style, shards, &landed, hand_over, &mut held)
+    let mut held = hand_over.map(|h| HeldAttempts::of(h.delivered));
+    let leased = fan_out(&mut tx, style, shards, &landed, hand_over, held.as_mut())
         .await
         .map_err(store_error)?;
     tx.commit().await.map_err(commit_error)?;
-    held.committed = true;
-    drop(held);
+    if let Some(held) = held {
+        held.committed();
+    }
     let handed = hand_over.map(|_| ready_to_send(store, leased));
     Ok(Committed { outcomes, handed })
-}
-
-/// Delivered attempts this transaction holds from `DeliveredUnrecorded`. Those it recorded are
-/// settled once it commits; everything else it held is released back to the recorder when this
-/// is dropped: after a failure, on a cancelled commit (the breaker opened), and after an
-/// unknown outcome, where releasing lists an attempt twice at worst, while keeping it could lose
-/// it.
-struct HeldAttempts<'d> {
-    delivered: Option<&'d DeliveredUnrecorded>,
-    recorded: Vec<DeliveryKey>,
-    unrecorded: Vec<DeliveryKey>,
-    committed: bool,
-}
-
-impl<'d> HeldAttempts<'d> {
-    fn of(delivered: Option<&'d DeliveredUnrecorded>) -> HeldAttempts<'d> {
-        HeldAttempts {
-            delivered,
-            recorded: Vec::new(),
-            unrecorded: Vec::new(),
-            committed: false,
-        }
-    }
-}
-
-impl Drop for HeldAttempts<'_> {
-    fn drop(&mut self) {
-        let Some(delivered) = self.delivered else {
-            return;
-        };
-        delivered.released(&self.unrecorded);
-        if self.committed {
-            delivered.settled(&self.recorded);
-        } else {
-            delivered.released(&self.recorded);
-        }
-    }
 }
 
 /// The outcomes a batch starts from: a write of a shard this node no longer holds is refused
@@ -491,7 +455,7 @@ async fn fan_out<'w>(
     shards: &Shards,
     landed: &[&'w OrderWrite],
     hand_over: Option<HandOver<'_>>,
-    held: &mut HeldAttempts<'_>,
+    held: Option<&mut HeldAttempts<'_>>,
 ) -> Result<Vec<DueDelivery>, sqlx::Error> {
     let lease = hand_over.map(|h| (shards.node(), h.lease_until));
     let owners: Vec<String> = landed
@@ -609,16 +573,16 @@ async fn waiting_queues(
     style: Placeholders,
     node: &str,
     deliveries: &[(&OrderWrite, &str)],
-    held: &mut HeldAttempts<'_>,
+    held: Option<&mut HeldAttempts<'_>>,
 ) -> Result<HashSet<(String, String)>, sqlx::Error> {
     let pending = pending_of_queues(tx, style, deliveries).await?;
-    let Some(delivered) = held.delivered else {
+    let Some(held) = held else {
         return Ok(pending.into_keys().collect());
     };
     let mut waiting = HashSet::new();
     let mut holding = Vec::new();
     for (queue, keys) in pending {
-        match delivered.hold_all(&keys) {
+        match held.hold_all(&keys) {
             Some(outcomes) => holding.extend(outcomes),
             None => {
                 waiting.insert(queue);
@@ -631,11 +595,9 @@ async fn waiting_queues(
     let recorded = record_delivered_in_journal(tx, style, node, &holding).await?;
     for outcome in holding {
         let key = (outcome.event_id, outcome.endpoint_id);
-        if recorded.contains(&key) {
-            held.recorded.push(key);
-        } else {
+        if !recorded.contains(&key) {
             waiting.insert((outcome.order_id, key.1.clone()));
-            held.unrecorded.push(key);
+            held.not_recorded(key);
         }
     }
     Ok(waiting)

@@ -26,11 +26,12 @@ use rampflow_actors::store::{
     BlockingCommitter, Committed, HandOver, OrderWrite, StoreError, StoreErrorKind, WriteOutcome,
 };
 use rampflow_actors::webhook::store::{AttemptOutcome, DueDelivery};
-use rampflow_actors::webhook::{DeliveredUnrecorded, DeliveryKey};
+use rampflow_actors::webhook::HeldAttempts;
 use rusqlite::{
     params, Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior,
 };
 
+use super::deliveries::honoured_secrets;
 use super::order_writes::{ready_to_send, writable_outcomes, OrderColumns};
 use super::Store;
 
@@ -148,7 +149,10 @@ fn commit(
     let shards = store.shards();
     // SQLite runs one node, which holds every shard once it has started.
     let mut outcomes = writable_outcomes(shards, writes);
-    let mut batch = BatchState::default();
+    let mut batch = BatchState {
+        held: hand_over.map(|h| HeldAttempts::of(h.delivered)),
+        ..BatchState::default()
+    };
     let written = write_batch(
         store,
         connection,
@@ -157,14 +161,9 @@ fn commit(
         &mut outcomes,
         &mut batch,
     );
-    if let Some(delivered) = hand_over.map(|h| h.delivered) {
-        // What this transaction held it recorded only if it committed (after an unknown
-        // outcome, releasing lists the attempt twice at worst, where keeping it could lose it).
-        delivered.released(&batch.held_unrecorded);
-        match written {
-            Ok(()) => delivered.settled(&batch.held_recorded),
-            Err(_) => delivered.released(&batch.held_recorded),
-        }
+    // Otherwise what it held goes back to the recorder as `batch` is dropped.
+    if let (Ok(()), Some(held)) = (&written, batch.held.take()) {
+        held.committed();
     }
     written?;
     let handed = hand_over.map(|_| ready_to_send(store, batch.leased));
@@ -178,7 +177,7 @@ fn write_batch(
     writes: &[OrderWrite],
     hand_over: Option<HandOver<'_>>,
     outcomes: &mut [WriteOutcome],
-    batch: &mut BatchState,
+    batch: &mut BatchState<'_>,
 ) -> Result<(), StoreError> {
     let shards = store.shards();
     // `IMMEDIATE` takes the write lock at `BEGIN`, so a busy database is a retryable error
@@ -187,7 +186,6 @@ fn write_batch(
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(store_error)?;
     let lease = hand_over.map(|h| (shards.node(), h.lease_until));
-    let delivered = hand_over.map(|h| h.delivered);
     for (write, outcome) in writes.iter().zip(outcomes.iter_mut()) {
         if *outcome != WriteOutcome::Committed {
             continue;
@@ -195,7 +193,7 @@ fn write_batch(
         *outcome = write_order(&tx, shards, write, batch).map_err(store_error)?;
         if *outcome == WriteOutcome::Committed {
             insert_event(&tx, write).map_err(store_error)?;
-            fan_out(&tx, store, write, lease, delivered, batch).map_err(store_error)?;
+            fan_out(&tx, store, write, lease, batch).map_err(store_error)?;
         }
     }
     tx.commit().map_err(commit_error)
@@ -203,17 +201,16 @@ fn write_batch(
 
 /// What one batch remembers between its writes.
 #[derive(Default)]
-struct BatchState {
+struct BatchState<'d> {
     /// `Idempotency-Key`s claimed by earlier writes of the batch, as (owner, key).
     keys: HashSet<(String, String)>,
     /// Live endpoints by owner (`wallet:…`, `partner:…`), read once per batch.
     endpoints: HashMap<String, Rc<Vec<LiveEndpoint>>>,
     /// Heads leased to this node, to hand to the senders after the commit.
     leased: Vec<DueDelivery>,
-    /// Delivered attempts held from `DeliveredUnrecorded` and recorded by this transaction.
-    held_recorded: Vec<DeliveryKey>,
-    /// Held, but no longer this node's claim when it came to record them: the recorder's.
-    held_unrecorded: Vec<DeliveryKey>,
+    /// Delivered attempts this transaction holds from `DeliveredUnrecorded`, when it hands
+    /// its deliveries over.
+    held: Option<HeldAttempts<'d>>,
 }
 
 /// The order row (and the write's idempotency record), or why the write does not land.
@@ -368,8 +365,7 @@ fn fan_out(
     store: &Store,
     write: &OrderWrite,
     lease: Option<(&str, Timestamp)>,
-    delivered: Option<&DeliveredUnrecorded>,
-    batch: &mut BatchState,
+    batch: &mut BatchState<'_>,
 ) -> rusqlite::Result<()> {
     let order = &write.state.order;
     let event = &write.event;
@@ -426,9 +422,9 @@ fn fan_out(
                 .push((event_id, endpoint_id));
         }
         for (endpoint_id, queue) in pending {
-            let settled = match (lease, delivered) {
-                (Some((node, _)), Some(delivered)) => match delivered.hold_all(&queue) {
-                    Some(outcomes) => settle_delivered(tx, node, &outcomes, batch)?,
+            let settled = match (lease, batch.held.as_mut()) {
+                (Some((node, _)), Some(held)) => match held.hold_all(&queue) {
+                    Some(outcomes) => settle_delivered(tx, node, &outcomes, held)?,
                     None => false,
                 },
                 _ => false,
@@ -487,7 +483,7 @@ fn settle_delivered(
     tx: &Transaction,
     node: &str,
     outcomes: &[AttemptOutcome],
-    batch: &mut BatchState,
+    held: &mut HeldAttempts<'_>,
 ) -> rusqlite::Result<bool> {
     let now = Timestamp::now().as_millis();
     let mut all = true;
@@ -508,13 +504,11 @@ fn settle_delivered(
                 outcome.endpoint_id,
                 node,
             ])?;
-        let key = (outcome.event_id.clone(), outcome.endpoint_id.clone());
         if settled == 0 {
-            batch.held_unrecorded.push(key);
+            held.not_recorded((outcome.event_id.clone(), outcome.endpoint_id.clone()));
             all = false;
             continue;
         }
-        batch.held_recorded.push(key);
         tx.prepare_cached(
             "INSERT INTO webhook_attempts (event_id, endpoint_id, attempted_at, status_code,
                  duration_ms, error, response_body)
@@ -543,26 +537,18 @@ struct LiveEndpoint {
 
 /// The live (neither deleted nor disabled) endpoints of `owner`.
 fn live_endpoints(tx: &Transaction, owner: &str) -> rusqlite::Result<Vec<LiveEndpoint>> {
-    let now = Timestamp::now().as_millis();
+    let now = Timestamp::now();
     tx.prepare_cached(
         "SELECT id, event_types, url, secret, previous_secret, previous_secret_until
          FROM webhook_endpoints
          WHERE owner = ?1 AND deleted_at IS NULL AND disabled_at IS NULL",
     )?
     .query_map([owner], |row| {
-        let mut secrets = vec![row.get::<_, String>(3)?];
-        let previous: Option<String> = row.get(4)?;
-        let previous_until: Option<i64> = row.get(5)?;
-        if let (Some(previous), Some(until)) = (previous, previous_until) {
-            if until > now {
-                secrets.push(previous);
-            }
-        }
         Ok(LiveEndpoint {
             id: row.get(0)?,
             event_types: row.get(1)?,
             url: row.get(2)?,
-            secrets,
+            secrets: honoured_secrets(row.get(3)?, row.get(4)?, row.get(5)?, now),
         })
     })?
     .collect()

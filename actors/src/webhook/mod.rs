@@ -185,6 +185,63 @@ impl DeliveredUnrecorded {
     }
 }
 
+/// One journal transaction's hold on delivered attempts, taken with
+/// [`HeldAttempts::hold_all`]. Once the transaction has [`committed`](HeldAttempts::committed),
+/// what it recorded is settled and what it could not record goes back to the recorder; on every
+/// other way out (a failure, an unknown outcome, a cancelled commit) everything it held goes
+/// back when it is dropped: releasing lists an attempt twice at worst, keeping it could lose it.
+pub struct HeldAttempts<'d> {
+    delivered: &'d DeliveredUnrecorded,
+    held: Vec<DeliveryKey>,
+    not_recorded: Vec<DeliveryKey>,
+    committed: bool,
+}
+
+impl<'d> HeldAttempts<'d> {
+    pub fn of(delivered: &'d DeliveredUnrecorded) -> HeldAttempts<'d> {
+        HeldAttempts {
+            delivered,
+            held: Vec::new(),
+            not_recorded: Vec::new(),
+            committed: false,
+        }
+    }
+
+    /// As [`DeliveredUnrecorded::hold_all`], remembered for the end of the transaction.
+    pub fn hold_all(&mut self, deliveries: &[DeliveryKey]) -> Option<Vec<AttemptOutcome>> {
+        let outcomes = self.delivered.hold_all(deliveries)?;
+        self.held.extend(deliveries.iter().cloned());
+        Some(outcomes)
+    }
+
+    /// A held attempt the transaction did not record after all (no longer this node's
+    /// claim): the recorder's, whatever becomes of the transaction.
+    pub fn not_recorded(&mut self, delivery: DeliveryKey) {
+        self.not_recorded.push(delivery);
+    }
+
+    /// The transaction committed with the rest recorded.
+    pub fn committed(mut self) {
+        self.committed = true;
+    }
+}
+
+impl Drop for HeldAttempts<'_> {
+    fn drop(&mut self) {
+        if !self.committed {
+            self.delivered.released(&self.held);
+            return;
+        }
+        self.delivered.released(&self.not_recorded);
+        let recorded: Vec<DeliveryKey> = self
+            .held
+            .drain(..)
+            .filter(|key| !self.not_recorded.contains(key))
+            .collect();
+        self.delivered.settled(&recorded);
+    }
+}
+
 impl Nudge {
     /// Something may be due: claim.
     pub fn nudge(&self) {
