@@ -214,14 +214,17 @@ impl Application {
 
     /// Serves until stopped (SIGTERM, Ctrl-C or [`ServerHandle::stop`]). On a signal, a node of
     /// a cluster first hands its shards over while it still answers (forwarding to their new
-    /// owners). Then the server stops taking requests, waits for the ones in flight, the order
-    /// changes still queued are committed, and the actors stop.
+    /// owners). Then, while the HTTP workers still answer, the order actors stop taking work:
+    /// the commands in their mailboxes commit and are answered, the actors are passivated, and
+    /// what arrives meanwhile gets a 503 with `Retry-After`. Only then does the server stop
+    /// taking requests and wait for the ones in flight, none of which waits on an actor.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let handle = self.server.handle();
         let membership = self.membership.map(Arc::new);
         let leaving = membership.clone();
         let lease = self.state.cluster.lease();
         let breaker = self.state.store.breaker().clone();
+        let registry = self.state.registry.clone();
         actix_web::rt::spawn(async move {
             wait_for_signal().await;
             if let Some(membership) = leaving {
@@ -233,11 +236,15 @@ impl Application {
                     membership.leave(lease * 2).await;
                 }
             }
-            tracing::info!("stopping: no new requests; letting in-flight commands commit");
+            passivate(&registry).await;
+            tracing::info!("stopping: no new requests; answering those in flight");
             handle.stop(true).await;
         });
         self.server.await?;
-        drain(&self.state.registry, Duration::from_secs(10)).await;
+        // Stopped through its handle rather than a signal: the same steps, now.
+        if !self.state.registry.is_stopping() {
+            passivate(&self.state.registry).await;
+        }
         // Webhooks first: their attempts finish and are recorded while the pool is open, and
         // their thread stops holding no connection. Then closing the pool lets queries in
         // flight on the actor threads finish and return their connections before those
@@ -351,6 +358,18 @@ fn log_purge(what: &'static str, purged: Result<u64, StoreError>) {
         Ok(purged) => tracing::info!(purged, what, "forgot expired records"),
         Err(error) => tracing::warn!(%error, what, "could not purge expired records"),
     }
+}
+
+/// The order actors' part of a stop: no more order work, every actor passivated once its
+/// mailbox is handled, and the journal drained.
+async fn passivate(registry: &Registry) {
+    tracing::info!("stopping: order actors take no more work; passivating them");
+    let passivated = registry.stop_taking_work(Duration::from_secs(10)).await;
+    drain(registry, Duration::from_secs(10)).await;
+    tracing::info!(
+        passivated,
+        "stopping: order actors passivated, their commands committed"
+    );
 }
 
 /// Waits until no command sits in a mailbox and the journal has committed what it holds.

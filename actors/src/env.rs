@@ -28,6 +28,9 @@ pub struct ActorHandle {
     pub queued: Arc<AtomicUsize>,
     /// The order's shard, so a handover finds the shard's actors without parsing ids.
     pub shard: ShardId,
+    /// The thread it runs on, where that is one that asks (a create's HTTP worker); `None` on
+    /// an order arbiter, a thread nobody asks from. A request from its own thread crosses none.
+    pub thread: Option<std::thread::ThreadId>,
 }
 
 /// What every order actor shares.

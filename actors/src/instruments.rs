@@ -46,6 +46,9 @@ pub const WEBHOOK_DELIVERIES: &str = "rampflow_webhook_deliveries_total";
 pub const WEBHOOK_DELIVERY_DURATION: &str = "rampflow_webhook_delivery_duration_seconds";
 pub const WEBHOOK_PENDING: &str = "rampflow_webhook_pending";
 pub const WEBHOOK_DISPATCHED: &str = "rampflow_webhook_dispatched_total";
+/// Counted in [`crate::crossings`] (plain atomics on the hot path); the service sets this
+/// family from them at each scrape.
+pub const THREAD_CROSSINGS: &str = "rampflow_thread_crossings_total";
 
 /// How a delivery reached its sender, as the `via` label spells it: handed over by the
 /// transaction that created it, or claimed from the database.
@@ -62,6 +65,10 @@ pub const WEBHOOK_OUTCOMES: [&str; 3] = ["delivered", "retry", "failed"];
 /// and small (at zero), so that a scrape shows them before the first event. Call once, after
 /// the recorder is installed.
 pub fn describe() {
+    describe_counter!(
+        THREAD_CROSSINGS,
+        "Work handed from one thread to another, by where it crossed (hop)."
+    );
     describe_gauge!(ORDER_ACTORS, "Order actors in memory now.");
     describe_gauge!(
         ORDERS_LIVE,

@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::breaker::Breaker;
+use crate::crossings::{Crossings, Hop};
 use crate::instruments;
 use crate::model::Timestamp;
 use crate::store::{
@@ -102,6 +103,7 @@ pub struct Journal {
     queue: mpsc::Sender<Pending>,
     stats: Arc<JournalStats>,
     breaker: Arc<Breaker>,
+    crossings: Arc<Crossings>,
 }
 
 /// A commit in flight; resolves once the transaction holding the write has ended.
@@ -128,11 +130,13 @@ impl Journal {
     ) -> Journal {
         let (queue, receiver) = mpsc::channel(settings.queue_capacity.max(1));
         let stats = Arc::new(JournalStats::default());
+        let crossings = Arc::new(Crossings::default());
         let writer = Writer {
             settings,
             stats: stats.clone(),
             committed,
             breaker: breaker.clone(),
+            crossings: crossings.clone(),
         };
         match store.blocking_committer() {
             Some(committer) => {
@@ -153,7 +157,14 @@ impl Journal {
             queue,
             stats,
             breaker,
+            crossings,
         }
+    }
+
+    /// The process's thread crossings: the journal counts its own, and the order actors'
+    /// registry, which always holds this journal, counts the others here too.
+    pub fn crossings(&self) -> &Arc<Crossings> {
+        &self.crossings
     }
 
     /// The breaker this journal obeys.
@@ -171,6 +182,7 @@ impl Journal {
         match self.queue.try_send(Pending { write, done }) {
             Ok(()) => {
                 self.stats.queued.fetch_add(1, Ordering::Relaxed);
+                self.crossings.crossed(Hop::ToJournal);
                 Ok(ticket)
             }
             Err(mpsc::error::TrySendError::Full(_)) => Err(CommitError::Overloaded),
@@ -215,6 +227,7 @@ struct Writer {
     stats: Arc<JournalStats>,
     committed: Nudge,
     breaker: Arc<Breaker>,
+    crossings: Arc<Crossings>,
 }
 
 /// One batch: the writes, and beside them (same index) whom to answer.
@@ -336,11 +349,18 @@ impl Writer {
                         WriteOutcome::Committed => Ok(()),
                         rejected => Err(CommitError::Rejected(rejected)),
                     };
-                    let _ = waiter.send(reply);
+                    self.answer(waiter, reply);
                 }
                 match handed {
-                    Some(handed) => self.committed.hand_over(handed),
-                    None => self.committed.nudge(),
+                    Some(handed) if handed.is_empty() => {}
+                    Some(handed) => {
+                        self.crossings.crossed(Hop::ToWebhooks);
+                        self.committed.hand_over(handed);
+                    }
+                    None => {
+                        self.crossings.crossed(Hop::ToWebhooks);
+                        self.committed.nudge();
+                    }
                 }
             }
             Err(error) => {
@@ -360,13 +380,24 @@ impl Writer {
                     }
                 };
                 for waiter in batch.waiters.drain(..) {
-                    let _ = waiter.send(Err(failed(error.message.clone())));
+                    self.answer(waiter, Err(failed(error.message.clone())));
                 }
             }
         }
         batch.writes.clear();
         batch.waiters.clear();
         self.stats.committing.fetch_sub(rows, Ordering::Relaxed);
+    }
+
+    /// Answers a write's waiter, if it still waits.
+    fn answer(
+        &self,
+        waiter: oneshot::Sender<Result<(), CommitError>>,
+        reply: Result<(), CommitError>,
+    ) {
+        if waiter.send(reply).is_ok() {
+            self.crossings.crossed(Hop::FromJournal);
+        }
     }
 }
 

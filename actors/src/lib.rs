@@ -20,6 +20,8 @@
 #[cfg(feature = "runtime")]
 pub mod breaker;
 #[cfg(feature = "runtime")]
+pub mod crossings;
+#[cfg(feature = "runtime")]
 mod env;
 #[cfg(feature = "runtime")]
 pub mod instruments;

@@ -22,6 +22,7 @@ use actix::prelude::*;
 use dashmap::mapref::entry::Entry;
 use tokio::sync::oneshot;
 
+use crate::crossings::Hop;
 use crate::env::{ActorEnv, ActorHandle, Directory};
 use crate::instruments;
 use crate::journal::{CommitError, Journal};
@@ -86,21 +87,23 @@ struct Inner {
     /// Creates between the ceiling check and their actor's start: counted against
     /// `max_live` with the actors, so concurrent creates cannot pass the ceiling together.
     creating: AtomicUsize,
+    /// Set when the node begins to stop: no create, command or activation is taken after it.
+    stopping: AtomicBool,
 }
 
 /// A create in progress, counted until it is dropped (its actor started, or the create failed).
-struct CreateSlot<'a>(&'a AtomicUsize);
+struct CreateSlot(Arc<Inner>);
 
-impl<'a> CreateSlot<'a> {
-    fn take(creating: &'a AtomicUsize) -> CreateSlot<'a> {
-        creating.fetch_add(1, Ordering::AcqRel);
-        CreateSlot(creating)
+impl CreateSlot {
+    fn take(inner: Arc<Inner>) -> CreateSlot {
+        inner.creating.fetch_add(1, Ordering::AcqRel);
+        CreateSlot(inner)
     }
 }
 
-impl Drop for CreateSlot<'_> {
+impl Drop for CreateSlot {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
+        self.0.creating.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -148,6 +151,7 @@ impl Registry {
                 rehydrated: AtomicBool::new(false),
                 rehydrate_page: settings.rehydrate_page.max(1),
                 creating: AtomicUsize::new(0),
+                stopping: AtomicBool::new(false),
             }),
         };
         RegistryActor {
@@ -219,26 +223,7 @@ impl Registry {
         accept_timeout: Duration,
         idempotency: Option<IdempotencyClaim>,
     ) -> Result<OrderReply, ReplyError> {
-        let registry = self.clone();
-        actix::spawn(async move {
-            registry
-                .commit_and_start(new, accept_timeout, idempotency)
-                .await
-        })
-        .await
-        .unwrap_or_else(|error| {
-            Err(ReplyError::Internal(format!(
-                "the create task failed: {error}"
-            )))
-        })
-    }
-
-    async fn commit_and_start(
-        &self,
-        new: NewOrder,
-        accept_timeout: Duration,
-        idempotency: Option<IdempotencyClaim>,
-    ) -> Result<OrderReply, ReplyError> {
+        self.refuse_if_stopping()?;
         if !self
             .inner
             .env
@@ -248,7 +233,7 @@ impl Registry {
             return Err(ReplyError::ShardUnavailable);
         }
         let env = &self.inner.env;
-        let _slot = CreateSlot::take(&self.inner.creating);
+        let slot = CreateSlot::take(self.inner.clone());
         // This create counts itself among `creating`, hence `>`.
         if env.max_live > 0
             && env.directory.len() + self.inner.creating.load(Ordering::Acquire) > env.max_live
@@ -264,7 +249,8 @@ impl Registry {
                 key: claim.key,
                 request_hash: claim.request_hash,
                 status: 201,
-                body: write.document.to_string(),
+                // The response is the order's document: the record shares its bytes.
+                body: write.document.clone(),
                 created_at: write.state.order.created_at,
             });
         }
@@ -272,28 +258,47 @@ impl Registry {
             state: write.state.clone(),
             document: write.document.clone(),
         };
-        let id = reply.state.order.id;
-        match self.inner.env.journal.commit(write).await {
-            Ok(()) => {}
-            Err(error @ CommitError::Unknown(_)) => {
-                self.resolve_unknown_create(id);
-                return Err(ReplyError::from_commit(error));
-            }
-            Err(error) => return Err(ReplyError::from_commit(error)),
-        }
-        self.inner
+        let ticket = self
+            .inner
             .env
-            .stats
-            .transitions
-            .fetch_add(1, Ordering::Relaxed);
-        instruments::transition(None, reply.state.order.status);
-        // Unless its shard began moving meanwhile: then the order's new owner rehydrates it,
-        // acceptance timer included.
-        self.ensure_started(Held::Full {
-            state: reply.state.clone(),
-            document: reply.document.clone(),
-        });
-        Ok(reply)
+            .journal
+            .submit(write)
+            .map_err(ReplyError::from_commit)?;
+        let registry = self.clone();
+        // The rest is a task of its own on this thread, so a client that hangs up cannot leave
+        // a committed order without its actor. The actor starts here too, on the thread that
+        // took the request: no other thread is woken for it. (The node's stop passivates
+        // every actor before the HTTP workers stop, so none is lost with its worker.)
+        actix::spawn(async move {
+            let _slot = slot;
+            match ticket.await.unwrap_or(Err(CommitError::Closed)) {
+                Ok(()) => {
+                    let env = &registry.inner.env;
+                    env.stats.transitions.fetch_add(1, Ordering::Relaxed);
+                    instruments::transition(None, reply.state.order.status);
+                    registry.ensure_started_on(
+                        Held::Full {
+                            state: reply.state.clone(),
+                            document: reply.document.clone(),
+                        },
+                        Place::ThisThread,
+                    );
+                    Ok(reply)
+                }
+                Err(error) => {
+                    if let CommitError::Unknown(_) = error {
+                        registry.resolve_unknown_create(reply.state.order.id);
+                    }
+                    Err(ReplyError::from_commit(error))
+                }
+            }
+        })
+        .await
+        .unwrap_or_else(|error| {
+            Err(ReplyError::Internal(format!(
+                "the create task failed: {error}"
+            )))
+        })
     }
 
     /// Runs a command on an order, activating its actor if needed.
@@ -325,8 +330,9 @@ impl Registry {
             .filter(|handle| handle.addr.connected());
         if let Some(handle) = live {
             match self.ask(&handle, |reply| Snapshot { party, reply }).await {
-                // The shard began moving since: its committed state is in the store.
-                Err(ReplyError::ShardUnavailable) => {}
+                // The shard began moving, or the node stopping, since: its committed state
+                // is in the store.
+                Err(ReplyError::ShardUnavailable | ReplyError::Stopping) => {}
                 answer => return answer,
             }
         }
@@ -363,6 +369,8 @@ impl Registry {
             depth.fetch_sub(1, Ordering::Relaxed);
             return Err(match error {
                 SendError::Full(_) => ReplyError::Overloaded,
+                // Passivated by the node's stop between the lookup and now.
+                SendError::Closed(_) if self.is_stopping() => ReplyError::Stopping,
                 // Released with its shard between the lookup and now.
                 SendError::Closed(_) if !self.inner.env.shards.serves(handle.shard) => {
                     ReplyError::ShardUnavailable
@@ -370,15 +378,30 @@ impl Registry {
                 SendError::Closed(_) => ReplyError::Internal("order actor stopped".into()),
             });
         }
-        answer
-            .await
-            .unwrap_or_else(|_| Err(ReplyError::Internal("order actor dropped the reply".into())))
+        let crossings = self.inner.env.journal.crossings();
+        let crossing = handle.thread != Some(std::thread::current().id());
+        if crossing {
+            crossings.crossed(Hop::ToOrderActor);
+        }
+        let answer = answer.await;
+        if crossing && answer.is_ok() {
+            crossings.crossed(Hop::FromOrderActor);
+        }
+        answer.unwrap_or_else(|_| {
+            Err(if self.is_stopping() {
+                // Queued behind the passivation of the node's stop.
+                ReplyError::Stopping
+            } else {
+                ReplyError::Internal("order actor dropped the reply".into())
+            })
+        })
     }
 
     /// The order's actor, activated from the store if needed. Only for an order whose shard
     /// this node serves: another node's order is refused (the HTTP front end forwards it to
     /// its owner before it gets here; this catches a shard that moved meanwhile).
     async fn find(&self, id: OrderId) -> Result<ActorHandle, ReplyError> {
+        self.refuse_if_stopping()?;
         let env = &self.inner.env;
         if !env.shards.serves(env.shards.of(id)) {
             return Err(ReplyError::ShardUnavailable);
@@ -391,7 +414,7 @@ impl Registry {
         let state = Arc::new(self.load(id).await?);
         let document = actor_document(&state);
         self.ensure_started(Held::Full { state, document })
-            .ok_or(ReplyError::ShardUnavailable)
+            .ok_or_else(|| self.refused())
     }
 
     async fn load(&self, id: OrderId) -> Result<OrderState, ReplyError> {
@@ -411,23 +434,39 @@ impl Registry {
     /// changes a shard's state before it looks for the shard's actors in the directory, so an
     /// actor is either refused here or found there.
     fn ensure_started(&self, held: Held) -> Option<ActorHandle> {
+        self.ensure_started_on(held, Place::ItsArbiter)
+    }
+
+    /// As [`Registry::ensure_started`], with the actor started at `place`.
+    fn ensure_started_on(&self, held: Held, place: Place) -> Option<ActorHandle> {
         let id = held.id();
         let shard = self.inner.env.shards.of(id);
         match self.inner.env.directory.entry(id) {
             Entry::Occupied(entry) if entry.get().addr.connected() => Some(entry.get().clone()),
-            _ if !self.inner.env.shards.serves(shard) => None,
+            _ if !self.inner.env.shards.serves(shard) || self.is_stopping() => None,
             entry => {
-                let arbiter = &self.inner.arbiters[placement(id, self.inner.arbiters.len())];
                 let env = self.inner.env.clone();
                 let queued = Arc::new(AtomicUsize::new(0));
                 let actor_queued = queued.clone();
-                let addr = actix::Supervisor::start_in_arbiter(arbiter, move |_| {
-                    OrderActor::new(env, actor_queued, held)
-                });
+                let make =
+                    move |_: &mut Context<OrderActor>| OrderActor::new(env, actor_queued, held);
+                let (addr, thread) = match place {
+                    Place::ThisThread => (
+                        actix::Supervisor::start(make),
+                        Some(std::thread::current().id()),
+                    ),
+                    Place::ItsArbiter => {
+                        self.inner.env.journal.crossings().crossed(Hop::StartActor);
+                        let arbiter =
+                            &self.inner.arbiters[placement(id, self.inner.arbiters.len())];
+                        (actix::Supervisor::start_in_arbiter(arbiter, make), None)
+                    }
+                };
                 let handle = ActorHandle {
                     addr,
                     queued,
                     shard,
+                    thread,
                 };
                 self.inner
                     .env
@@ -552,9 +591,66 @@ impl Registry {
         count
     }
 
-    /// Stops every order actor's arbiter. Committed work is in the store; what was not
-    /// committed was never acknowledged.
+    /// The first step of the node's stop, taken while the HTTP workers still answer: from now
+    /// on creates, commands and activations are refused with [`ReplyError::Stopping`] (a 503
+    /// with `Retry-After`; reads are served from the store). It waits, up to `limit`, for the
+    /// creates already past that check to commit and start their actors, then passivates every
+    /// order actor: each handles what its mailbox holds first (every command there commits or
+    /// fails, and its caller gets the answer), then leaves memory with its timers disarmed.
+    /// The store has their deadlines: the next start, or the order's next owner, arms them
+    /// again. Returns how many actors it passivated.
+    pub async fn stop_taking_work(&self, limit: Duration) -> usize {
+        self.inner.stopping.store(true, Ordering::SeqCst);
+        let deadline = tokio::time::Instant::now() + limit;
+        while self.inner.creating.load(Ordering::Acquire) > 0
+            && tokio::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let handles: Vec<ActorHandle> = self
+            .inner
+            .env
+            .directory
+            .iter()
+            .map(|entry| entry.value().clone())
+            .collect();
+        let released =
+            futures::future::join_all(handles.iter().map(|handle| handle.addr.send(Release)));
+        if tokio::time::timeout_at(deadline, released).await.is_err() {
+            tracing::warn!("stopping with order actors still busy; their uncommitted commands were never acknowledged");
+        }
+        handles.len()
+    }
+
+    /// True once [`Registry::stop_taking_work`] has begun.
+    pub fn is_stopping(&self) -> bool {
+        self.inner.stopping.load(Ordering::SeqCst)
+    }
+
+    fn refuse_if_stopping(&self) -> Result<(), ReplyError> {
+        match self.is_stopping() {
+            true => Err(ReplyError::Stopping),
+            false => Ok(()),
+        }
+    }
+
+    /// Why an actor could not be started: the node is stopping, or the shard is not served.
+    fn refused(&self) -> ReplyError {
+        match self.is_stopping() {
+            true => ReplyError::Stopping,
+            false => ReplyError::ShardUnavailable,
+        }
+    }
+
+    /// Stops every order actor: those on other threads (a create's HTTP worker) are released,
+    /// and the arbiters stopped. Committed work is in the store; what was not committed was
+    /// never acknowledged.
     pub fn stop(&self) {
+        for entry in self.inner.env.directory.iter() {
+            if entry.value().thread.is_some() {
+                entry.value().addr.do_send(Release);
+            }
+        }
         self.inner.env.directory.clear();
         let arbiters =
             std::mem::take(&mut *self.inner.owned_arbiters.lock().expect("not poisoned"));
@@ -563,6 +659,15 @@ impl Registry {
             let _ = arbiter.join();
         }
     }
+}
+
+/// Where an order's actor runs.
+#[derive(Clone, Copy)]
+enum Place {
+    /// The thread that asks for it (a create's HTTP worker, once the order is committed).
+    ThisThread,
+    /// The order arbiter its id hashes to (activations and rehydration).
+    ItsArbiter,
 }
 
 /// Spreads orders over arbiters. UUIDv7 ends in random bits; the last 16 choose the shard, so

@@ -61,7 +61,8 @@ pub struct IdempotencyRecord {
     /// A fingerprint of the request (method, path and body).
     pub request_hash: String,
     pub status: u16,
-    pub body: String,
+    /// The response; for a create, the order's document itself (shared, not copied).
+    pub body: Arc<str>,
     pub created_at: Timestamp,
 }
 

@@ -8,6 +8,7 @@ use std::time::Duration;
 mod common;
 
 use common::{eventually, new_order, MemoryStore};
+use rampflow_actors::crossings::Hop;
 use rampflow_actors::journal::{Journal, JournalSettings};
 use rampflow_actors::model::{Address, OrderId, PartnerId, WalletId};
 use rampflow_actors::order::{
@@ -462,4 +463,190 @@ async fn first_uses_load_a_few_orders_at_a_time() {
     assert_eq!(store.loads.load(Ordering::SeqCst), 12);
     assert!(store.max_loads_in_flight.load(Ordering::SeqCst) <= 2);
     second.stop();
+}
+
+/// The thread crossings counted so far, by hop.
+fn crossings(registry: &Registry) -> Vec<(&'static str, u64)> {
+    let counted = registry.journal().crossings();
+    Hop::ALL
+        .iter()
+        .map(|hop| (hop.as_str(), counted.count(*hop)))
+        .collect()
+}
+
+/// What each count grew by between two readings.
+fn grown(
+    before: &[(&'static str, u64)],
+    after: &[(&'static str, u64)],
+) -> Vec<(&'static str, u64)> {
+    before
+        .iter()
+        .zip(after)
+        .map(|((hop, was), (_, is))| (*hop, is - was))
+        .collect()
+}
+
+#[actix_rt::test]
+async fn a_create_crosses_to_the_journal_and_back_and_an_activated_order_to_its_arbiter() {
+    let store = Arc::new(MemoryStore::default());
+    let registry = start(store.clone(), Duration::from_millis(50));
+    let (wallet, partner) = (WalletId::new(), PartnerId::new());
+
+    let before = crossings(&registry);
+    let id = registry
+        .create(new_order(wallet, partner), Duration::from_secs(600), None)
+        .await
+        .unwrap()
+        .state
+        .order
+        .id;
+    let created = crossings(&registry);
+    // The actor starts on the thread that asked for the create (here the test's own), so no
+    // other thread is woken for it; the batch's news goes to the webhook dispatcher once.
+    assert_eq!(
+        grown(&before, &created),
+        [
+            ("to_journal", 1),
+            ("from_journal", 1),
+            ("to_order_actor", 0),
+            ("from_order_actor", 0),
+            ("start_actor", 0),
+            ("to_webhooks", 1),
+        ]
+    );
+    assert_eq!(
+        registry.active_actors(),
+        1,
+        "started before the create answered"
+    );
+
+    // A command from the actor's own thread crosses only to the journal and back.
+    registry
+        .execute(id, Party::Wallet(wallet), Command::Cancel)
+        .await
+        .unwrap();
+    let cancelled = crossings(&registry);
+    assert_eq!(
+        grown(&created, &cancelled),
+        [
+            ("to_journal", 1),
+            ("from_journal", 1),
+            ("to_order_actor", 0),
+            ("from_order_actor", 0),
+            ("start_actor", 0),
+            ("to_webhooks", 1),
+        ]
+    );
+
+    // Settled, it leaves memory; the next command activates it on an order arbiter, another
+    // thread: it crosses there and back (a safe retry: nothing is written).
+    eventually("the cancelled order's actor leaves memory", || {
+        registry.active_actors() == 0
+    })
+    .await;
+    registry
+        .execute(id, Party::Wallet(wallet), Command::Cancel)
+        .await
+        .unwrap();
+    assert_eq!(
+        grown(&cancelled, &crossings(&registry)),
+        [
+            ("to_journal", 0),
+            ("from_journal", 0),
+            ("to_order_actor", 1),
+            ("from_order_actor", 1),
+            ("start_actor", 1),
+            ("to_webhooks", 0),
+        ]
+    );
+    registry.stop();
+}
+
+#[actix_rt::test]
+async fn a_create_whose_caller_goes_away_still_starts_its_actor_once_committed() {
+    let store = Arc::new(MemoryStore::default());
+    store.slow_commits.store(true, Ordering::SeqCst);
+    let registry = start(store.clone(), Duration::from_secs(60));
+    let (wallet, partner) = (WalletId::new(), PartnerId::new());
+
+    // The caller (a client that hung up) drops the create while its commit takes 300 ms.
+    let gone = tokio::time::timeout(
+        Duration::from_millis(20),
+        registry.create(new_order(wallet, partner), Duration::from_secs(600), None),
+    )
+    .await;
+    assert!(gone.is_err(), "the create was still committing");
+    assert_eq!(registry.active_actors(), 0);
+
+    eventually(
+        "the committed order's actor starts without its caller",
+        || registry.active_actors() == 1,
+    )
+    .await;
+    assert_eq!(store.orders.lock().unwrap().len(), 1);
+    assert_eq!(registry.stats().pending_timers(TimerKind::Acceptance), 1);
+    registry.stop();
+}
+
+#[actix_rt::test]
+async fn stopping_answers_queued_commands_then_passivates_every_actor_and_refuses_new_work() {
+    let store = Arc::new(MemoryStore::default());
+    let registry = start(store.clone(), Duration::from_secs(60));
+    let (wallet, partner) = (WalletId::new(), PartnerId::new());
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let created = registry
+            .create(new_order(wallet, partner), Duration::from_secs(600), None)
+            .await
+            .unwrap();
+        ids.push(created.state.order.id);
+    }
+    assert_eq!(registry.active_actors(), 3);
+
+    // A command in an actor's hands when the stop begins: its commit takes 300 ms.
+    store.slow_commits.store(true, Ordering::SeqCst);
+    let accepting = {
+        let registry = registry.clone();
+        let id = ids[0];
+        actix_rt::spawn(async move {
+            registry
+                .execute(id, Party::Partner(partner), accept(Duration::from_secs(60)))
+                .await
+        })
+    };
+    eventually("the accept is committing", || {
+        store.commits_in_flight.load(Ordering::SeqCst) == 1
+    })
+    .await;
+
+    let passivated = registry.stop_taking_work(Duration::from_secs(10)).await;
+    assert_eq!(passivated, 3);
+    // The command was answered with its commit, before the actors left.
+    let accepted = accepting.await.unwrap().expect("the queued accept commits");
+    assert_eq!(accepted.state.order.version, 2);
+    assert_eq!(registry.active_actors(), 0);
+    assert_eq!(registry.stats().live_actors(), 0);
+    for kind in TimerKind::ALL {
+        assert_eq!(registry.stats().pending_timers(kind), 0, "{kind:?}");
+    }
+
+    store.slow_commits.store(false, Ordering::SeqCst);
+    let refused = registry
+        .create(new_order(wallet, partner), Duration::from_secs(600), None)
+        .await;
+    assert!(matches!(refused, Err(ReplyError::Stopping)), "{refused:?}");
+    let refused = registry
+        .execute(ids[1], Party::Wallet(wallet), Command::Cancel)
+        .await;
+    assert!(matches!(refused, Err(ReplyError::Stopping)), "{refused:?}");
+    assert_eq!(store.orders.lock().unwrap().len(), 3, "nothing was created");
+    assert_eq!(store.load(ids[1]).await.unwrap().unwrap().order.version, 1);
+    // Reads still answer, from the store, without starting an actor.
+    let read = registry
+        .snapshot(ids[0], Party::Wallet(wallet))
+        .await
+        .unwrap();
+    assert_eq!(read.state.order.status, Status::Accepted);
+    assert_eq!(registry.active_actors(), 0);
+    registry.stop();
 }

@@ -123,6 +123,19 @@ impl ApiError {
         error
     }
 
+    /// The node is stopping (SIGTERM): its order actors have been passivated and it takes no
+    /// more order work. An `overloaded` for clients: nothing was done, and a retry after the
+    /// delay reaches a node that runs the order.
+    pub fn stopping() -> Self {
+        let mut error = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "overloaded",
+            "this node is stopping; nothing was done; retry after the delay in Retry-After",
+        );
+        error.retry_after_secs = Some(1);
+        error
+    }
+
     /// The order's shard has no node serving it right now: it is moving between nodes, or
     /// its owner cannot be reached. Nothing was done; any node can take the retry.
     pub fn shard_unavailable() -> Self {
@@ -241,6 +254,7 @@ impl From<ReplyError> for ApiError {
             }
             ReplyError::Overloaded => ApiError::overloaded(),
             ReplyError::ShardUnavailable => ApiError::shard_unavailable(),
+            ReplyError::Stopping => ApiError::stopping(),
             ReplyError::IdempotencyKeyTaken => ApiError::idempotency_conflict(
                 "a request with this Idempotency-Key is already being processed",
             ),

@@ -47,8 +47,12 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         ("database", database_up, "unreachable"),
         (
             "registry",
-            state.registry.is_rehydrated(),
-            "rehydrating live orders",
+            state.registry.is_rehydrated() && !state.registry.is_stopping(),
+            if state.registry.is_stopping() {
+                "stopping: its order actors are passivated"
+            } else {
+                "rehydrating live orders"
+            },
         ),
         ("journal", journal.is_running(), "writer stopped"),
         (

@@ -70,7 +70,7 @@ impl Claim {
             key: self.key.clone(),
             request_hash: self.request_hash.clone(),
             status: status.as_u16(),
-            body,
+            body: body.into(),
             created_at: Timestamp::now(),
         }
     }

@@ -24,6 +24,7 @@ use actix_web::middleware::Next;
 use actix_web::{web, HttpResponse};
 use metrics::{counter, describe_counter, describe_histogram, gauge, histogram, Unit};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use rampflow_actors::crossings::Hop;
 use rampflow_actors::instruments as names;
 use rampflow_actors::order::{Status, TimerKind};
 
@@ -165,7 +166,7 @@ pub async fn render(state: web::Data<AppState>) -> HttpResponse {
         .body(body)
 }
 
-/// The gauges, from this app's own counters.
+/// The gauges, and the counters kept as this app's own atomics (thread crossings), from them.
 fn set_gauges(state: &AppState) {
     let registry = &state.registry;
     let actors = registry.stats();
@@ -183,6 +184,10 @@ fn set_gauges(state: &AppState) {
             .set(actors.pending_timers(kind).max(0) as f64);
     }
     gauge!(names::JOURNAL_QUEUE_DEPTH).set(registry.journal().queue_depth() as f64);
+    let crossings = registry.journal().crossings();
+    for hop in Hop::ALL {
+        counter!(names::THREAD_CROSSINGS, "hop" => hop.as_str()).absolute(crossings.count(hop));
+    }
     gauge!(cluster::SHARDS_OWNED).set(state.cluster.shards().held().len() as f64);
     gauge!(cluster::NODES_ALIVE).set(state.cluster.nodes_alive() as f64);
 }

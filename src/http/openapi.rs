@@ -370,7 +370,7 @@ error_responses! {
         error_example("overloaded", "the server is at capacity; retry after the delay in Retry-After", Value::Null),
         true;
     OrderUnavailable =>
-        "`overloaded`: back-pressure (the order's mailbox or the write queue is full); nothing was done. `shard_unavailable`: in a cluster, the order's shard is moving between nodes, or the node that owns it cannot be reached. Either way retry after `Retry-After` seconds, on any node: retrying the same request is safe (a command already applied answers 200 with the order as it is).",
+        "`overloaded`: back-pressure (the order's mailbox or the write queue is full), or the node is stopping; nothing was done. `shard_unavailable`: in a cluster, the order's shard is moving between nodes, or the node that owns it cannot be reached. Either way retry after `Retry-After` seconds, on any node: retrying the same request is safe (a command already applied answers 200 with the order as it is).",
         error_example("shard_unavailable", "this order is moving between nodes of the cluster; retry after the delay in Retry-After", Value::Null),
         true;
     DatabaseUnavailable =>
@@ -884,6 +884,25 @@ pub struct JournalStats {
     pub last_commit_micros: u64,
 }
 
+/// Thread crossings ("hops") since the start: each time work was handed from one thread to
+/// another, by where it crossed. Each costs a wake-up; divide by the requests served to see
+/// what a request costs (a create crosses to the journal and back, nothing else).
+#[derive(Serialize, ToSchema)]
+pub struct ThreadCrossings {
+    /// Writes handed to the journal's writer.
+    pub to_journal: u64,
+    /// The writer's answers reaching whoever waited for a write.
+    pub from_journal: u64,
+    /// Commands and reads sent to an order actor on its thread.
+    pub to_order_actor: u64,
+    /// Order actors' answers reaching whoever asked.
+    pub from_order_actor: u64,
+    /// Order actors started on their threads (a create's by the journal's writer, at commit).
+    pub start_actor: u64,
+    /// Committed batches whose news (new webhook deliveries) went to the webhook dispatcher.
+    pub to_webhooks: u64,
+}
+
 /// `GET /v1/ops/stats`
 #[derive(Serialize, ToSchema)]
 #[schema(example = json!({
@@ -896,7 +915,9 @@ pub struct JournalStats {
     "mailbox_depth": 0,
     "timers_pending": {"acceptance": 1, "reminder": 1, "expiry": 1},
     "journal": {"queue_depth": 0, "batches": 12, "rows": 14, "failed_batches": 0,
-        "last_batch_rows": 1, "last_commit_micros": 850}
+        "last_batch_rows": 1, "last_commit_micros": 850},
+    "thread_crossings": {"to_journal": 14, "from_journal": 14, "to_order_actor": 12,
+        "from_order_actor": 12, "start_actor": 2, "to_webhooks": 12}
 }))]
 pub struct OpsStats {
     pub actors: ActorStats,
@@ -905,6 +926,7 @@ pub struct OpsStats {
     /// Armed timers by kind: `acceptance`, `reminder`, `expiry`.
     pub timers_pending: BTreeMap<String, u64>,
     pub journal: JournalStats,
+    pub thread_crossings: ThreadCrossings,
     pub webhooks: WebhookBacklog,
 }
 

@@ -4,6 +4,7 @@
 use std::sync::atomic::Ordering;
 
 use actix_web::{web, HttpResponse};
+use rampflow_actors::crossings::Hop;
 use rampflow_actors::model::Timestamp;
 use rampflow_actors::order::{Status, TimerKind};
 use serde::Serialize;
@@ -55,6 +56,11 @@ pub async fn stats(
     // The 100 largest backlogs; ops need the endpoints that are behind, not every one.
     let backlog = state.store.webhook_backlog(100).await?;
     let journal = registry.journal().stats();
+    let crossings = registry.journal().crossings();
+    let thread_crossings: Map<String, Value> = Hop::ALL
+        .iter()
+        .map(|hop| (hop.as_str().to_owned(), json!(crossings.count(*hop))))
+        .collect();
     Ok(HttpResponse::Ok().json(json!({
         "actors": {
             "live": actors.live_actors(),
@@ -75,6 +81,7 @@ pub async fn stats(
             "last_batch_rows": journal.last_batch_rows.load(Ordering::Relaxed),
             "last_commit_micros": journal.last_commit_micros.load(Ordering::Relaxed),
         },
+        "thread_crossings": thread_crossings,
         "webhooks": {
             "pending": backlog.iter().map(|b| b.pending).sum::<i64>(),
             "backlog_by_endpoint": backlog

@@ -19,7 +19,7 @@ pub(crate) async fn insert(
     .bind(&record.key)
     .bind(&record.request_hash)
     .bind(i64::from(record.status))
-    .bind(&record.body)
+    .bind(&*record.body)
     .bind(record.created_at.as_millis())
     .execute(&mut **tx)
     .await?
@@ -49,7 +49,10 @@ impl Store {
                 key: key.to_owned(),
                 request_hash: row.try_get("request_hash").map_err(store_error)?,
                 status: status as u16,
-                body: row.try_get("body").map_err(store_error)?,
+                body: row
+                    .try_get::<String, _>("body")
+                    .map_err(store_error)?
+                    .into(),
                 created_at: Timestamp::from_millis(row.try_get("created_at").map_err(store_error)?),
             })
         })

@@ -168,7 +168,7 @@ async fn claim_idempotency_keys(
                 .bind(record.key.as_str())
                 .bind(record.request_hash.as_str())
                 .bind(i64::from(record.status))
-                .bind(record.body.as_str())
+                .bind(&*record.body)
                 .bind(record.created_at.as_millis());
         }
         let inserted = query.execute(&mut **tx).await?.rows_affected();
@@ -195,7 +195,7 @@ async fn claim_idempotency_keys(
         for &index in chunk {
             let record = writes[index].idempotency.as_ref().expect("chosen above");
             let slot = (record.owner.clone(), record.key.clone());
-            if stored.get(&slot) != Some(&record.body) {
+            if stored.get(&slot).map(String::as_str) != Some(&*record.body) {
                 outcomes[index] = WriteOutcome::IdempotencyKeyTaken;
             }
         }

@@ -237,7 +237,7 @@ fn write_order(
                 record.key,
                 record.request_hash,
                 i64::from(record.status),
-                record.body,
+                &*record.body,
                 record.created_at.as_millis(),
             ])?;
         if inserted == 0 {
@@ -247,7 +247,7 @@ fn write_order(
                 .prepare_cached("SELECT body FROM idempotency_keys WHERE owner = ?1 AND key = ?2")?
                 .query_row(params![record.owner, record.key], |row| row.get(0))
                 .optional()?;
-            if stored.as_deref() != Some(record.body.as_str()) {
+            if stored.as_deref() != Some(&*record.body) {
                 return Ok(WriteOutcome::IdempotencyKeyTaken);
             }
         }

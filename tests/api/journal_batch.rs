@@ -98,7 +98,7 @@ pub(crate) fn create(new: NewOrder, key: Option<(&str, &str)>) -> OrderWrite {
         key: key.to_owned(),
         request_hash: "hash".to_owned(),
         status: 201,
-        body: write.document.to_string(),
+        body: write.document.clone(),
         created_at: Timestamp::now(),
     });
     write

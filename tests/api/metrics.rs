@@ -36,6 +36,7 @@ const COUNTERS_AND_GAUGES: &[&str] = &[
     "rampflow_webhook_deliveries_total",
     "rampflow_webhook_pending",
     "rampflow_webhook_endpoints_disabled",
+    "rampflow_thread_crossings_total",
 ];
 const HISTOGRAMS: &[&str] = &[
     "rampflow_http_request_duration_seconds",

@@ -55,6 +55,60 @@ async fn stats_count_live_actors_by_status_and_pending_timers() {
     assert_eq!(stats["webhooks"]["backlog_by_endpoint"], json!([]));
 }
 
+/// A request's thread crossings: a create goes to the journal and back, and nothing else (its
+/// actor starts on the HTTP worker that took the request); a command to an actor on the
+/// worker that takes it goes to the journal and back too (one worker here). (No webhook endpoints: no delivery is
+/// handed to the webhooks.)
+#[tokio::test]
+async fn stats_count_each_requests_thread_crossings() {
+    let app = spawn_app_with(|s| s.http.workers = 1).await;
+    let fixture = app.fixture().await;
+    let crossings = || async {
+        let stats: Value = app
+            .get("/v1/ops/stats", ADMIN_TOKEN)
+            .await
+            .json()
+            .await
+            .unwrap();
+        stats["thread_crossings"].clone()
+    };
+    let grown = |before: &Value, after: &Value| -> Value {
+        let before = before.as_object().expect("an object of counts");
+        Value::Object(
+            before
+                .iter()
+                .map(|(hop, was)| {
+                    let is = after[hop].as_u64().unwrap();
+                    (hop.clone(), json!(is - was.as_u64().unwrap()))
+                })
+                .collect(),
+        )
+    };
+
+    let before = crossings().await;
+    let order = app.new_order(&fixture, "offramp").await;
+    let created = crossings().await;
+    assert_eq!(
+        grown(&before, &created),
+        json!({"to_journal": 1, "from_journal": 1, "to_order_actor": 0,
+            "from_order_actor": 0, "start_actor": 0, "to_webhooks": 0})
+    );
+    let accepted = app
+        .command(
+            &fixture.partner.key,
+            order["id"].as_str().unwrap(),
+            "accept",
+            &accept_body("offramp"),
+        )
+        .await;
+    assert_eq!(accepted.status(), StatusCode::OK);
+    assert_eq!(
+        grown(&created, &crossings().await),
+        json!({"to_journal": 1, "from_journal": 1, "to_order_actor": 0,
+            "from_order_actor": 0, "start_actor": 0, "to_webhooks": 0})
+    );
+}
+
 #[tokio::test]
 async fn stats_are_for_the_operator_only() {
     let app = spawn_app_with(|_| {}).await;

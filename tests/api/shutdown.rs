@@ -1,8 +1,9 @@
 //! SIGTERM with webhook attempts in flight, against the built binary on SQLite and on
-//! PostgreSQL: the attempts run to their end (here, the receiver never answers, so the webhook
-//! timeout), their outcomes are recorded before the process exits, and it exits 0 without a
-//! panic (stopping the webhook thread while it held a database connection used to panic in
-//! sqlx's `PoolConnection::drop`).
+//! PostgreSQL: the order actors are passivated while the HTTP workers still answer, and only
+//! then do the workers stop; the attempts run to their end (here, the receiver never answers,
+//! so the webhook timeout), their outcomes are recorded before the process exits, and it exits
+//! 0 without a panic (stopping the webhook thread while it held a database connection used to
+//! panic in sqlx's `PoolConnection::drop`).
 
 use std::time::Duration;
 
@@ -61,6 +62,21 @@ async fn sigterm_with_attempts_in_flight(engine: Engine) {
     let log = server.log_text();
     assert!(status.success(), "exit status {status}; log:\n{log}");
     assert!(!log.contains("panicked"), "a panic at shutdown:\n{log}");
+    // The three orders' actors were passivated before the HTTP workers were told to stop.
+    let passivated = log
+        .lines()
+        .position(|line| line.contains("order actors passivated"))
+        .unwrap_or_else(|| panic!("no passivation in the log:\n{log}"));
+    let http_stopping = log
+        .lines()
+        .position(|line| line.contains("no new requests"))
+        .unwrap_or_else(|| panic!("no stop of the HTTP workers in the log:\n{log}"));
+    assert!(
+        passivated < http_stopping,
+        "passivated after the HTTP workers stopped:\n{log}"
+    );
+    let line = log.lines().nth(passivated).unwrap();
+    assert!(line.contains("\"passivated\":3"), "{line}");
     drop(server);
 
     // Each attempt was recorded before the exit: on the same database, every delivery has

@@ -96,6 +96,10 @@ pub enum ReplyError {
     /// it was committing. Retrying is safe; the actor reads the order again first.
     #[error("the outcome of the commit is unknown")]
     CommitUnknown,
+    /// This node is stopping: it takes no more order work. Retry shortly (another node of a
+    /// cluster, or this one once it is back, runs the order).
+    #[error("this node is stopping")]
+    Stopping,
     #[error("internal error: {0}")]
     Internal(String),
 }

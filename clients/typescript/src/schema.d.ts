@@ -1332,6 +1332,14 @@ export interface components {
          *         "rows": 14
          *       },
          *       "mailbox_depth": 0,
+         *       "thread_crossings": {
+         *         "from_journal": 14,
+         *         "from_order_actor": 12,
+         *         "start_actor": 2,
+         *         "to_journal": 14,
+         *         "to_order_actor": 12,
+         *         "to_webhooks": 12
+         *       },
          *       "timers_pending": {
          *         "acceptance": 1,
          *         "expiry": 1,
@@ -1351,6 +1359,7 @@ export interface components {
                 [key: string]: number;
             };
             journal: components["schemas"]["JournalStats"];
+            thread_crossings: components["schemas"]["ThreadCrossings"];
             webhooks: components["schemas"]["WebhookBacklog"];
         };
         /** @description The order resource. */
@@ -1636,6 +1645,43 @@ export interface components {
         /** @enum {string} */
         TagType: "memo" | "destination-tag";
         /**
+         * @description Thread crossings ("hops") since the start: each time work was handed from one thread to
+         *     another, by where it crossed. Each costs a wake-up; divide by the requests served to see
+         *     what a request costs (a create crosses to the journal and back, nothing else).
+         */
+        ThreadCrossings: {
+            /**
+             * Format: int64
+             * @description Writes handed to the journal's writer.
+             */
+            to_journal: number;
+            /**
+             * Format: int64
+             * @description The writer's answers reaching whoever waited for a write.
+             */
+            from_journal: number;
+            /**
+             * Format: int64
+             * @description Commands and reads sent to an order actor on its thread.
+             */
+            to_order_actor: number;
+            /**
+             * Format: int64
+             * @description Order actors' answers reaching whoever asked.
+             */
+            from_order_actor: number;
+            /**
+             * Format: int64
+             * @description Order actors started on their threads (a create's by the journal's writer, at commit).
+             */
+            start_actor: number;
+            /**
+             * Format: int64
+             * @description Committed batches whose news (new webhook deliveries) went to the webhook dispatcher.
+             */
+            to_webhooks: number;
+        };
+        /**
          * Format: date-time
          * @description An instant as RFC 3339 in UTC with milliseconds.
          * @example 2026-11-22T10:15:30.123Z
@@ -1834,7 +1880,7 @@ export interface components {
                 "application/json": components["schemas"]["ErrorBody"];
             };
         };
-        /** @description `overloaded`: back-pressure (the order's mailbox or the write queue is full); nothing was done. `shard_unavailable`: in a cluster, the order's shard is moving between nodes, or the node that owns it cannot be reached. Either way retry after `Retry-After` seconds, on any node: retrying the same request is safe (a command already applied answers 200 with the order as it is). Also `database_unavailable` while the database cannot be reached (nothing was changed) and, on writes, `commit_unknown` when it went away during the commit (the change may or may not have been made); retrying the same request is safe. */
+        /** @description `overloaded`: back-pressure (the order's mailbox or the write queue is full), or the node is stopping; nothing was done. `shard_unavailable`: in a cluster, the order's shard is moving between nodes, or the node that owns it cannot be reached. Either way retry after `Retry-After` seconds, on any node: retrying the same request is safe (a command already applied answers 200 with the order as it is). Also `database_unavailable` while the database cannot be reached (nothing was changed) and, on writes, `commit_unknown` when it went away during the commit (the change may or may not have been made); retrying the same request is safe. */
         OrderUnavailable: {
             headers: {
                 /** @description Seconds to wait before retrying. */
