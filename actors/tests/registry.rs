@@ -474,6 +474,19 @@ fn crossings(registry: &Registry) -> Vec<(&'static str, u64)> {
         .collect()
 }
 
+/// The counts a request's crossings grow by: there and back for the journal and the order
+/// actor, one way for actor starts and the webhooks.
+fn both_ways(journal: u64, actor: u64, starts: u64, webhooks: u64) -> Vec<(&'static str, u64)> {
+    vec![
+        ("to_journal", journal),
+        ("from_journal", journal),
+        ("to_order_actor", actor),
+        ("from_order_actor", actor),
+        ("start_actor", starts),
+        ("to_webhooks", webhooks),
+    ]
+}
+
 /// What each count grew by between two readings.
 fn grown(
     before: &[(&'static str, u64)],
@@ -503,17 +516,7 @@ async fn a_create_crosses_to_the_journal_and_back_and_an_activated_order_to_its_
     let created = crossings(&registry);
     // The actor starts on the thread that asked for the create (here the test's own), so no
     // other thread is woken for it; the batch's news goes to the webhook dispatcher once.
-    assert_eq!(
-        grown(&before, &created),
-        [
-            ("to_journal", 1),
-            ("from_journal", 1),
-            ("to_order_actor", 0),
-            ("from_order_actor", 0),
-            ("start_actor", 0),
-            ("to_webhooks", 1),
-        ]
-    );
+    assert_eq!(grown(&before, &created), both_ways(1, 0, 0, 1));
     assert_eq!(
         registry.active_actors(),
         1,
@@ -526,17 +529,7 @@ async fn a_create_crosses_to_the_journal_and_back_and_an_activated_order_to_its_
         .await
         .unwrap();
     let cancelled = crossings(&registry);
-    assert_eq!(
-        grown(&created, &cancelled),
-        [
-            ("to_journal", 1),
-            ("from_journal", 1),
-            ("to_order_actor", 0),
-            ("from_order_actor", 0),
-            ("start_actor", 0),
-            ("to_webhooks", 1),
-        ]
-    );
+    assert_eq!(grown(&created, &cancelled), both_ways(1, 0, 0, 1));
 
     // Settled, it leaves memory; the next command activates it on an order arbiter, another
     // thread: it crosses there and back (a safe retry: nothing is written).
@@ -550,14 +543,7 @@ async fn a_create_crosses_to_the_journal_and_back_and_an_activated_order_to_its_
         .unwrap();
     assert_eq!(
         grown(&cancelled, &crossings(&registry)),
-        [
-            ("to_journal", 0),
-            ("from_journal", 0),
-            ("to_order_actor", 1),
-            ("from_order_actor", 1),
-            ("start_actor", 1),
-            ("to_webhooks", 0),
-        ]
+        both_ways(0, 1, 1, 0)
     );
     registry.stop();
 }
