@@ -45,4 +45,4 @@ pub mod webhook;
 mod write;
 
 #[cfg(feature = "runtime")]
-pub use write::write_for;
+pub use write::{document_in_event_payload, write_for};

@@ -249,9 +249,11 @@ impl Registry {
                 key: claim.key,
                 request_hash: claim.request_hash,
                 status: 201,
-                // The response is the order's document: the record shares its bytes.
+                // The response is the order's document: the record shares its bytes, and the
+                // store keeps them once, with the order's `order.created` event.
                 body: write.document.clone(),
                 created_at: write.state.order.created_at,
+                created_order: Some(write.state.order.id),
             });
         }
         let reply = OrderReply {

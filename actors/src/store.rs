@@ -64,6 +64,26 @@ pub struct IdempotencyRecord {
     /// The response; for a create, the order's document itself (shared, not copied).
     pub body: Arc<str>,
     pub created_at: Timestamp,
+    /// Set on a create's record: the response is this order's document as its `order.created`
+    /// event (version 1) holds it, so the store keeps it once, with the event, and the record
+    /// only names the order.
+    pub created_order: Option<OrderId>,
+}
+
+impl IdempotencyRecord {
+    /// What the record's `body` column holds: nothing for a create's record (the event holds
+    /// the response), the response otherwise.
+    pub fn stored_body(&self) -> &str {
+        match self.created_order {
+            Some(_) => "",
+            None => &self.body,
+        }
+    }
+
+    /// What the record's `order_id` column holds.
+    pub fn stored_order(&self) -> Option<String> {
+        self.created_order.map(|id| id.to_string())
+    }
 }
 
 /// How one write of a batch ended. Writes that did not land leave no trace: no row change, no

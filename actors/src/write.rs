@@ -39,3 +39,60 @@ pub fn write_for(
         idempotency,
     }
 }
+
+/// The order's document inside an event payload [`write_for`] made, exactly as it was encoded
+/// (a create's idempotency record answers replays with it). `None` for anything else.
+pub fn document_in_event_payload(payload: &str) -> Option<&str> {
+    // The type and the timestamp before it hold no quote, so the first `,"data":` is the key.
+    const KEY: &str = r#","data":"#;
+    let start = payload.find(KEY)? + KEY.len();
+    payload.strip_suffix('}')?.get(start..)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::model::{
+        Address, AssetCode, FiatCurrency, Network, OrderId, PartnerId, PaymentMethod, Timestamp,
+        UserRef, WalletId,
+    };
+    use crate::order::{amount, open, Crypto, Direction, Fiat, NewOrder};
+
+    #[test]
+    fn the_document_comes_back_out_of_the_event_payload_byte_for_byte() {
+        let new = NewOrder {
+            id: OrderId::new(),
+            direction: Direction::Offramp,
+            wallet_id: WalletId::new(),
+            partner_id: PartnerId::new(),
+            user_ref: UserRef::parse("u-1").unwrap(),
+            external_ref: None,
+            crypto: Crypto {
+                asset: AssetCode::parse("USDC").unwrap(),
+                network: Network::parse("solana").unwrap(),
+                amount: amount("10.00"),
+            },
+            fiat: Fiat {
+                currency: FiatCurrency::parse("NGN").unwrap(),
+                amount: amount("15000.00"),
+            },
+            rate: None,
+            fees: vec![],
+            user_wallet_address: Address::parse("F2etcaJ1user").unwrap(),
+            payment_method: PaymentMethod::parse("bank_transfer").unwrap(),
+        };
+        let write = write_for(
+            open(new, Timestamp::now(), Duration::from_secs(60)),
+            0,
+            None,
+        );
+        assert_eq!(
+            document_in_event_payload(&write.event_payload),
+            Some(&*write.document)
+        );
+        assert_eq!(document_in_event_payload("{}"), None);
+        assert_eq!(document_in_event_payload(r#"{"type":"x","data":"#), None);
+    }
+}

@@ -72,6 +72,7 @@ impl Claim {
             status: status.as_u16(),
             body: body.into(),
             created_at: Timestamp::now(),
+            created_order: None,
         }
     }
 }

@@ -1,7 +1,8 @@
 //! Remembered responses for `Idempotency-Key`.
 
-use rampflow_actors::model::Timestamp;
-use rampflow_actors::store::{IdempotencyRecord, StoreError};
+use rampflow_actors::document_in_event_payload;
+use rampflow_actors::model::{OrderId, Timestamp};
+use rampflow_actors::store::{IdempotencyRecord, StoreError, StoreErrorKind};
 use sqlx::{Any, Row, Transaction};
 
 use super::{commit_error, store_error, Store};
@@ -12,15 +13,16 @@ pub(crate) async fn insert(
     record: &IdempotencyRecord,
 ) -> Result<bool, sqlx::Error> {
     let inserted = sqlx::query(
-        "INSERT INTO idempotency_keys (owner, key, request_hash, status, body, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (owner, key) DO NOTHING",
+        "INSERT INTO idempotency_keys (owner, key, request_hash, status, body, created_at, order_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (owner, key) DO NOTHING",
     )
     .bind(&record.owner)
     .bind(&record.key)
     .bind(&record.request_hash)
     .bind(i64::from(record.status))
-    .bind(&*record.body)
+    .bind(record.stored_body())
     .bind(record.created_at.as_millis())
+    .bind(record.stored_order())
     .execute(&mut **tx)
     .await?
     .rows_affected();
@@ -33,9 +35,12 @@ impl Store {
         owner: &str,
         key: &str,
     ) -> Result<Option<IdempotencyRecord>, StoreError> {
+        // A create's record keeps its response with the order's first event.
         let row = sqlx::query(
-            "SELECT request_hash, status, body, created_at FROM idempotency_keys
-             WHERE owner = $1 AND key = $2",
+            "SELECT k.request_hash, k.status, k.body, k.created_at, k.order_id, e.payload
+             FROM idempotency_keys k
+             LEFT JOIN order_events e ON e.order_id = k.order_id AND e.version = 1
+             WHERE k.owner = $1 AND k.key = $2",
         )
         .bind(owner)
         .bind(key)
@@ -44,16 +49,33 @@ impl Store {
         .map_err(store_error)?;
         row.map(|row| {
             let status: i64 = row.try_get("status").map_err(store_error)?;
+            let created_order: Option<String> = row.try_get("order_id").map_err(store_error)?;
+            let (body, created_order) = match created_order {
+                None => (row.try_get::<String, _>("body").map_err(store_error)?, None),
+                Some(order) => {
+                    let payload: Option<String> = row.try_get("payload").map_err(store_error)?;
+                    let document = payload
+                        .as_deref()
+                        .and_then(document_in_event_payload)
+                        .ok_or_else(|| {
+                            StoreError::of_kind(StoreErrorKind::Failed, format!(
+                                "the idempotency record of order {order} has no order.created event to answer with"
+                            ))
+                        })?;
+                    let order = OrderId::parse(&order).map_err(|error| {
+                        StoreError::of_kind(StoreErrorKind::Failed, format!("a stored order id: {error}"))
+                    })?;
+                    (document.to_owned(), Some(order))
+                }
+            };
             Ok(IdempotencyRecord {
                 owner: owner.to_owned(),
                 key: key.to_owned(),
                 request_hash: row.try_get("request_hash").map_err(store_error)?,
                 status: status as u16,
-                body: row
-                    .try_get::<String, _>("body")
-                    .map_err(store_error)?
-                    .into(),
+                body: body.into(),
                 created_at: Timestamp::from_millis(row.try_get("created_at").map_err(store_error)?),
+                created_order,
             })
         })
         .transpose()

@@ -156,9 +156,10 @@ async fn claim_idempotency_keys(
     });
     for chunk in statement_chunks(&claiming) {
         let sql = format!(
-            "INSERT INTO idempotency_keys (owner, key, request_hash, status, body, created_at)
+            "INSERT INTO idempotency_keys
+                 (owner, key, request_hash, status, body, created_at, order_id)
              VALUES {} ON CONFLICT (owner, key) DO NOTHING",
-            style.rows(chunk.len(), 6)
+            style.rows(chunk.len(), 7)
         );
         let mut query = sqlx::query(&sql);
         for &index in chunk {
@@ -168,17 +169,18 @@ async fn claim_idempotency_keys(
                 .bind(record.key.as_str())
                 .bind(record.request_hash.as_str())
                 .bind(i64::from(record.status))
-                .bind(&*record.body)
-                .bind(record.created_at.as_millis());
+                .bind(record.stored_body())
+                .bind(record.created_at.as_millis())
+                .bind(record.stored_order());
         }
         let inserted = query.execute(&mut **tx).await?.rows_affected();
         if inserted == chunk.len() as u64 {
             continue;
         }
-        // Some key was taken. The stored response names the order it created, so a record
-        // whose body is this write's is this write's own.
+        // Some key was taken. The stored record names the order it created, so a record that
+        // names this write's order is this write's own.
         let sql = format!(
-            "SELECT owner, key, body FROM idempotency_keys WHERE {}",
+            "SELECT owner, key, body, order_id FROM idempotency_keys WHERE {}",
             style.any_of(chunk.len(), &["owner", "key"])
         );
         let mut query = sqlx::query(&sql);
@@ -186,16 +188,23 @@ async fn claim_idempotency_keys(
             let record = writes[index].idempotency.as_ref().expect("chosen above");
             query = query.bind(record.owner.as_str()).bind(record.key.as_str());
         }
-        let stored: HashMap<(String, String), String> = query
+        type Stored = (String, Option<String>);
+        let stored: HashMap<(String, String), Stored> = query
             .fetch_all(&mut **tx)
             .await?
             .iter()
-            .map(|row| Ok(((row.try_get(0)?, row.try_get(1)?), row.try_get(2)?)))
+            .map(|row| {
+                Ok((
+                    (row.try_get(0)?, row.try_get(1)?),
+                    (row.try_get(2)?, row.try_get(3)?),
+                ))
+            })
             .collect::<Result<_, sqlx::Error>>()?;
         for &index in chunk {
             let record = writes[index].idempotency.as_ref().expect("chosen above");
             let slot = (record.owner.clone(), record.key.clone());
-            if stored.get(&slot).map(String::as_str) != Some(&*record.body) {
+            let own = (record.stored_body().to_owned(), record.stored_order());
+            if stored.get(&slot) != Some(&own) {
                 outcomes[index] = WriteOutcome::IdempotencyKeyTaken;
             }
         }

@@ -229,25 +229,31 @@ fn write_order(
         }
         let inserted = tx
             .prepare_cached(
-                "INSERT INTO idempotency_keys (owner, key, request_hash, status, body, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (owner, key) DO NOTHING",
+                "INSERT INTO idempotency_keys
+                     (owner, key, request_hash, status, body, created_at, order_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (owner, key) DO NOTHING",
             )?
             .execute(params![
                 record.owner,
                 record.key,
                 record.request_hash,
                 i64::from(record.status),
-                &*record.body,
+                record.stored_body(),
                 record.created_at.as_millis(),
+                record.stored_order(),
             ])?;
         if inserted == 0 {
-            // The stored response names the order it created, so a record whose body is this
-            // write's is this write's own.
-            let stored: Option<String> = tx
-                .prepare_cached("SELECT body FROM idempotency_keys WHERE owner = ?1 AND key = ?2")?
-                .query_row(params![record.owner, record.key], |row| row.get(0))
+            // The stored record names the order it created, so a record that names this
+            // write's order is this write's own.
+            let stored: Option<(String, Option<String>)> = tx
+                .prepare_cached(
+                    "SELECT body, order_id FROM idempotency_keys WHERE owner = ?1 AND key = ?2",
+                )?
+                .query_row(params![record.owner, record.key], |row| {
+                    Ok((row.get(0)?, row.get(1)?))
+                })
                 .optional()?;
-            if stored.as_deref() != Some(&*record.body) {
+            if stored != Some((record.stored_body().to_owned(), record.stored_order())) {
                 return Ok(WriteOutcome::IdempotencyKeyTaken);
             }
         }

@@ -32,6 +32,7 @@ fn record(key: &str, created_at: Timestamp) -> IdempotencyRecord {
         status: 201,
         body: "{}".into(),
         created_at,
+        created_order: None,
     }
 }
 

@@ -6,6 +6,7 @@
 use futures::future::join_all;
 use reqwest::{Response, StatusCode};
 use serde_json::{json, Value};
+use sqlx::Row;
 
 use crate::helpers::{
     accept_body, assert_error, order_body, spawn_app, user_with_email, Fixture, Party, TestApp,
@@ -128,6 +129,22 @@ async fn the_same_key_and_body_replay_the_first_response() {
         let again = create_with_key(&app, &fixture.wallet, "order-1", &body).await;
         assert_replay_of(&again, &first);
     }
+    // The record keeps no copy of the response: it names the order, whose `order.created`
+    // event holds the document the replays above answered with, byte for byte.
+    let mut db = app.db().await;
+    let stored = db
+        .rows(
+            "SELECT body, order_id FROM idempotency_keys WHERE key = $1",
+            &["order-1"],
+        )
+        .await;
+    db.close().await;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].get::<String, _>("body"), "");
+    assert_eq!(
+        stored[0].get::<Option<String>, _>("order_id").as_deref(),
+        order["id"].as_str()
+    );
     // No second order.
     assert_eq!(
         order_ids(&app, &fixture.wallet.key).await,

@@ -100,6 +100,7 @@ pub(crate) fn create(new: NewOrder, key: Option<(&str, &str)>) -> OrderWrite {
         status: 201,
         body: write.document.clone(),
         created_at: Timestamp::now(),
+        created_order: Some(write.state.order.id),
     });
     write
 }
@@ -234,13 +235,15 @@ async fn every_failure_in_one_batch_leaves_nothing_behind(on_postgres: bool) {
         .map(|row| row.get(0))
         .collect();
     assert_eq!(keys, vec!["held".to_owned(), "k1".to_owned()]);
-    let body: String = sqlx::query("SELECT body FROM idempotency_keys WHERE key = 'k1'")
+    // It names the first request's order, whose `order.created` event holds the response.
+    let kept = sqlx::query("SELECT body, order_id FROM idempotency_keys WHERE key = 'k1'")
         .fetch_one(&db.raw)
         .await
-        .unwrap()
-        .get(0);
+        .unwrap();
+    assert_eq!(kept.get::<String, _>(0), "");
     assert_eq!(
-        body, *fresh.document,
+        kept.get::<Option<String>, _>(1),
+        Some(fresh.state.order.id.to_string()),
         "the key keeps the first request's response"
     );
     assert_eq!(
