@@ -54,40 +54,18 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::model::{
-        Address, AssetCode, FiatCurrency, Network, OrderId, PartnerId, PaymentMethod, Timestamp,
-        UserRef, WalletId,
-    };
-    use crate::order::{amount, open, Crypto, Direction, Fiat, NewOrder};
+    use crate::model::Timestamp;
+    use crate::order::decide_tests::new_order;
+    use crate::order::{open, Direction};
 
     #[test]
     fn the_document_comes_back_out_of_the_event_payload_byte_for_byte() {
-        let new = NewOrder {
-            id: OrderId::new(),
-            direction: Direction::Offramp,
-            wallet_id: WalletId::new(),
-            partner_id: PartnerId::new(),
-            user_ref: UserRef::parse("u-1").unwrap(),
-            external_ref: None,
-            crypto: Crypto {
-                asset: AssetCode::parse("USDC").unwrap(),
-                network: Network::parse("solana").unwrap(),
-                amount: amount("10.00"),
-            },
-            fiat: Fiat {
-                currency: FiatCurrency::parse("NGN").unwrap(),
-                amount: amount("15000.00"),
-            },
-            rate: None,
-            fees: vec![],
-            user_wallet_address: Address::parse("F2etcaJ1user").unwrap(),
-            payment_method: PaymentMethod::parse("bank_transfer").unwrap(),
-        };
-        let write = write_for(
-            open(new, Timestamp::now(), Duration::from_secs(60)),
-            0,
-            None,
+        let change = open(
+            new_order(Direction::Offramp),
+            Timestamp::now(),
+            Duration::from_secs(60),
         );
+        let write = write_for(change, 0, None);
         assert_eq!(
             document_in_event_payload(&write.event_payload),
             Some(&*write.document)

@@ -70,7 +70,7 @@ fn other(direction: Direction) -> Direction {
 
 /// 10 USDC against 15000 NGN: the two legs differ, so using the wrong one as the expected funds
 /// shows up as `inconsistent`.
-fn new_order(direction: Direction) -> NewOrder {
+pub(crate) fn new_order(direction: Direction) -> NewOrder {
     NewOrder {
         id: OrderId::parse("01936f4e-0000-7000-8000-000000000001").unwrap(),
         direction,

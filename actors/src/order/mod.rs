@@ -24,4 +24,4 @@ pub use model::{
 };
 
 #[cfg(test)]
-mod decide_tests;
+pub(crate) mod decide_tests;
