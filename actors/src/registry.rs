@@ -595,20 +595,15 @@ impl Registry {
 
     /// The first step of the node's stop, taken while the HTTP workers still answer: from now
     /// on creates, commands and activations are refused with [`ReplyError::Stopping`] (a 503
-    /// with `Retry-After`; reads are served from the store). It waits, up to `limit`, for the
-    /// creates already past that check to commit and start their actors, then passivates every
-    /// order actor: each handles what its mailbox holds first (every command there commits or
-    /// fails, and its caller gets the answer), then leaves memory with its timers disarmed.
-    /// The store has their deadlines: the next start, or the order's next owner, arms them
-    /// again. Returns how many actors it passivated.
+    /// with `Retry-After`; reads are served from the store), and no actor starts. Then, within
+    /// `limit`, it passivates every order actor: each handles what its mailbox holds first
+    /// (every command there commits or fails, and its caller gets the answer), then leaves
+    /// memory with its timers disarmed. A create already past the check still commits and is
+    /// answered (the HTTP workers wait for it), but its actor is not started. The store has
+    /// every deadline: the next start, or the order's next owner, arms them again. Returns how
+    /// many actors it passivated.
     pub async fn stop_taking_work(&self, limit: Duration) -> usize {
         self.inner.stopping.store(true, Ordering::SeqCst);
-        let deadline = tokio::time::Instant::now() + limit;
-        while self.inner.creating.load(Ordering::Acquire) > 0
-            && tokio::time::Instant::now() < deadline
-        {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
         let handles: Vec<ActorHandle> = self
             .inner
             .env
@@ -618,7 +613,7 @@ impl Registry {
             .collect();
         let released =
             futures::future::join_all(handles.iter().map(|handle| handle.addr.send(Release)));
-        if tokio::time::timeout_at(deadline, released).await.is_err() {
+        if tokio::time::timeout(limit, released).await.is_err() {
             tracing::warn!("stopping with order actors still busy; their uncommitted commands were never acknowledged");
         }
         handles.len()

@@ -40,6 +40,12 @@ impl ApiError {
         self
     }
 
+    /// With a `Retry-After` of `secs` seconds.
+    fn with_retry_after(mut self, secs: u32) -> Self {
+        self.retry_after_secs = Some(secs);
+        self
+    }
+
     pub fn malformed(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "malformed_request", message)
     }
@@ -104,72 +110,66 @@ impl ApiError {
     }
 
     pub fn rate_limited(retry_after: std::time::Duration) -> Self {
-        let mut error = Self::new(
+        Self::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
             "too many requests for this key; retry after the delay in Retry-After",
-        );
-        error.retry_after_secs = Some(retry_after.as_secs_f64().ceil().max(1.0) as u32);
-        error
+        )
+        .with_retry_after(retry_after.as_secs_f64().ceil().max(1.0) as u32)
     }
 
     pub fn overloaded() -> Self {
-        let mut error = Self::new(
+        Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "overloaded",
             "the server is at capacity; retry after the delay in Retry-After",
-        );
-        error.retry_after_secs = Some(1);
-        error
+        )
+        .with_retry_after(1)
     }
 
     /// The node is stopping (SIGTERM): its order actors have been passivated and it takes no
     /// more order work. An `overloaded` for clients: nothing was done, and a retry after the
     /// delay reaches a node that runs the order.
     pub fn stopping() -> Self {
-        let mut error = Self::new(
+        Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "overloaded",
             "this node is stopping; nothing was done; retry after the delay in Retry-After",
-        );
-        error.retry_after_secs = Some(1);
-        error
+        )
+        .with_retry_after(1)
     }
 
     /// The order's shard has no node serving it right now: it is moving between nodes, or
     /// its owner cannot be reached. Nothing was done; any node can take the retry.
     pub fn shard_unavailable() -> Self {
-        let mut error = Self::new(
+        Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "shard_unavailable",
             "this order is moving between nodes of the cluster; retry after the delay in Retry-After",
-        );
-        error.retry_after_secs = Some(1);
-        error
+        )
+        .with_retry_after(1)
     }
 
     /// The database cannot be reached (or, on SQLite, the disk is full): nothing was changed.
     pub fn database_unavailable() -> Self {
-        let mut error = Self::new(
+        Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "database_unavailable",
             "the database is unavailable; nothing was changed; retry after the delay in Retry-After",
-        );
-        error.retry_after_secs = Some(breaker::RETRY_AFTER.as_secs() as u32);
-        error
+        )
+        .with_retry_after(breaker::RETRY_AFTER.as_secs() as u32)
     }
 
     /// The database became unreachable while the change was committing: it may or may not
     /// have been made. Retrying the same request is safe (a command that already took effect
     /// answers the order as it is; a create replays by its `Idempotency-Key`).
     pub fn commit_unknown() -> Self {
-        let mut error = Self::new(
+        Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "commit_unknown",
             "the database became unreachable while the change was being committed, so it may or may not have been made; retrying the same request is safe",
-        );
-        error.retry_after_secs = Some(breaker::RETRY_AFTER.as_secs() as u32);
-        error
+        )
+        .with_retry_after(breaker::RETRY_AFTER.as_secs() as u32)
     }
 
     /// Logs `cause` and answers an opaque 500.

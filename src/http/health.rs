@@ -43,17 +43,13 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     } else {
         "taking its share of the shards"
     };
+    let registry = match (state.registry.is_stopping(), state.registry.is_rehydrated()) {
+        (true, _) => (false, "stopping: its order actors are passivated"),
+        (false, rehydrated) => (rehydrated, "rehydrating live orders"),
+    };
     let mut components = vec![
         ("database", database_up, "unreachable"),
-        (
-            "registry",
-            state.registry.is_rehydrated() && !state.registry.is_stopping(),
-            if state.registry.is_stopping() {
-                "stopping: its order actors are passivated"
-            } else {
-                "rehydrating live orders"
-            },
-        ),
+        ("registry", registry.0, registry.1),
         ("journal", journal.is_running(), "writer stopped"),
         (
             "webhook_senders",
