@@ -131,6 +131,7 @@ impl Application {
             },
             deliveries.clone(),
             cluster.shards().clone(),
+            Some(journal.clone()),
         )
         .await?;
         let registry = Registry::start(

@@ -31,6 +31,7 @@ use crate::store::{
     BlockingCommitter, Committed, HandOver, OrderStore, OrderWrite, StoreError, StoreErrorKind,
     WriteOutcome,
 };
+use crate::webhook::store::{AttemptOutcome, Release};
 use crate::webhook::DeliveredUnrecorded;
 use crate::webhook::Nudge;
 
@@ -97,13 +98,30 @@ struct Pending {
     done: oneshot::Sender<Result<(), CommitError>>,
 }
 
+/// What the writer takes from its queue.
+enum Job {
+    Write(Pending),
+    /// The webhook recorder's batch, where the writer owns the connection (see
+    /// [`Journal::record_attempts`]).
+    Record(AttemptRecords),
+}
+
+struct AttemptRecords {
+    node: String,
+    outcomes: Vec<AttemptOutcome>,
+    released: Vec<Release>,
+    done: oneshot::Sender<Result<(), StoreError>>,
+}
+
 /// The handle actors use to commit. Cheap to clone.
 #[derive(Clone)]
 pub struct Journal {
-    queue: mpsc::Sender<Pending>,
+    queue: mpsc::Sender<Job>,
     stats: Arc<JournalStats>,
     breaker: Arc<Breaker>,
     crossings: Arc<Crossings>,
+    /// The writer is a thread that owns the store's connection, and records webhook attempts.
+    on_thread: bool,
 }
 
 /// A commit in flight; resolves once the transaction holding the write has ended.
@@ -138,7 +156,9 @@ impl Journal {
             breaker: breaker.clone(),
             crossings: crossings.clone(),
         };
-        match store.blocking_committer() {
+        let committer = store.blocking_committer();
+        let on_thread = committer.is_some();
+        match committer {
             Some(committer) => {
                 std::thread::Builder::new()
                     .name("rampflow-journal".into())
@@ -158,6 +178,7 @@ impl Journal {
             stats,
             breaker,
             crossings,
+            on_thread,
         }
     }
 
@@ -179,7 +200,7 @@ impl Journal {
             return Err(CommitError::Unavailable(UNREACHABLE.into()));
         }
         let (done, ticket) = oneshot::channel();
-        match self.queue.try_send(Pending { write, done }) {
+        match self.queue.try_send(Job::Write(Pending { write, done })) {
             Ok(()) => {
                 self.stats.queued.fetch_add(1, Ordering::Relaxed);
                 self.crossings.crossed(Hop::ToJournal);
@@ -198,6 +219,43 @@ impl Journal {
 
     pub fn stats(&self) -> &JournalStats {
         &self.stats
+    }
+
+    /// Whether [`Journal::record_attempts`] is the way to record webhook attempts: the writer
+    /// is a thread that owns the store's connection (SQLite).
+    pub fn records_attempts(&self) -> bool {
+        self.on_thread
+    }
+
+    /// Records webhook attempts and gives claims back, as
+    /// [`DeliveryStore::record_attempts`](crate::webhook::store::DeliveryStore::record_attempts)
+    /// does, in a transaction of the writer's own, before the writes queued with it. Through
+    /// sqlx, each statement of the recorder's transaction was a trip to another thread, and the
+    /// journal waited for the whole transaction whenever it wanted to commit meanwhile. Waits
+    /// for room in the queue rather than failing: one recorder sends one batch at a time. Not
+    /// counted among the thread crossings, which count a request's path.
+    pub async fn record_attempts(
+        &self,
+        node: &str,
+        outcomes: &[AttemptOutcome],
+        released: &[Release],
+    ) -> Result<(), StoreError> {
+        if self.breaker.is_open() {
+            return Err(StoreError::unavailable(UNREACHABLE));
+        }
+        let (done, answer) = oneshot::channel();
+        let records = AttemptRecords {
+            node: node.to_owned(),
+            outcomes: outcomes.to_vec(),
+            released: released.to_vec(),
+            done,
+        };
+        if self.queue.send(Job::Record(records)).await.is_err() {
+            return Err(StoreError::new("the journal has stopped"));
+        }
+        answer
+            .await
+            .unwrap_or_else(|_| Err(StoreError::new("the journal has stopped")))
     }
 
     /// False once the writer has stopped (it never stops while handles exist, unless it
@@ -244,7 +302,7 @@ impl Writer {
     async fn run(
         self: Arc<Self>,
         store: Arc<dyn OrderStore>,
-        receiver: Arc<tokio::sync::Mutex<mpsc::Receiver<Pending>>>,
+        receiver: Arc<tokio::sync::Mutex<mpsc::Receiver<Job>>>,
     ) {
         let mut pending = Vec::with_capacity(self.settings.max_batch);
         let mut batch = Batch::default();
@@ -257,7 +315,14 @@ impl Writer {
             if taken == 0 {
                 return;
             }
-            self.begin(&mut pending, &mut batch);
+            // Sent only to a writer thread (`Journal::records_attempts`).
+            for records in self.begin(&mut pending, &mut batch) {
+                let refused = StoreError::new("this journal does not record webhook attempts");
+                let _ = records.done.send(Err(refused));
+            }
+            if batch.writes.is_empty() {
+                continue;
+            }
             let started = Instant::now();
             let result = if self.breaker.is_open() {
                 // Queued before the breaker opened: refused unsent, so nothing of it can commit.
@@ -285,7 +350,7 @@ impl Writer {
     fn run_on_thread(
         self,
         mut committer: Box<dyn BlockingCommitter>,
-        mut receiver: mpsc::Receiver<Pending>,
+        mut receiver: mpsc::Receiver<Job>,
     ) {
         let mut pending = Vec::with_capacity(self.settings.max_batch);
         let mut batch = Batch::default();
@@ -293,7 +358,17 @@ impl Writer {
             if receiver.blocking_recv_many(&mut pending, self.settings.max_batch) == 0 {
                 return;
             }
-            self.begin(&mut pending, &mut batch);
+            // Attempts first: a delivery they settle no longer holds back the next event of
+            // its order, so that event's delivery can head its queue in the batch that follows.
+            for records in self.begin(&mut pending, &mut batch) {
+                self.record_attempts(committer.as_mut(), records);
+            }
+            if batch.writes.is_empty() {
+                if receiver.is_empty() {
+                    committer.idle();
+                }
+                continue;
+            }
             let started = Instant::now();
             let result = if self.breaker.is_open() {
                 Err(StoreError::unavailable(UNREACHABLE))
@@ -315,17 +390,36 @@ impl Writer {
             .map(|lease| (lease, self.committed.delivered()))
     }
 
-    fn begin(&self, pending: &mut Vec<Pending>, batch: &mut Batch) {
-        self.stats
-            .committing
-            .fetch_add(pending.len(), Ordering::Relaxed);
-        self.stats
-            .queued
-            .fetch_sub(pending.len(), Ordering::Relaxed);
-        for Pending { write, done } in pending.drain(..) {
-            batch.writes.push(write);
-            batch.waiters.push(done);
+    /// Moves the writes taken from the queue into `batch`; returns the attempt records taken
+    /// with them.
+    fn begin(&self, pending: &mut Vec<Job>, batch: &mut Batch) -> Vec<AttemptRecords> {
+        let mut records = Vec::new();
+        for job in pending.drain(..) {
+            match job {
+                Job::Write(Pending { write, done }) => {
+                    batch.writes.push(write);
+                    batch.waiters.push(done);
+                }
+                Job::Record(attempts) => records.push(attempts),
+            }
         }
+        let writes = batch.writes.len();
+        self.stats.committing.fetch_add(writes, Ordering::Relaxed);
+        self.stats.queued.fetch_sub(writes, Ordering::Relaxed);
+        records
+    }
+
+    /// The recorder's batch, in a transaction of its own, retried as a batch of writes is; the
+    /// recorder retries what still fails.
+    fn record_attempts(&self, committer: &mut dyn BlockingCommitter, records: AttemptRecords) {
+        let result = if self.breaker.is_open() {
+            Err(StoreError::unavailable(UNREACHABLE))
+        } else {
+            with_retry_blocking(|| {
+                committer.record_attempts(&records.node, &records.outcomes, &records.released)
+            })
+        };
+        let _ = records.done.send(result);
     }
 
     fn finish(&self, batch: &mut Batch, took: Duration, result: Result<Committed, StoreError>) {
@@ -445,13 +539,19 @@ fn commit_with_retry_blocking(
     writes: &[OrderWrite],
     hand_over: Option<(Duration, DeliveredUnrecorded)>,
 ) -> Result<Committed, StoreError> {
-    let mut commit = || {
+    with_retry_blocking(|| {
         let hand_over = hand_over.as_ref().map(|(lease, delivered)| HandOver {
             lease_until: Timestamp::now().plus(*lease),
             delivered,
         });
         committer.commit(writes, hand_over)
-    };
+    })
+}
+
+/// Runs `commit` on the writer's thread, with the retries of [`commit_with_retry`].
+fn with_retry_blocking<T>(
+    mut commit: impl FnMut() -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
     let mut delay = RETRY_DELAYS.start;
     for _ in 0..RETRY_DELAYS.retries {
         match commit() {

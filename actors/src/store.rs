@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use crate::model::{OrderId, Timestamp};
 use crate::order::{OrderEvent, OrderState, Status, Timers};
 use crate::shard::ShardId;
-use crate::webhook::store::DueDelivery;
+use crate::webhook::store::{AttemptOutcome, DueDelivery, Release};
 use crate::webhook::DeliveredUnrecorded;
 
 /// One decided change of one order, as the journal commits it.
@@ -225,6 +225,18 @@ pub trait BlockingCommitter: Send + 'static {
         writes: &[OrderWrite],
         hand_over: Option<HandOver<'_>>,
     ) -> Result<Committed, StoreError>;
+
+    /// As [`DeliveryStore::record_attempts`](crate::webhook::store::DeliveryStore::record_attempts),
+    /// in a transaction of its own on this committer's connection. The webhook recorder writes
+    /// through here (see [`Journal::record_attempts`](crate::journal::Journal::record_attempts)),
+    /// so the database has one writer on the hot path: the journal never waits for another
+    /// connection's transaction, and no other connection's commit empties its page cache.
+    fn record_attempts(
+        &mut self,
+        node: &str,
+        outcomes: &[AttemptOutcome],
+        released: &[Release],
+    ) -> Result<(), StoreError>;
 
     /// Called when the writer has nothing queued after a batch: a moment for upkeep (SQLite's
     /// WAL checkpoint) that no commit waits on.

@@ -216,7 +216,7 @@ async fn start_with(
         cache_ttl: Duration::from_millis(200),
         delivered_record_delay,
     };
-    let webhooks = Webhooks::start(store.clone(), settings, nudge.clone(), shards.clone())
+    let webhooks = Webhooks::start(store.clone(), settings, nudge.clone(), shards.clone(), None)
         .await
         .unwrap();
     nudge.nudge();

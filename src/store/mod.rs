@@ -25,6 +25,7 @@ pub mod orders;
 pub mod parties;
 pub mod pricing;
 mod sqlite_journal;
+mod sqlite_recorder;
 pub mod users;
 pub mod webhooks;
 

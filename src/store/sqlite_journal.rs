@@ -25,13 +25,14 @@ use rampflow_actors::shard::{ShardId, Shards};
 use rampflow_actors::store::{
     BlockingCommitter, Committed, HandOver, OrderWrite, StoreError, StoreErrorKind, WriteOutcome,
 };
-use rampflow_actors::webhook::store::{AttemptOutcome, DueDelivery};
+use rampflow_actors::webhook::store::{AttemptOutcome, DueDelivery, Release};
 use rampflow_actors::webhook::HeldAttempts;
 use rusqlite::{
     params, Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior,
 };
 
 use super::deliveries::honoured_secrets;
+use super::sqlite_recorder;
 use super::order_writes::{ready_to_send, writable_outcomes, OrderColumns};
 use super::Store;
 
@@ -87,12 +88,13 @@ fn open(file: &std::path::Path, busy_timeout: Duration) -> rusqlite::Result<Conn
     Ok(connection)
 }
 
-impl BlockingCommitter for SqliteCommitter {
-    fn commit(
+impl SqliteCommitter {
+    /// Runs `transaction` on the connection (opened first if need be), at this process's turn
+    /// at SQLite's write lock.
+    fn with_connection<T>(
         &mut self,
-        writes: &[OrderWrite],
-        hand_over: Option<HandOver<'_>>,
-    ) -> Result<Committed, StoreError> {
+        transaction: impl FnOnce(&Store, &mut Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         if self.connection.is_none() {
             let connection = open(&self.file.path, self.file.busy_timeout).map_err(store_error)?;
             self.connection = Some(connection);
@@ -100,7 +102,7 @@ impl BlockingCommitter for SqliteCommitter {
         let connection = self.connection.as_mut().expect("opened above");
         let result = {
             let _turn = self.store.blocking_sqlite_write_turn();
-            commit(&self.store, connection, writes, hand_over)
+            transaction(&self.store, connection)
         };
         self.written |= result.is_ok();
         if let Err(error) = &result {
@@ -114,6 +116,35 @@ impl BlockingCommitter for SqliteCommitter {
             }
         }
         result
+    }
+}
+
+impl BlockingCommitter for SqliteCommitter {
+    fn commit(
+        &mut self,
+        writes: &[OrderWrite],
+        hand_over: Option<HandOver<'_>>,
+    ) -> Result<Committed, StoreError> {
+        self.with_connection(|store, connection| commit(store, connection, writes, hand_over))
+    }
+
+    fn record_attempts(
+        &mut self,
+        node: &str,
+        outcomes: &[AttemptOutcome],
+        released: &[Release],
+    ) -> Result<(), StoreError> {
+        if outcomes.is_empty() && released.is_empty() {
+            return Ok(());
+        }
+        self.with_connection(|_, connection| {
+            let tx = connection
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(store_error)?;
+            sqlite_recorder::record(&tx, node, outcomes, released, Timestamp::now())
+                .map_err(store_error)?;
+            tx.commit().map_err(commit_error)
+        })
     }
 
     /// A passive checkpoint copies what the WAL holds into the database file while no commit
@@ -494,41 +525,12 @@ fn settle_delivered(
     let now = Timestamp::now().as_millis();
     let mut all = true;
     for outcome in outcomes {
-        let settled = tx
-            .prepare_cached(
-                "UPDATE webhook_deliveries SET state = 'delivered', attempts = ?1,
-                     next_attempt_at = ?2, leased_until = NULL, leased_by = NULL, head = 0,
-                     last_status = ?3, last_error = NULL, updated_at = ?2
-                 WHERE event_id = ?4 AND endpoint_id = ?5 AND state = 'pending'
-                   AND COALESCE(leased_by, '') = ?6",
-            )?
-            .execute(params![
-                i64::from(outcome.attempts),
-                now,
-                outcome.status_code.map(i64::from),
-                outcome.event_id,
-                outcome.endpoint_id,
-                node,
-            ])?;
-        if settled == 0 {
+        if !sqlite_recorder::settle(tx, node, outcome, "delivered", now, now)? {
             held.not_recorded((outcome.event_id.clone(), outcome.endpoint_id.clone()));
             all = false;
             continue;
         }
-        tx.prepare_cached(
-            "INSERT INTO webhook_attempts (event_id, endpoint_id, attempted_at, status_code,
-                 duration_ms, error, response_body)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?
-        .execute(params![
-            outcome.event_id,
-            outcome.endpoint_id,
-            outcome.attempted_at.as_millis(),
-            outcome.status_code.map(i64::from),
-            outcome.duration_ms as i64,
-            outcome.error,
-            outcome.response_body,
-        ])?;
+        sqlite_recorder::insert_attempt(tx, outcome)?;
     }
     Ok(all)
 }

@@ -1,13 +1,15 @@
 //! Webhook delivery's batched statements against the real store, on SQLite and on
 //! PostgreSQL: a claim leases exactly the heads of the (endpoint, order) queues, however many
 //! statements the lease takes, and a batch of recorded attempts leaves every delivery where
-//! recording them one by one would.
+//! recording them one by one would. Attempts are recorded as the server records them: on
+//! SQLite by the journal's committer, on its own connection; on PostgreSQL through the store.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use rampflow_actors::model::Timestamp;
 use rampflow_actors::shard::ShardId;
+use rampflow_actors::store::{OrderStore, StoreError};
 use rampflow_actors::webhook::store::{
     AttemptOutcome, ClaimRequest, DeliveryStore, DueDelivery, NextStep, Release,
 };
@@ -303,6 +305,28 @@ fn outcome(event: &str, endpoint: &str, status: Option<u16>, next: NextStep) -> 
     }
 }
 
+/// Records as the running server does: on SQLite on the journal's own connection (its
+/// writer thread's committer), on PostgreSQL through the store.
+async fn record(
+    db: &Database,
+    node: &str,
+    outcomes: &[AttemptOutcome],
+    released: &[Release],
+) -> Result<(), StoreError> {
+    match db.store.blocking_committer() {
+        Some(mut committer) => {
+            let (node, outcomes, released) =
+                (node.to_owned(), outcomes.to_vec(), released.to_vec());
+            tokio::task::spawn_blocking(move || {
+                committer.record_attempts(&node, &outcomes, &released)
+            })
+            .await
+            .unwrap()
+        }
+        None => db.store.record_attempts(node, outcomes, released).await,
+    }
+}
+
 async fn one_batch_records_every_outcome(on_postgres: bool) {
     let db = database(on_postgres).await;
     insert_endpoint(&db, "e1", false).await;
@@ -381,7 +405,7 @@ async fn one_batch_records_every_outcome(on_postgres: bool) {
         outcome("twice-v1", "e1", Some(500), NextStep::RetryAt(retry_at)),
         second,
     ];
-    db.store.record_attempts(NODE, &batch, &[]).await.unwrap();
+    record(&db, NODE, &batch, &[]).await.unwrap();
 
     let rows = deliveries(&db).await;
     let state = |event: &str, endpoint: &str| rows[&key(event, endpoint)].clone();
@@ -555,8 +579,7 @@ async fn only_the_head_is_claimable_and_it_moves_on(on_postgres: bool) {
         .await
         .is_empty());
     let outcome = settled(&claimed[0], NextStep::Delivered);
-    db.store
-        .record_attempts(NODE, &[outcome], &[])
+    record(&db, NODE, &[outcome], &[])
         .await
         .unwrap();
     assert_eq!(
@@ -568,7 +591,7 @@ async fn only_the_head_is_claimable_and_it_moves_on(on_postgres: bool) {
     let claimed = claim_as(&db, NODE, Timestamp::now(), lease(), None).await;
     assert_eq!(ids(&claimed), vec![events[1].clone()]);
     let retry = settled(&claimed[0], NextStep::RetryAt(Timestamp::from_millis(0)));
-    db.store.record_attempts(NODE, &[retry], &[]).await.unwrap();
+    record(&db, NODE, &[retry], &[]).await.unwrap();
     let claimed = claim_as(&db, NODE, Timestamp::now(), lease(), None).await;
     assert_eq!(
         ids(&claimed),
@@ -576,8 +599,7 @@ async fn only_the_head_is_claimable_and_it_moves_on(on_postgres: bool) {
         "a retry stays the head"
     );
     let failed = settled(&claimed[0], NextStep::Failed);
-    db.store
-        .record_attempts(NODE, &[failed], &[])
+    record(&db, NODE, &[failed], &[])
         .await
         .unwrap();
     assert_eq!(pending_heads(&db).await, vec![(events[2].clone(), 1)]);
@@ -612,8 +634,7 @@ async fn only_the_head_is_claimable_and_it_moves_on(on_postgres: bool) {
     );
     // v3's attempt fails: still pending, still behind v1. Once v1 is delivered, v3 is next.
     let v3_retry = settled(&v3, NextStep::RetryAt(Timestamp::from_millis(0)));
-    db.store
-        .record_attempts(NODE, &[v3_retry], &[])
+    record(&db, NODE, &[v3_retry], &[])
         .await
         .unwrap();
     assert_eq!(
@@ -623,7 +644,7 @@ async fn only_the_head_is_claimable_and_it_moves_on(on_postgres: bool) {
     let claimed = claim_as(&db, NODE, Timestamp::now(), lease(), None).await;
     assert_eq!(ids(&claimed), vec![events[0].clone()]);
     let v1 = settled(&claimed[0], NextStep::Delivered);
-    db.store.record_attempts(NODE, &[v1], &[]).await.unwrap();
+    record(&db, NODE, &[v1], &[]).await.unwrap();
     assert_eq!(pending_heads(&db).await, vec![(events[2].clone(), 1)]);
 }
 
@@ -635,6 +656,53 @@ async fn only_the_head_is_claimable_and_it_moves_on_on_sqlite() {
 #[tokio::test]
 async fn only_the_head_is_claimable_and_it_moves_on_on_postgres() {
     only_the_head_is_claimable_and_it_moves_on(true).await;
+}
+
+/// On SQLite the recorder writes through the journal, on the writer thread's own connection,
+/// and what it records moves the queue's head on. PostgreSQL's journal, whose writers are
+/// tasks, says it does not record attempts and refuses them, changing nothing: the recorder
+/// writes through the store there.
+async fn the_journal_records_attempts_where_it_owns_the_connection(on_postgres: bool) {
+    use std::sync::Arc;
+
+    use rampflow_actors::journal::{Journal, JournalSettings};
+    use rampflow_actors::webhook::Nudge;
+
+    let db = database(on_postgres).await;
+    let (_, events) = order_at_version_3(&db).await;
+    let store: Arc<dyn OrderStore> = Arc::new(db.store.clone());
+    let journal = Journal::start(store, JournalSettings::default(), Nudge::default());
+    assert_eq!(journal.records_attempts(), !on_postgres);
+    let lease = Timestamp::now().plus(Duration::from_secs(30));
+    let claimed = claim_as(&db, NODE, Timestamp::now(), lease, None).await;
+    assert_eq!(claimed.len(), 1);
+    let v1 = settled(&claimed[0], NextStep::Delivered);
+    let recorded = journal.record_attempts(NODE, &[v1], &[]).await;
+    let heads = pending_heads(&db).await;
+    if on_postgres {
+        let refused = recorded.expect_err("PostgreSQL's journal does not record attempts");
+        assert!(refused.message.contains("does not record"), "{refused:?}");
+        assert_eq!(heads.first(), Some(&(events[0].clone(), 1)));
+    } else {
+        recorded.unwrap();
+        assert_eq!(
+            heads,
+            vec![(events[1].clone(), 1), (events[2].clone(), 0)],
+            "v1 delivered, v2 heads the queue"
+        );
+        let attempts = count(&db, "SELECT COUNT(*) FROM webhook_attempts").await;
+        assert_eq!(attempts, 1);
+    }
+}
+
+#[tokio::test]
+async fn the_journal_records_attempts_where_it_owns_the_connection_on_sqlite() {
+    the_journal_records_attempts_where_it_owns_the_connection(false).await;
+}
+
+#[tokio::test]
+async fn the_journal_records_attempts_where_it_owns_the_connection_on_postgres() {
+    the_journal_records_attempts_where_it_owns_the_connection(true).await;
 }
 
 async fn a_claim_takes_only_the_shards_asked_for(on_postgres: bool) {
@@ -718,10 +786,9 @@ async fn another_nodes_lease_is_neither_claimed_nor_recorded_over(on_postgres: b
     // node-a's outcome for `held` (it never held it) changes nothing but the attempt log;
     // node-b's outcome for `lapsed` (it lost it) neither.
     let stray = outcome("held-v1", "e1", Some(200), NextStep::Delivered);
-    db.store.record_attempts(NODE, &[stray], &[]).await.unwrap();
+    record(&db, NODE, &[stray], &[]).await.unwrap();
     let late = outcome("lapsed-v1", "e1", Some(200), NextStep::Delivered);
-    db.store
-        .record_attempts("node-b", &[late], &[])
+    record(&db, "node-b", &[late], &[])
         .await
         .unwrap();
     let rows = deliveries(&db).await;
@@ -741,8 +808,7 @@ async fn another_nodes_lease_is_neither_claimed_nor_recorded_over(on_postgres: b
 
     // The holder's own outcome counts.
     let mine_delivered = outcome("lapsed-v1", "e1", Some(200), NextStep::Delivered);
-    db.store
-        .record_attempts(NODE, &[mine_delivered], &[])
+    record(&db, NODE, &[mine_delivered], &[])
         .await
         .unwrap();
     assert_eq!(
@@ -818,8 +884,7 @@ async fn leases_are_released_by_node_and_by_claim(on_postgres: bool) {
     };
     let stale = give_back(&claimed[0], now.plus(Duration::from_secs(1)));
     let current = give_back(&claimed[1], lease);
-    db.store
-        .record_attempts(NODE, &[], &[stale, current])
+    record(&db, NODE, &[], &[stale, current])
         .await
         .unwrap();
     let rows = deliveries(&db).await;

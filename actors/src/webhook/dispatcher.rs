@@ -18,10 +18,12 @@ use tokio::sync::{mpsc, oneshot, Notify};
 use super::client::build_client;
 use super::retry::RetryPolicy;
 use super::sender::{Deliver, Finished, ReleaseQueued, SenderEnv, WebhookSender};
-use super::store::{ClaimRequest, DeliveryStore, DueDelivery, NextStep};
+use super::store::{AttemptOutcome, ClaimRequest, DeliveryStore, DueDelivery, NextStep, Release};
 use super::{Nudge, Recording};
+use crate::journal::Journal;
 use crate::model::Timestamp;
 use crate::shard::{ShardId, Shards};
+use crate::store::StoreError;
 
 #[derive(Debug, Clone)]
 pub struct WebhookSettings {
@@ -173,13 +175,16 @@ impl InFlight {
 impl Webhooks {
     /// Starts the dispatcher, its senders and the recorder on an arbiter of their own. On a
     /// database this process has to itself (SQLite), the leases a previous process left
-    /// behind are released first; another node's never are.
+    /// behind are released first; another node's never are. The recorder writes outcomes
+    /// through `journal` where its writer owns the connection ([`Journal::records_attempts`]),
+    /// and through `store` otherwise.
     pub async fn start(
         store: Arc<dyn DeliveryStore>,
         settings: WebhookSettings,
         nudge: Nudge,
         shards: Arc<Shards>,
-    ) -> Result<Webhooks, crate::store::StoreError> {
+        journal: Option<Journal>,
+    ) -> Result<Webhooks, StoreError> {
         store.release_leases_at_boot().await?;
         let arbiter = Arbiter::new();
         let (outcomes, recorded) = mpsc::channel(4096);
@@ -199,6 +204,7 @@ impl Webhooks {
         arbiter.spawn(record_outcomes(
             Recorder {
                 store: store.clone(),
+                journal: journal.filter(Journal::records_attempts),
                 node: shards.node().to_owned(),
                 nudge: nudge.clone(),
                 in_flight: in_flight.clone(),
@@ -568,6 +574,8 @@ impl Handler<StopClaiming> for Dispatcher {
 
 struct Recorder {
     store: Arc<dyn DeliveryStore>,
+    /// Writes the outcomes on the journal's thread, instead of `store`.
+    journal: Option<Journal>,
     node: String,
     nudge: Nudge,
     in_flight: Arc<InFlight>,
@@ -577,6 +585,13 @@ struct Recorder {
 }
 
 impl Recorder {
+    async fn write(&self, outcomes: &[AttemptOutcome], released: &[Release]) -> Result<(), StoreError> {
+        match &self.journal {
+            Some(journal) => journal.record_attempts(&self.node, outcomes, released).await,
+            None => self.store.record_attempts(&self.node, outcomes, released).await,
+        }
+    }
+
     /// A delivered attempt whose wait is over: the recorder's to write, unless the journal
     /// holds it (ask again later) or recorded it.
     fn take_delivered(
@@ -692,11 +707,7 @@ async fn record_batch(recorder: &Recorder, batch: &[Finished]) {
     }
     let mut delay = Duration::from_millis(50);
     for attempt in 0..5 {
-        match recorder
-            .store
-            .record_attempts(&recorder.node, &outcomes, &released)
-            .await
-        {
+        match recorder.write(&outcomes, &released).await {
             Ok(()) => break,
             Err(error) if attempt < 4 => {
                 tracing::warn!(%error, "could not record webhook attempts; retrying");
