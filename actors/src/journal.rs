@@ -234,6 +234,10 @@ impl Journal {
     /// journal waited for the whole transaction whenever it wanted to commit meanwhile. Waits
     /// for room in the queue rather than failing: one recorder sends one batch at a time. Not
     /// counted among the thread crossings, which count a request's path.
+    ///
+    /// Where batches hand their deliveries over (`hand_over_deliveries`), so does this
+    /// transaction: an order's next delivery that waited for a recorded one is leased to this
+    /// node and handed to its sender, with no claim.
     pub async fn record_attempts(
         &self,
         node: &str,
@@ -416,9 +420,17 @@ impl Writer {
             Err(StoreError::unavailable(UNREACHABLE))
         } else {
             with_retry_blocking(|| {
-                committer.record_attempts(&records.node, &records.outcomes, &records.released)
+                let lease = self.settings.hand_over_deliveries;
+                let hand_over = lease.map(|lease| Timestamp::now().plus(lease));
+                committer.record_attempts(
+                    &records.node,
+                    &records.outcomes,
+                    &records.released,
+                    hand_over,
+                )
             })
         };
+        let result = result.map(|handed| self.committed.hand_over(handed));
         let _ = records.done.send(result);
     }
 

@@ -231,12 +231,16 @@ pub trait BlockingCommitter: Send + 'static {
     /// through here (see [`Journal::record_attempts`](crate::journal::Journal::record_attempts)),
     /// so the database has one writer on the hot path: the journal never waits for another
     /// connection's transaction, and no other connection's commit empties its page cache.
+    /// With `hand_over`, the deliveries whose queue it hands to the next version, and which are
+    /// due, are leased to `node` until then by the same transaction and returned ready to send,
+    /// as a batch commit hands its new deliveries over: their attempt needs no claim.
     fn record_attempts(
         &mut self,
         node: &str,
         outcomes: &[AttemptOutcome],
         released: &[Release],
-    ) -> Result<(), StoreError>;
+        hand_over: Option<Timestamp>,
+    ) -> Result<Vec<DueDelivery>, StoreError>;
 
     /// Called when the writer has nothing queued after a batch: a moment for upkeep (SQLite's
     /// WAL checkpoint) that no commit waits on.

@@ -32,8 +32,8 @@ use rusqlite::{
 };
 
 use super::deliveries::honoured_secrets;
-use super::sqlite_recorder;
 use super::order_writes::{ready_to_send, writable_outcomes, OrderColumns};
+use super::sqlite_recorder;
 use super::Store;
 
 /// Statements a batch uses, all kept prepared.
@@ -133,17 +133,25 @@ impl BlockingCommitter for SqliteCommitter {
         node: &str,
         outcomes: &[AttemptOutcome],
         released: &[Release],
-    ) -> Result<(), StoreError> {
+        hand_over: Option<Timestamp>,
+    ) -> Result<Vec<DueDelivery>, StoreError> {
         if outcomes.is_empty() && released.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
-        self.with_connection(|_, connection| {
+        self.with_connection(|store, connection| {
             let tx = connection
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(store_error)?;
-            sqlite_recorder::record(&tx, node, outcomes, released, Timestamp::now())
+            let recording = sqlite_recorder::Recording {
+                node,
+                now: Timestamp::now(),
+                hand_over,
+            };
+            let leased = recording
+                .record(&tx, outcomes, released)
                 .map_err(store_error)?;
-            tx.commit().map_err(commit_error)
+            tx.commit().map_err(commit_error)?;
+            Ok(ready_to_send(store, leased))
         })
     }
 

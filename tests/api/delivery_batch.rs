@@ -318,10 +318,11 @@ async fn record(
             let (node, outcomes, released) =
                 (node.to_owned(), outcomes.to_vec(), released.to_vec());
             tokio::task::spawn_blocking(move || {
-                committer.record_attempts(&node, &outcomes, &released)
+                committer.record_attempts(&node, &outcomes, &released, None)
             })
             .await
             .unwrap()
+            .map(|handed| assert!(handed.is_empty(), "nothing is handed over unless asked"))
         }
         None => db.store.record_attempts(node, outcomes, released).await,
     }
@@ -579,9 +580,7 @@ async fn only_the_head_is_claimable_and_it_moves_on(on_postgres: bool) {
         .await
         .is_empty());
     let outcome = settled(&claimed[0], NextStep::Delivered);
-    record(&db, NODE, &[outcome], &[])
-        .await
-        .unwrap();
+    record(&db, NODE, &[outcome], &[]).await.unwrap();
     assert_eq!(
         pending_heads(&db).await,
         vec![(events[1].clone(), 1), (events[2].clone(), 0)]
@@ -599,9 +598,7 @@ async fn only_the_head_is_claimable_and_it_moves_on(on_postgres: bool) {
         "a retry stays the head"
     );
     let failed = settled(&claimed[0], NextStep::Failed);
-    record(&db, NODE, &[failed], &[])
-        .await
-        .unwrap();
+    record(&db, NODE, &[failed], &[]).await.unwrap();
     assert_eq!(pending_heads(&db).await, vec![(events[2].clone(), 1)]);
     let claimed = claim_as(&db, NODE, Timestamp::now(), lease(), None).await;
     assert_eq!(ids(&claimed), vec![events[2].clone()]);
@@ -634,9 +631,7 @@ async fn only_the_head_is_claimable_and_it_moves_on(on_postgres: bool) {
     );
     // v3's attempt fails: still pending, still behind v1. Once v1 is delivered, v3 is next.
     let v3_retry = settled(&v3, NextStep::RetryAt(Timestamp::from_millis(0)));
-    record(&db, NODE, &[v3_retry], &[])
-        .await
-        .unwrap();
+    record(&db, NODE, &[v3_retry], &[]).await.unwrap();
     assert_eq!(
         pending_heads(&db).await,
         vec![(events[0].clone(), 1), (events[2].clone(), 0)]
@@ -658,10 +653,11 @@ async fn only_the_head_is_claimable_and_it_moves_on_on_postgres() {
     only_the_head_is_claimable_and_it_moves_on(true).await;
 }
 
-/// On SQLite the recorder writes through the journal, on the writer thread's own connection,
-/// and what it records moves the queue's head on. PostgreSQL's journal, whose writers are
-/// tasks, says it does not record attempts and refuses them, changing nothing: the recorder
-/// writes through the store there.
+/// On SQLite the recorder writes through the journal, on the writer thread's own connection.
+/// What it records moves the queue's head on, and the new head, due at once, is leased to this
+/// node in the same transaction and handed to the senders, ready to send. PostgreSQL's
+/// journal, whose writers are tasks, says it does not record attempts and refuses them,
+/// changing nothing: the recorder writes through the store there.
 async fn the_journal_records_attempts_where_it_owns_the_connection(on_postgres: bool) {
     use std::sync::Arc;
 
@@ -669,9 +665,14 @@ async fn the_journal_records_attempts_where_it_owns_the_connection(on_postgres: 
     use rampflow_actors::webhook::Nudge;
 
     let db = database(on_postgres).await;
-    let (_, events) = order_at_version_3(&db).await;
+    let (order, events) = order_at_version_3(&db).await;
     let store: Arc<dyn OrderStore> = Arc::new(db.store.clone());
-    let journal = Journal::start(store, JournalSettings::default(), Nudge::default());
+    let settings = JournalSettings {
+        hand_over_deliveries: Some(Duration::from_secs(30)),
+        ..JournalSettings::default()
+    };
+    let nudge = Nudge::default();
+    let journal = Journal::start(store, settings, nudge.clone());
     assert_eq!(journal.records_attempts(), !on_postgres);
     let lease = Timestamp::now().plus(Duration::from_secs(30));
     let claimed = claim_as(&db, NODE, Timestamp::now(), lease, None).await;
@@ -692,6 +693,36 @@ async fn the_journal_records_attempts_where_it_owns_the_connection(on_postgres: 
         );
         let attempts = count(&db, "SELECT COUNT(*) FROM webhook_attempts").await;
         assert_eq!(attempts, 1);
+        let lease = sqlx::query(
+            "SELECT leased_by, leased_until FROM webhook_deliveries WHERE event_id = $1",
+        )
+        .bind(&events[1])
+        .fetch_one(&db.raw)
+        .await
+        .unwrap();
+        let (leased_by, leased_until): (Option<String>, Option<i64>) = (lease.get(0), lease.get(1));
+        assert_eq!(leased_by.as_deref(), Some(NODE));
+        let (handed, _) = nudge.take();
+        assert_eq!(handed.len(), 1, "v2 is handed over");
+        let v2 = &handed[0];
+        assert_eq!(
+            (v2.event_id.as_str(), v2.order_id.as_str()),
+            (events[1].as_str(), order.as_str())
+        );
+        assert_eq!((v2.order_version, v2.attempts), (2, 0));
+        assert_eq!(Some(v2.lease_until.as_millis()), leased_until);
+        let payload: String = sqlx::query("SELECT payload FROM order_events WHERE id = $1")
+            .bind(&events[1])
+            .fetch_one(&db.raw)
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(v2.payload, payload);
+        assert_eq!(v2.url, "https://example.com/hook");
+        assert_eq!(
+            v2.secrets,
+            vec!["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".to_owned()]
+        );
     }
 }
 
@@ -788,9 +819,7 @@ async fn another_nodes_lease_is_neither_claimed_nor_recorded_over(on_postgres: b
     let stray = outcome("held-v1", "e1", Some(200), NextStep::Delivered);
     record(&db, NODE, &[stray], &[]).await.unwrap();
     let late = outcome("lapsed-v1", "e1", Some(200), NextStep::Delivered);
-    record(&db, "node-b", &[late], &[])
-        .await
-        .unwrap();
+    record(&db, "node-b", &[late], &[]).await.unwrap();
     let rows = deliveries(&db).await;
     for order in ["held", "lapsed"] {
         let row = &rows[&key(&format!("{order}-v1"), "e1")];
@@ -808,9 +837,7 @@ async fn another_nodes_lease_is_neither_claimed_nor_recorded_over(on_postgres: b
 
     // The holder's own outcome counts.
     let mine_delivered = outcome("lapsed-v1", "e1", Some(200), NextStep::Delivered);
-    record(&db, NODE, &[mine_delivered], &[])
-        .await
-        .unwrap();
+    record(&db, NODE, &[mine_delivered], &[]).await.unwrap();
     assert_eq!(
         deliveries(&db).await[&key("lapsed-v1", "e1")].state,
         "delivered"
@@ -884,9 +911,7 @@ async fn leases_are_released_by_node_and_by_claim(on_postgres: bool) {
     };
     let stale = give_back(&claimed[0], now.plus(Duration::from_secs(1)));
     let current = give_back(&claimed[1], lease);
-    record(&db, NODE, &[], &[stale, current])
-        .await
-        .unwrap();
+    record(&db, NODE, &[], &[stale, current]).await.unwrap();
     let rows = deliveries(&db).await;
     let first = &rows[&key(&claimed[0].event_id, "e1")];
     assert_eq!(

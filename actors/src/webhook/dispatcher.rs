@@ -585,10 +585,22 @@ struct Recorder {
 }
 
 impl Recorder {
-    async fn write(&self, outcomes: &[AttemptOutcome], released: &[Release]) -> Result<(), StoreError> {
+    async fn write(
+        &self,
+        outcomes: &[AttemptOutcome],
+        released: &[Release],
+    ) -> Result<(), StoreError> {
         match &self.journal {
-            Some(journal) => journal.record_attempts(&self.node, outcomes, released).await,
-            None => self.store.record_attempts(&self.node, outcomes, released).await,
+            Some(journal) => {
+                journal
+                    .record_attempts(&self.node, outcomes, released)
+                    .await
+            }
+            None => {
+                self.store
+                    .record_attempts(&self.node, outcomes, released)
+                    .await
+            }
         }
     }
 
