@@ -167,7 +167,7 @@ pub fn describe() {
     );
     describe_counter!(
         WEBHOOK_DISPATCHED,
-        "Deliveries handed to their senders, by how: via=\"commit\" (leased by the transaction that created them, no claim) or via=\"claim\" (retries, recovery, events that waited behind a pending one)."
+        "Deliveries handed to their senders, by how: via=\"commit\" (leased by the transaction that created them or, on SQLite, by the one that recorded the delivery they waited behind; no claim) or via=\"claim\" (retries, recovery, and on PostgreSQL events that waited behind a pending one)."
     );
     describe_gauge!(
         WEBHOOK_PENDING,

@@ -122,6 +122,8 @@ pub struct Journal {
     crossings: Arc<Crossings>,
     /// The writer is a thread that owns the store's connection, and records webhook attempts.
     on_thread: bool,
+    /// Batches hand their deliveries over (`JournalSettings::hand_over_deliveries`).
+    hands_over: bool,
 }
 
 /// A commit in flight; resolves once the transaction holding the write has ended.
@@ -179,6 +181,7 @@ impl Journal {
             breaker,
             crossings,
             on_thread,
+            hands_over: settings.hand_over_deliveries.is_some(),
         }
     }
 
@@ -225,6 +228,12 @@ impl Journal {
     /// is a thread that owns the store's connection (SQLite).
     pub fn records_attempts(&self) -> bool {
         self.on_thread
+    }
+
+    /// Whether [`Journal::record_attempts`] hands the next deliveries of the queues it moves
+    /// on to the senders itself, so that no claim is needed for them.
+    pub fn hands_over_next_deliveries(&self) -> bool {
+        self.on_thread && self.hands_over
     }
 
     /// Records webhook attempts and gives claims back, as

@@ -1265,3 +1265,89 @@ async fn first_deliveries_leave_at_commit_time_without_a_claim() {
     );
     assert_eq!(dispatched("claim"), 0, "nothing needed a claim");
 }
+
+/// An order's next event whose delivery waits behind one still in flight leaves, on SQLite,
+/// from the transaction that records the earlier attempt: the recorder runs on the journal's
+/// thread, leases the next delivery of each queue it moved on and hands it to its sender, so
+/// nothing needs a claim. On PostgreSQL the recorder writes through the store and a claim
+/// takes the next delivery. Either way each party hears of both changes, in order.
+#[tokio::test]
+async fn a_delivery_held_back_by_one_in_flight_leaves_as_that_one_is_recorded() {
+    let database = TestDatabase::for_test().await;
+    let hooks = Receiver::start().await;
+    // The created event's two deliveries are held, unanswered, until released below.
+    hooks.script([Reply::Hold(200), Reply::Hold(200)]);
+    let env = [("RAMPFLOW_WEBHOOK_ALLOW_PRIVATE_TARGETS", "true")];
+    let server = Server::start(&database, &env).await;
+    let fixture = server.fixture().await;
+    for party in [&fixture.wallet, &fixture.partner] {
+        server
+            .post(
+                "/v1/webhook-endpoints",
+                &party.key,
+                &json!({ "url": hooks.url }),
+            )
+            .await;
+    }
+    let order = server
+        .post(
+            "/v1/orders",
+            &fixture.wallet.key,
+            &order_body("offramp", &fixture),
+        )
+        .await;
+    let id = order["id"].as_str().unwrap();
+    assert_eq!(
+        hooks.wait_for(2, WAIT).await.len(),
+        2,
+        "order.created, held"
+    );
+    // Committed while both created deliveries are still in flight: the accept's wait.
+    server
+        .post(
+            &format!("/v1/orders/{id}/accept"),
+            &fixture.partner.key,
+            &accept_body("offramp"),
+        )
+        .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        hooks.received().len(),
+        2,
+        "order.accepted waits behind order.created"
+    );
+    hooks.release();
+
+    let received = hooks.wait_for(4, WAIT).await;
+    let versions: Vec<i64> = received.iter().map(Received::version).collect();
+    assert_eq!(versions.len(), 4, "{versions:?}");
+    assert!(
+        versions[..2].iter().all(|v| *v == 1) && versions[2..].iter().all(|v| *v == 2),
+        "each party hears version 1, then 2: {versions:?}"
+    );
+    let metrics = server.metrics_text().await;
+    let dispatched = |via: &str| {
+        metrics
+            .lines()
+            .find(|line| {
+                line.starts_with(&format!(
+                    "rampflow_webhook_dispatched_total{{via=\"{via}\"}}"
+                ))
+            })
+            .and_then(|line| line.rsplit(' ').next())
+            .and_then(|count| count.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    match crate::helpers::engine() {
+        crate::helpers::Engine::Sqlite => {
+            assert_eq!(
+                (dispatched("commit"), dispatched("claim")),
+                (4, 0),
+                "the accept's deliveries were handed over by the recorder's transaction"
+            );
+        }
+        crate::helpers::Engine::Postgres => {
+            assert_eq!((dispatched("commit"), dispatched("claim")), (2, 2));
+        }
+    }
+}

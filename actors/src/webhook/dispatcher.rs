@@ -585,6 +585,20 @@ struct Recorder {
 }
 
 impl Recorder {
+    /// Whether a claim may find what this batch made due. Where the journal hands the next
+    /// delivery of each queue it moved on to the senders itself, only a claim given back and a
+    /// retry due already are left to a claim: a claim query after every batch would find
+    /// nothing else.
+    fn leaves_work_to_claim(&self, outcomes: &[AttemptOutcome], released: &[Release]) -> bool {
+        let handed_over = self
+            .journal
+            .as_ref()
+            .is_some_and(Journal::hands_over_next_deliveries);
+        let now = Timestamp::now().as_millis();
+        let due_retry = |outcome: &AttemptOutcome| matches!(outcome.next, NextStep::RetryAt(at) if at.as_millis() <= now);
+        !handed_over || !released.is_empty() || outcomes.iter().any(due_retry)
+    }
+
     async fn write(
         &self,
         outcomes: &[AttemptOutcome],
@@ -736,5 +750,7 @@ async fn record_batch(recorder: &Recorder, batch: &[Finished]) {
         let (Finished::Attempted(_, shard) | Finished::Released(_, shard)) = finished;
         recorder.in_flight.finish(*shard);
     }
-    recorder.nudge.nudge();
+    if recorder.leaves_work_to_claim(&outcomes, &released) {
+        recorder.nudge.nudge();
+    }
 }
