@@ -1175,16 +1175,11 @@ async fn pending_deliveries_survive_kill_9_and_reach_a_receiver_that_was_down() 
     }
 }
 
-/// A new order event's deliveries leave at commit time: the transaction that commits the
-/// change leases them to the node and hands them to their senders, so the first attempt of
-/// every event of an uneventful lifecycle needs no claim. (The server runs as its own process,
-/// so its counters are its own.)
-#[tokio::test]
-async fn first_deliveries_leave_at_commit_time_without_a_claim() {
-    let database = TestDatabase::for_test().await;
-    let hooks = Receiver::start().await;
+/// A server (its own process, so its counters are its own) whose wallet and partner each
+/// have one endpoint, at `hooks`.
+async fn server_with_one_receiver(database: &TestDatabase, hooks: &Receiver) -> (Server, Fixture) {
     let env = [("RAMPFLOW_WEBHOOK_ALLOW_PRIVATE_TARGETS", "true")];
-    let server = Server::start(&database, &env).await;
+    let server = Server::start(database, &env).await;
     let fixture = server.fixture().await;
     for party in [&fixture.wallet, &fixture.partner] {
         server
@@ -1195,6 +1190,32 @@ async fn first_deliveries_leave_at_commit_time_without_a_claim() {
             )
             .await;
     }
+    (server, fixture)
+}
+
+/// `rampflow_webhook_dispatched_total{via}` in a scrape of `/metrics`.
+fn dispatched(metrics: &str, via: &str) -> u64 {
+    metrics
+        .lines()
+        .find(|line| {
+            line.starts_with(&format!(
+                "rampflow_webhook_dispatched_total{{via=\"{via}\"}}"
+            ))
+        })
+        .and_then(|line| line.rsplit(' ').next())
+        .and_then(|count| count.parse::<u64>().ok())
+        .unwrap_or_else(|| panic!("no {via} count in:\n{metrics}"))
+}
+
+/// A new order event's deliveries leave at commit time: the transaction that commits the
+/// change leases them to the node and hands them to their senders, so the first attempt of
+/// every event of an uneventful lifecycle needs no claim. (The server runs as its own process,
+/// so its counters are its own.)
+#[tokio::test]
+async fn first_deliveries_leave_at_commit_time_without_a_claim() {
+    let database = TestDatabase::for_test().await;
+    let hooks = Receiver::start().await;
+    let (server, fixture) = server_with_one_receiver(&database, &hooks).await;
     let order = server
         .post(
             "/v1/orders",
@@ -1246,18 +1267,7 @@ async fn first_deliveries_leave_at_commit_time_without_a_claim() {
     );
 
     let metrics = server.metrics_text().await;
-    let dispatched = |via: &str| {
-        metrics
-            .lines()
-            .find(|line| {
-                line.starts_with(&format!(
-                    "rampflow_webhook_dispatched_total{{via=\"{via}\"}}"
-                ))
-            })
-            .and_then(|line| line.rsplit(' ').next())
-            .and_then(|count| count.parse::<u64>().ok())
-            .unwrap_or_else(|| panic!("no {via} count in:\n{metrics}"))
-    };
+    let dispatched = |via: &str| dispatched(&metrics, via);
     assert_eq!(
         dispatched("commit"),
         4,
@@ -1277,18 +1287,7 @@ async fn a_delivery_held_back_by_one_in_flight_leaves_as_that_one_is_recorded() 
     let hooks = Receiver::start().await;
     // The created event's two deliveries are held, unanswered, until released below.
     hooks.script([Reply::Hold(200), Reply::Hold(200)]);
-    let env = [("RAMPFLOW_WEBHOOK_ALLOW_PRIVATE_TARGETS", "true")];
-    let server = Server::start(&database, &env).await;
-    let fixture = server.fixture().await;
-    for party in [&fixture.wallet, &fixture.partner] {
-        server
-            .post(
-                "/v1/webhook-endpoints",
-                &party.key,
-                &json!({ "url": hooks.url }),
-            )
-            .await;
-    }
+    let (server, fixture) = server_with_one_receiver(&database, &hooks).await;
     let order = server
         .post(
             "/v1/orders",
@@ -1326,18 +1325,7 @@ async fn a_delivery_held_back_by_one_in_flight_leaves_as_that_one_is_recorded() 
         "each party hears version 1, then 2: {versions:?}"
     );
     let metrics = server.metrics_text().await;
-    let dispatched = |via: &str| {
-        metrics
-            .lines()
-            .find(|line| {
-                line.starts_with(&format!(
-                    "rampflow_webhook_dispatched_total{{via=\"{via}\"}}"
-                ))
-            })
-            .and_then(|line| line.rsplit(' ').next())
-            .and_then(|count| count.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
+    let dispatched = |via: &str| dispatched(&metrics, via);
     match crate::helpers::engine() {
         crate::helpers::Engine::Sqlite => {
             assert_eq!(
