@@ -26,7 +26,10 @@ pub fn init(format: LogFormat) {
 pub fn init_with(format: LogFormat, default_filter: &str) {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
-    let layer = fmt::layer().with_writer(std::io::stderr);
+    // Colours only for a person at a terminal: escape codes are noise in a file or a log
+    // collector, and writing them costs the request log's every line.
+    let colours = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let layer = fmt::layer().with_writer(std::io::stderr).with_ansi(colours);
     let layer = match format {
         // One object per line: the event's fields at the top, the request span's fields
         // (request id, route, order id) under "span".

@@ -144,3 +144,32 @@ async fn a_request_actix_cannot_parse_is_a_warning_not_an_error() {
         }
     }
 }
+
+/// Plain-text logs (the default format) carry no terminal colour codes when they go to a file
+/// or a pipe, as under a service manager or a log collector.
+#[test]
+fn plain_logs_to_a_pipe_carry_no_colour_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("logs.db").display());
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_rampflow"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("RAMPFLOW_") || key == "RUST_LOG" {
+            command.env_remove(key);
+        }
+    }
+    let output = command
+        .arg("migrate")
+        .current_dir(dir.path())
+        .env("RAMPFLOW_DATABASE_URL", &database)
+        .env("RAMPFLOW_DATA_DIR", dir.path())
+        .env("RAMPFLOW_LOG_FORMAT", "pretty")
+        .output()
+        .expect("the rampflow binary runs");
+    assert!(output.status.success(), "{output:?}");
+    let log = String::from_utf8(output.stderr).unwrap();
+    assert!(log.contains("migrations applied"), "{log}");
+    assert!(
+        !log.contains('\u{1b}'),
+        "colour codes in a piped log: {log:?}"
+    );
+}
