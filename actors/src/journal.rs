@@ -7,10 +7,12 @@
 //! Where the store offers a [`BlockingCommitter`] (SQLite's, with a connection of its own), the
 //! writer is a thread that owns it: it waits on the queue, binds and steps the batch, commits
 //! and answers every waiter without leaving the thread, so a write crosses threads twice (to
-//! the writer and back). Otherwise (PostgreSQL, through sqlx) the writer is a Tokio task. So throughput follows the disk's batch rate,
-//! not its fsync rate: on the reference machine SQLite commits ~2.8 k one-row transactions/s
-//! but ~247 k rows/s in 300-row batches. A full queue is refused at once (the client gets 503),
-//! never buffered without bound.
+//! the writer and back). That thread also writes the webhook recorder's batches
+//! ([`Journal::record_attempts`]), so the database has one writer on the hot path. Otherwise
+//! (PostgreSQL, through sqlx) the writer is a Tokio task. So throughput follows the disk's batch
+//! rate, not its fsync rate: on the reference machine SQLite commits ~2.8 k one-row
+//! transactions/s but ~247 k rows/s in 300-row batches. A full queue is refused at once (the
+//! client gets 503), never buffered without bound.
 //!
 //! While the database [`Breaker`] is open the journal refuses writes at once
 //! ([`CommitError::Unavailable`]), and a transaction still committing when it opens is given up
