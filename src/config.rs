@@ -157,6 +157,8 @@ pub struct WebhookDeliverySettings {
     pub poll_interval: Duration,
     pub claim_batch: u32,
     pub max_in_flight_per_endpoint: usize,
+    /// 0: one per core.
+    pub sender_threads: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -123,6 +123,10 @@ impl Application {
                 poll_interval: settings.webhooks.poll_interval,
                 claim_batch: settings.webhooks.claim_batch,
                 max_in_flight_per_endpoint: settings.webhooks.max_in_flight_per_endpoint,
+                sender_threads: match settings.webhooks.sender_threads {
+                    0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+                    n => n,
+                },
                 cache_ttl: settings.cluster.cache_ttl,
                 delivered_record_delay: match store.engine() {
                     Engine::Sqlite => DELIVERED_RECORD_DELAY_SQLITE,

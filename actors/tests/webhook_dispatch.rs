@@ -213,6 +213,7 @@ async fn start_with(
         poll_interval: Duration::from_millis(50),
         claim_batch: 100,
         max_in_flight_per_endpoint: 1,
+        sender_threads: 2,
         cache_ttl: Duration::from_millis(200),
         delivered_record_delay,
     };

@@ -38,6 +38,10 @@ pub struct WebhookSettings {
     pub claim_batch: u32,
     /// Attempts in flight per endpoint, at most.
     pub max_in_flight_per_endpoint: usize,
+    /// Threads the senders run on (at least one), each endpoint's sender on one of them, in
+    /// turn. With one, every attempt's HTTP round trip, signature and bookkeeping share a
+    /// thread with the dispatcher and the recorder.
+    pub sender_threads: usize,
     /// How stale a node's view of an endpoint may be. The dispatcher checks twice per
     /// `cache_ttl` that the endpoints it holds queued deliveries for are still live, so once a
     /// delete has waited this long, no node starts a new attempt to the endpoint.
@@ -71,6 +75,8 @@ pub fn attempt_allowance(timeout: Duration) -> Duration {
 /// The running delivery machinery.
 pub struct Webhooks {
     arbiter: Arbiter,
+    /// Where the senders run, each endpoint's on one of them.
+    sender_arbiters: Vec<Arbiter>,
     health: WebhookHealth,
     dispatcher: Addr<Dispatcher>,
     in_flight: Arc<InFlight>,
@@ -187,6 +193,11 @@ impl Webhooks {
     ) -> Result<Webhooks, StoreError> {
         store.release_leases_at_boot().await?;
         let arbiter = Arbiter::new();
+        let sender_arbiters: Vec<Arbiter> = (0..settings.sender_threads.max(1))
+            .map(|_| Arbiter::new())
+            .collect();
+        let sender_handles: Vec<ArbiterHandle> =
+            sender_arbiters.iter().map(Arbiter::handle).collect();
         let (outcomes, recorded) = mpsc::channel(4096);
         let env = Arc::new(SenderEnv {
             client: build_client(settings.timeout, settings.allow_private_targets),
@@ -225,6 +236,7 @@ impl Webhooks {
             store,
             env,
             senders: HashMap::new(),
+            sender_arbiters: sender_handles,
             nudge,
             settings,
             shards,
@@ -239,6 +251,7 @@ impl Webhooks {
         });
         Ok(Webhooks {
             arbiter,
+            sender_arbiters,
             health,
             dispatcher,
             in_flight,
@@ -288,6 +301,10 @@ impl Webhooks {
         {
             tracing::warn!("the webhook recorder did not stop in time");
         }
+        for arbiter in self.sender_arbiters {
+            arbiter.stop();
+            let _ = arbiter.join();
+        }
         self.arbiter.stop();
         let _ = self.arbiter.join();
     }
@@ -303,6 +320,8 @@ struct Dispatcher {
     store: Arc<dyn DeliveryStore>,
     env: Arc<SenderEnv>,
     senders: HashMap<String, SenderSlot>,
+    /// The senders' threads; a new endpoint's sender goes to the next, in turn.
+    sender_arbiters: Vec<ArbiterHandle>,
     nudge: Nudge,
     settings: WebhookSettings,
     shards: Arc<Shards>,
@@ -532,12 +551,14 @@ impl Dispatcher {
 
     fn sender_for(&mut self, endpoint_id: &str) -> Addr<WebhookSender> {
         let env = &self.env;
+        let arbiter = &self.sender_arbiters[self.senders.len() % self.sender_arbiters.len()];
         self.senders
             .entry(endpoint_id.to_owned())
             .or_insert_with(|| {
                 let queued = Arc::new(AtomicUsize::new(0));
+                let sender = WebhookSender::new(env.clone(), queued.clone());
                 SenderSlot {
-                    addr: WebhookSender::new(env.clone(), queued.clone()).start(),
+                    addr: WebhookSender::start_in_arbiter(arbiter, |_| sender),
                     queued,
                 }
             })
