@@ -36,6 +36,8 @@ pub(crate) struct Server {
     pub(crate) address: String,
     pub(crate) client: reqwest::Client,
     logs: Arc<Mutex<Vec<String>>>,
+    /// The log reader has read the child's stderr to its end.
+    logs_ended: Arc<AtomicBool>,
 }
 
 impl Drop for Server {
@@ -82,10 +84,12 @@ impl Server {
         let mut child = command.spawn().expect("the rampflow binary starts");
         let stderr = child.stderr.take().expect("piped stderr");
         let logs = Arc::new(Mutex::new(Vec::new()));
+        let logs_ended = Arc::new(AtomicBool::new(false));
         let (port_tx, port_rx) = tokio::sync::oneshot::channel();
         {
             // Keeps draining stderr for the life of the process, so the child never blocks.
             let logs = logs.clone();
+            let logs_ended = logs_ended.clone();
             std::thread::spawn(move || {
                 let mut port_tx = Some(port_tx);
                 for line in BufReader::new(stderr).lines() {
@@ -100,6 +104,7 @@ impl Server {
                     }
                     logs.lock().unwrap().push(line);
                 }
+                logs_ended.store(true, Ordering::Release);
             });
         }
         let client = reqwest::Client::builder()
@@ -111,6 +116,7 @@ impl Server {
             address: String::new(),
             client,
             logs,
+            logs_ended,
         };
         let port = match tokio::time::timeout(BOOT_LIMIT, port_rx).await {
             Ok(Ok(port)) => port,
@@ -174,10 +180,20 @@ impl Server {
     }
 
     /// Waits for the process to exit on its own.
+    /// Waits for the process to exit, and then for its log to be read to the end: the last
+    /// lines may still be in the pipe when it exits (on a busy machine the reader lags).
     pub(crate) async fn wait_for_exit(&mut self, limit: Duration) -> ExitStatus {
         let deadline = tokio::time::Instant::now() + limit;
         loop {
             if let Some(status) = self.child.try_wait().expect("the child can be waited on") {
+                while !self.logs_ended.load(Ordering::Acquire) {
+                    assert!(
+                        tokio::time::Instant::now() < deadline,
+                        "rampflow exited ({status}) but its log never ended:\n{}",
+                        self.log_text()
+                    );
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
                 return status;
             }
             assert!(
