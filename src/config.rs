@@ -182,6 +182,14 @@ pub enum LogFormat {
     Json,
 }
 
+/// A thread count from the settings, where 0 means one per core.
+pub fn one_per_core_if_zero(threads: usize) -> usize {
+    match threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+}
+
 /// A value that must never be printed (the admin token).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);

@@ -176,10 +176,7 @@ pub fn serve(
     orders: Arc<Orders>,
 ) -> std::io::Result<Server> {
     let orders = web::Data::from(orders);
-    let workers = match workers {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
-    };
+    let workers = crate::config::one_per_core_if_zero(workers);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(orders.clone())

@@ -103,10 +103,7 @@ fn main() -> anyhow::Result<()> {
     }
     // The load generator runs on its own small tokio runtime, not in an actix System.
     if let Command::Loadgen(args) = command {
-        let workers = match settings.http.workers {
-            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-            n => n,
-        };
+        let workers = rampflow::config::one_per_core_if_zero(settings.http.workers);
         return rampflow::loadgen::cli::main(*args, cli.config.as_deref(), workers);
     }
     // So does the scale command; its probe runs in an actix System like the server.

@@ -22,7 +22,7 @@ use crate::cluster::coherence::CachePolicy;
 use crate::cluster::handoff::WebhookDeliveries;
 use crate::cluster::membership::{self, Membership};
 use crate::cluster::{Cluster, ClusterConfig};
-use crate::config::Settings;
+use crate::config::{one_per_core_if_zero, Settings};
 use crate::http::auth::{generate_admin_token, hash_key, Keys};
 use crate::http::idempotency::Sealer;
 use crate::http::rate_limit::RateLimiter;
@@ -123,10 +123,7 @@ impl Application {
                 poll_interval: settings.webhooks.poll_interval,
                 claim_batch: settings.webhooks.claim_batch,
                 max_in_flight_per_endpoint: settings.webhooks.max_in_flight_per_endpoint,
-                sender_threads: match settings.webhooks.sender_threads {
-                    0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-                    n => n,
-                },
+                sender_threads: one_per_core_if_zero(settings.webhooks.sender_threads),
                 cache_ttl: settings.cluster.cache_ttl,
                 delivered_record_delay: match store.engine() {
                     Engine::Sqlite => DELIVERED_RECORD_DELAY_SQLITE,
@@ -170,10 +167,7 @@ impl Application {
                 }
             });
         }
-        let workers = match settings.http.workers {
-            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-            n => n,
-        };
+        let workers = one_per_core_if_zero(settings.http.workers);
         let shutdown_timeout = settings.http.shutdown_timeout.as_secs().max(1);
         let max_connections = settings.http.max_connections;
         let settings_rate = settings.rate_limit.clone();

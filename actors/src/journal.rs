@@ -110,8 +110,8 @@ enum Job {
 
 struct AttemptRecords {
     node: String,
-    outcomes: Vec<AttemptOutcome>,
-    released: Vec<Release>,
+    outcomes: Arc<[AttemptOutcome]>,
+    released: Arc<[Release]>,
     done: oneshot::Sender<Result<(), StoreError>>,
 }
 
@@ -244,7 +244,8 @@ impl Journal {
     /// sqlx, each statement of the recorder's transaction was a trip to another thread, and the
     /// journal waited for the whole transaction whenever it wanted to commit meanwhile. Waits
     /// for room in the queue rather than failing: one recorder sends one batch at a time. Not
-    /// counted among the thread crossings, which count a request's path.
+    /// counted among the thread crossings, which count a request's path. The batch is shared,
+    /// not copied: the recorder keeps it to try again if this fails.
     ///
     /// Where batches hand their deliveries over (`hand_over_deliveries`), so does this
     /// transaction: an order's next delivery that waited for a recorded one is leased to this
@@ -252,8 +253,8 @@ impl Journal {
     pub async fn record_attempts(
         &self,
         node: &str,
-        outcomes: &[AttemptOutcome],
-        released: &[Release],
+        outcomes: Arc<[AttemptOutcome]>,
+        released: Arc<[Release]>,
     ) -> Result<(), StoreError> {
         if self.breaker.is_open() {
             return Err(StoreError::unavailable(UNREACHABLE));
@@ -261,8 +262,8 @@ impl Journal {
         let (done, answer) = oneshot::channel();
         let records = AttemptRecords {
             node: node.to_owned(),
-            outcomes: outcomes.to_vec(),
-            released: released.to_vec(),
+            outcomes,
+            released,
             done,
         };
         if self.queue.send(Job::Record(records)).await.is_err() {

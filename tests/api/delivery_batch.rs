@@ -678,7 +678,9 @@ async fn the_journal_records_attempts_where_it_owns_the_connection(on_postgres: 
     let claimed = claim_as(&db, NODE, Timestamp::now(), lease, None).await;
     assert_eq!(claimed.len(), 1);
     let v1 = settled(&claimed[0], NextStep::Delivered);
-    let recorded = journal.record_attempts(NODE, &[v1], &[]).await;
+    let recorded = journal
+        .record_attempts(NODE, Arc::from([v1]), Arc::from([]))
+        .await;
     let heads = pending_heads(&db).await;
     if on_postgres {
         let refused = recorded.expect_err("PostgreSQL's journal does not record attempts");

@@ -622,13 +622,13 @@ impl Recorder {
 
     async fn write(
         &self,
-        outcomes: &[AttemptOutcome],
-        released: &[Release],
+        outcomes: &Arc<[AttemptOutcome]>,
+        released: &Arc<[Release]>,
     ) -> Result<(), StoreError> {
         match &self.journal {
             Some(journal) => {
                 journal
-                    .record_attempts(&self.node, outcomes, released)
+                    .record_attempts(&self.node, outcomes.clone(), released.clone())
                     .await
             }
             None => {
@@ -726,8 +726,7 @@ async fn record_outcomes(
             recorder.take_delivered(finished, now, stopping, &mut batch, &mut waiting);
         }
         if !batch.is_empty() {
-            record_batch(&recorder, &batch).await;
-            batch.clear();
+            record_batch(&recorder, &mut batch).await;
         }
         if stopping {
             let _ = done.send(());
@@ -744,14 +743,24 @@ async fn sleep_until(due: Option<tokio::time::Instant>) {
     }
 }
 
-async fn record_batch(recorder: &Recorder, batch: &[Finished]) {
-    let (mut outcomes, mut released) = (Vec::new(), Vec::new());
-    for finished in batch {
+/// Writes `batch` (and empties it), retrying a few times.
+async fn record_batch(recorder: &Recorder, batch: &mut Vec<Finished>) {
+    let rows = batch.len();
+    let (mut outcomes, mut released, mut shards) = (Vec::new(), Vec::new(), Vec::new());
+    for finished in batch.drain(..) {
         match finished {
-            Finished::Attempted(outcome, _) => outcomes.push(outcome.clone()),
-            Finished::Released(release, _) => released.push(release.clone()),
+            Finished::Attempted(outcome, shard) => {
+                outcomes.push(outcome);
+                shards.push(shard);
+            }
+            Finished::Released(release, shard) => {
+                released.push(release);
+                shards.push(shard);
+            }
         }
     }
+    let (outcomes, released): (Arc<[AttemptOutcome]>, Arc<[Release]>) =
+        (outcomes.into(), released.into());
     let mut delay = Duration::from_millis(50);
     for attempt in 0..5 {
         match recorder.write(&outcomes, &released).await {
@@ -763,13 +772,12 @@ async fn record_batch(recorder: &Recorder, batch: &[Finished]) {
             }
             // Their leases lapse and they are attempted again: at least once.
             Err(error) => {
-                tracing::error!(%error, rows = batch.len(), "webhook attempts not recorded")
+                tracing::error!(%error, rows, "webhook attempts not recorded")
             }
         }
     }
-    for finished in batch {
-        let (Finished::Attempted(_, shard) | Finished::Released(_, shard)) = finished;
-        recorder.in_flight.finish(*shard);
+    for shard in shards {
+        recorder.in_flight.finish(shard);
     }
     if recorder.leaves_work_to_claim(&outcomes, &released) {
         recorder.nudge.nudge();
