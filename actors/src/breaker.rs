@@ -21,7 +21,9 @@ use crate::store::{
     BlockingCommitter, Committed, HandOver, LiveOrder, OrderStore, OrderWrite, StoreError,
     WriteOutcome,
 };
-use crate::webhook::store::{AttemptOutcome, ClaimRequest, DeliveryStore, DueDelivery, Release};
+use crate::webhook::store::{
+    AttemptOutcome, ClaimRequest, DeliveryStore, DueDelivery, NextHeads, Release,
+};
 
 /// How long a client is told to wait before trying again while the breaker is open: the
 /// probe's period is a quarter of it, so a retry after this lands on a fresh verdict.
@@ -157,12 +159,20 @@ impl<S: DeliveryStore + ?Sized> DeliveryStore for Guarded<S> {
         node: &str,
         outcomes: &[AttemptOutcome],
         released: &[Release],
-    ) -> Result<(), StoreError> {
+        next_heads: Option<NextHeads<'_>>,
+    ) -> Result<Vec<DueDelivery>, StoreError> {
         // Cut short, the attempts count as unrecorded: their leases lapse and they are sent
         // again under the same webhook-id (at least once).
         self.breaker
-            .guard(self.store.record_attempts(node, outcomes, released))
+            .guard(
+                self.store
+                    .record_attempts(node, outcomes, released, next_heads),
+            )
             .await
+    }
+
+    fn hands_over_next_heads(&self) -> bool {
+        self.store.hands_over_next_heads()
     }
 
     async fn release_leases_at_boot(&self) -> Result<(), StoreError> {

@@ -17,7 +17,7 @@ use rampflow_actors::shard::{ShardId, ShardState, Shards};
 use rampflow_actors::store::StoreError;
 use rampflow_actors::webhook::sender::QUEUED_ROUNDS;
 use rampflow_actors::webhook::store::{
-    AttemptOutcome, ClaimRequest, DeliveryStore, DueDelivery, NextStep, Release,
+    AttemptOutcome, ClaimRequest, DeliveryStore, DueDelivery, NextHeads, NextStep, Release,
 };
 use rampflow_actors::webhook::{Nudge, WebhookSettings, Webhooks};
 
@@ -69,10 +69,11 @@ impl DeliveryStore for FakeStore {
         _node: &str,
         outcomes: &[AttemptOutcome],
         released: &[Release],
-    ) -> Result<(), StoreError> {
+        _next_heads: Option<NextHeads<'_>>,
+    ) -> Result<Vec<DueDelivery>, StoreError> {
         self.outcomes.lock().unwrap().extend_from_slice(outcomes);
         self.released.lock().unwrap().extend_from_slice(released);
-        Ok(())
+        Ok(Vec::new())
     }
 
     async fn release_leases_at_boot(&self) -> Result<(), StoreError> {

@@ -33,11 +33,12 @@ use rampflow_actors::model::Timestamp;
 use rampflow_actors::shard::ShardId;
 use rampflow_actors::store::StoreError;
 use rampflow_actors::webhook::store::{
-    AttemptOutcome, ClaimRequest, DeliveryStore, DueDelivery, NextStep, Release,
+    AttemptOutcome, ClaimRequest, DeliveryStore, DueDelivery, NextHeads, NextStep, Release,
 };
 use sqlx::{Any, Row, Transaction};
 
 use super::batch::{statement_chunks, Placeholders};
+use super::order_writes::ready_to_send;
 use super::{commit_error, store_error, DbRow, Engine, Store};
 
 /// A ready delivery found by the claim's first query, not leased yet.
@@ -214,23 +215,31 @@ impl DeliveryStore for Store {
         node: &str,
         outcomes: &[AttemptOutcome],
         released: &[Release],
-    ) -> Result<(), StoreError> {
+        next_heads: Option<NextHeads<'_>>,
+    ) -> Result<Vec<DueDelivery>, StoreError> {
         if outcomes.is_empty() && released.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let _turn = self.sqlite_write_turn().await;
         let mut tx = self.pool().begin().await.map_err(store_error)?;
-        record(
-            &mut tx,
-            self.engine(),
+        let recording = Recording {
+            engine: self.engine(),
             node,
-            outcomes,
-            released,
-            Timestamp::now(),
-        )
-        .await
-        .map_err(store_error)?;
-        tx.commit().await.map_err(commit_error)
+            now: Timestamp::now(),
+            next_heads: next_heads.filter(|_| self.hands_over_next_heads()),
+        };
+        let leased = recording
+            .record(&mut tx, outcomes, released)
+            .await
+            .map_err(store_error)?;
+        tx.commit().await.map_err(commit_error)?;
+        Ok(ready_to_send(self, leased))
+    }
+
+    /// On PostgreSQL. SQLite's recorder writes on the journal's thread, which hands them over
+    /// itself (`sqlite_recorder`); through sqlx it leaves them to a claim.
+    fn hands_over_next_heads(&self) -> bool {
+        self.engine() == Engine::Postgres
     }
 
     /// Fails pending deliveries whose endpoint was disabled or deleted. Disabling and deleting
@@ -522,6 +531,10 @@ pub struct RecordStatements {
     pub pending_of_orders: String,
     /// Sets `head`: (event id, endpoint id, head) per row.
     pub set_heads: String,
+    /// PostgreSQL only: leases new heads that are due and unleased, of live endpoints, and
+    /// returns what their attempt needs. Node, lease until, now, then (event id, endpoint id)
+    /// per row.
+    pub lease_heads: String,
 }
 
 /// The recorder's statements for `rows` rows on `engine`.
@@ -553,7 +566,8 @@ fn recorder_sql(style: Placeholders, rows: usize) -> RecordStatements {
             parameter(style, rows * 3 + 1),
         ),
         pending_of_orders: format!(
-            "SELECT event_id, endpoint_id, order_id, order_version, head FROM webhook_deliveries
+            "SELECT event_id, endpoint_id, order_id, order_version, head, shard
+             FROM webhook_deliveries
              WHERE state = 'pending' AND order_id IN ({})",
             style.list(rows)
         ),
@@ -562,20 +576,54 @@ fn recorder_sql(style: Placeholders, rows: usize) -> RecordStatements {
              WHERE event_id = v.column1 AND endpoint_id = v.column2",
             style.rows(rows, 3)
         ),
+        // The endpoint is joined (by primary key) so that a deleted or disabled one's
+        // deliveries stay unleased; the payload is read by the event's primary key.
+        lease_heads: format!(
+            "UPDATE webhook_deliveries AS d SET leased_by = {node}, leased_until = {until}
+             FROM (VALUES {rows}) AS v, webhook_endpoints AS e
+             WHERE d.event_id = v.column1 AND d.endpoint_id = v.column2
+               AND d.state NOT IN ('delivered', 'failed') AND d.head = 1
+               AND d.next_attempt_at <= {now}
+               AND (d.leased_until IS NULL OR d.leased_until <= {now})
+               AND e.id = d.endpoint_id AND e.deleted_at IS NULL AND e.disabled_at IS NULL
+             RETURNING d.event_id, d.endpoint_id, d.order_id, d.order_version, d.attempts,
+                 d.shard, e.url, e.secret, e.previous_secret, e.previous_secret_until,
+                 (SELECT payload FROM order_events WHERE id = d.event_id) AS payload",
+            node = parameter(style, 1),
+            until = parameter(style, 2),
+            now = parameter(style, 3),
+            rows = style.rows_after(3, rows, 2, ""),
+        ),
     }
+}
+
+/// A pending delivery that [`recompute_heads`] made its queue's head.
+pub(crate) struct NewHead {
+    event_id: String,
+    endpoint_id: String,
+    shard: ShardId,
 }
 
 /// Makes the lowest pending version of each (order, endpoint) queue of `orders` its head, and
 /// no other. The pending deliveries of those orders are read by the partial index of pending
 /// deliveries by order, and only rows whose `head` is wrong are written, by primary key: two
 /// statements that stay small whatever the backlog (in the usual case, an order's only
-/// pending delivery just settled, the read finds nothing and nothing is written).
+/// pending delivery just settled, the read finds nothing and nothing is written). Returns the
+/// deliveries that became heads.
 pub(crate) async fn recompute_heads(
     tx: &mut Transaction<'_, Any>,
     style: Placeholders,
     orders: &[&str],
-) -> Result<(), sqlx::Error> {
-    let mut pending: Vec<(String, String, String, i64, i64)> = Vec::new();
+) -> Result<Vec<NewHead>, sqlx::Error> {
+    struct Pending {
+        event_id: String,
+        endpoint_id: String,
+        order_id: String,
+        version: i64,
+        head: i64,
+        shard: i64,
+    }
+    let mut pending: Vec<Pending> = Vec::new();
     for chunk in statement_chunks(orders) {
         let sql = recorder_sql(style, chunk.len()).pending_of_orders;
         let mut query = sqlx::query(&sql);
@@ -583,152 +631,228 @@ pub(crate) async fn recompute_heads(
             query = query.bind(*order_id);
         }
         for row in query.fetch_all(&mut **tx).await? {
-            pending.push((
-                row.try_get(0)?,
-                row.try_get(1)?,
-                row.try_get(2)?,
-                row.try_get(3)?,
-                row.try_get(4)?,
-            ));
+            pending.push(Pending {
+                event_id: row.try_get(0)?,
+                endpoint_id: row.try_get(1)?,
+                order_id: row.try_get(2)?,
+                version: row.try_get(3)?,
+                head: row.try_get(4)?,
+                shard: row.try_get(5)?,
+            });
         }
     }
     let mut lowest: HashMap<(&str, &str), i64> = HashMap::new();
-    for (_, endpoint_id, order_id, version, _) in &pending {
-        let queue = lowest.entry((order_id, endpoint_id)).or_insert(*version);
-        *queue = (*queue).min(*version);
+    for p in &pending {
+        let queue = lowest
+            .entry((&p.order_id, &p.endpoint_id))
+            .or_insert(p.version);
+        *queue = (*queue).min(p.version);
     }
-    let wrong: Vec<(&str, &str, i64)> = pending
+    let wrong: Vec<(&Pending, i64)> = pending
         .iter()
-        .filter_map(|(event_id, endpoint_id, order_id, version, head)| {
-            let should = i64::from(lowest[&(order_id.as_str(), endpoint_id.as_str())] == *version);
-            (should != *head).then_some((event_id.as_str(), endpoint_id.as_str(), should))
+        .filter_map(|p| {
+            let should =
+                i64::from(lowest[&(p.order_id.as_str(), p.endpoint_id.as_str())] == p.version);
+            (should != p.head).then_some((p, should))
         })
         .collect();
     for chunk in statement_chunks(&wrong) {
         let sql = recorder_sql(style, chunk.len()).set_heads;
         let mut query = sqlx::query(&sql);
-        for (event_id, endpoint_id, head) in chunk {
-            query = query.bind(*event_id).bind(*endpoint_id).bind(*head);
+        for (p, head) in chunk {
+            query = query
+                .bind(p.event_id.as_str())
+                .bind(p.endpoint_id.as_str())
+                .bind(*head);
         }
         query.execute(&mut **tx).await?;
     }
-    Ok(())
+    Ok(wrong
+        .into_iter()
+        .filter(|(_, head)| *head == 1)
+        .map(|(p, _)| NewHead {
+            event_id: p.event_id.clone(),
+            endpoint_id: p.endpoint_id.clone(),
+            shard: ShardId::new(p.shard as u32),
+        })
+        .collect())
 }
 
-/// Records a batch of attempts, in as few statements as the batch allows: the claimed
-/// deliveries settle in multi-row `UPDATE … FROM (VALUES …)` statements and the attempts go in
-/// multi-row `INSERT`s. What is rare (an outcome whose claim was lost meanwhile, a 410 Gone)
-/// keeps a statement of its own. The end state is the one recording the outcomes one by one,
-/// in order, would leave. Released claims are cleared in the same transaction, and the
-/// deliveries that settled hand their queue's head to the next version.
-async fn record(
+/// Leases `heads` that are due and unleased, of live endpoints and of the shards `next_heads`
+/// names, to `node` (PostgreSQL). Returns them with what their attempt needs, secrets sealed.
+async fn lease_heads(
     tx: &mut Transaction<'_, Any>,
-    engine: Engine,
     node: &str,
-    outcomes: &[AttemptOutcome],
-    released: &[Release],
+    next_heads: NextHeads<'_>,
     now: Timestamp,
-) -> Result<(), sqlx::Error> {
-    let style = Placeholders::for_engine(engine);
-    let now = now.as_millis();
-    let settles = |outcome: &AttemptOutcome| !matches!(outcome.next, NextStep::RetryAt(_));
-    let settling: Vec<&str> = outcomes
-        .iter()
-        .filter(|o| settles(o))
-        .map(|o| o.order_id.as_str())
-        .collect();
-    lock_orders(tx, engine, &settling, false).await?;
-    let state_of = |outcome: &AttemptOutcome| match &outcome.next {
-        NextStep::Delivered => ("delivered", now),
-        NextStep::RetryAt(at) => ("pending", at.as_millis()),
-        NextStep::Failed => ("failed", now),
-    };
-    // A second outcome for the same delivery in one batch finds it no longer leased (the
-    // first cleared the lease), so it takes the unclaimed path below, as it would one by one.
-    let mut keys = HashSet::with_capacity(outcomes.len());
-    let (mut first, mut repeats) = (Vec::with_capacity(outcomes.len()), Vec::new());
-    for outcome in outcomes {
-        if keys.insert((outcome.event_id.as_str(), outcome.endpoint_id.as_str())) {
-            first.push(outcome);
-        } else {
-            repeats.push(outcome);
+    heads: &[NewHead],
+) -> Result<Vec<DueDelivery>, sqlx::Error> {
+    let served = |head: &&NewHead| next_heads.shards.is_none_or(|s| s.contains(&head.shard));
+    let heads: Vec<&NewHead> = heads.iter().filter(served).collect();
+    let mut leased = Vec::with_capacity(heads.len());
+    for chunk in statement_chunks(&heads) {
+        let sql = recorder_sql(Placeholders::Numbered, chunk.len()).lease_heads;
+        let mut query = sqlx::query(&sql)
+            .bind(node)
+            .bind(next_heads.lease_until.as_millis())
+            .bind(now.as_millis());
+        for head in chunk {
+            query = query
+                .bind(head.event_id.as_str())
+                .bind(head.endpoint_id.as_str());
+        }
+        for row in query.fetch_all(&mut **tx).await? {
+            leased.push(DueDelivery {
+                event_id: row.try_get("event_id")?,
+                endpoint_id: row.try_get("endpoint_id")?,
+                order_id: row.try_get("order_id")?,
+                order_version: row.try_get("order_version")?,
+                shard: ShardId::new(row.try_get::<i64, _>("shard")? as u32),
+                attempts: row.try_get::<i64, _>("attempts")? as u32,
+                lease_until: next_heads.lease_until,
+                url: row.try_get("url")?,
+                secrets: secrets_of(&row, now)?,
+                payload: row.try_get("payload")?,
+            });
         }
     }
-    // The outcome decides the delivery only while the delivery is still this node's claim. A
-    // delete, another attempt's 410 or a redelivery may have settled or reset it meanwhile
-    // (each clears the lease), and another node may have claimed it after the lease lapsed.
-    // VALUES columns are named column1, column2, … on both engines.
-    let claimed = settle_claimed(tx, style, node, &first, now, state_of).await?;
-    let unclaimed = first
-        .iter()
-        .filter(|o| !claimed.contains(&(o.event_id.clone(), o.endpoint_id.clone())))
-        .chain(&repeats);
-    for outcome in unclaimed {
-        // Settled as failed meanwhile: the attempt still counts, and a 2xx still means the
-        // receiver has it. A redelivery's reset (pending again) is left to run.
-        sqlx::query(
-            "UPDATE webhook_deliveries SET attempts = $1, last_status = $2, updated_at = $3,
+    Ok(leased)
+}
+
+/// One recorder transaction through sqlx.
+struct Recording<'a> {
+    engine: Engine,
+    /// This node: outcomes decide only its own claims, and handed-over heads are leased to it.
+    node: &'a str,
+    now: Timestamp,
+    /// Whether, and how, the new heads are handed over.
+    next_heads: Option<NextHeads<'a>>,
+}
+
+impl Recording<'_> {
+    /// Records a batch of attempts, in as few statements as the batch allows: the claimed
+    /// deliveries settle in multi-row `UPDATE … FROM (VALUES …)` statements and the attempts go in
+    /// multi-row `INSERT`s. What is rare (an outcome whose claim was lost meanwhile, a 410 Gone)
+    /// keeps a statement of its own. The end state is the one recording the outcomes one by one,
+    /// in order, would leave. Released claims are cleared in the same transaction, and the
+    /// deliveries that settled hand their queue's head to the next version, which is leased to
+    /// this node where it hands them over. Returns those, secrets sealed.
+    async fn record(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        outcomes: &[AttemptOutcome],
+        released: &[Release],
+    ) -> Result<Vec<DueDelivery>, sqlx::Error> {
+        let (engine, node) = (self.engine, self.node);
+        let style = Placeholders::for_engine(engine);
+        let now = self.now.as_millis();
+        let settles = |outcome: &AttemptOutcome| !matches!(outcome.next, NextStep::RetryAt(_));
+        let settling: Vec<&str> = outcomes
+            .iter()
+            .filter(|o| settles(o))
+            .map(|o| o.order_id.as_str())
+            .collect();
+        lock_orders(tx, engine, &settling, false).await?;
+        let state_of = |outcome: &AttemptOutcome| match &outcome.next {
+            NextStep::Delivered => ("delivered", now),
+            NextStep::RetryAt(at) => ("pending", at.as_millis()),
+            NextStep::Failed => ("failed", now),
+        };
+        // A second outcome for the same delivery in one batch finds it no longer leased (the
+        // first cleared the lease), so it takes the unclaimed path below, as it would one by one.
+        let mut keys = HashSet::with_capacity(outcomes.len());
+        let (mut first, mut repeats) = (Vec::with_capacity(outcomes.len()), Vec::new());
+        for outcome in outcomes {
+            if keys.insert((outcome.event_id.as_str(), outcome.endpoint_id.as_str())) {
+                first.push(outcome);
+            } else {
+                repeats.push(outcome);
+            }
+        }
+        // The outcome decides the delivery only while the delivery is still this node's claim. A
+        // delete, another attempt's 410 or a redelivery may have settled or reset it meanwhile
+        // (each clears the lease), and another node may have claimed it after the lease lapsed.
+        // VALUES columns are named column1, column2, … on both engines.
+        let claimed = settle_claimed(tx, style, node, &first, now, state_of).await?;
+        let unclaimed = first
+            .iter()
+            .filter(|o| !claimed.contains(&(o.event_id.clone(), o.endpoint_id.clone())))
+            .chain(&repeats);
+        for outcome in unclaimed {
+            // Settled as failed meanwhile: the attempt still counts, and a 2xx still means the
+            // receiver has it. A redelivery's reset (pending again) is left to run.
+            sqlx::query(
+                "UPDATE webhook_deliveries SET attempts = $1, last_status = $2, updated_at = $3,
                  state = CASE WHEN $4 = 'delivered' THEN 'delivered' ELSE state END,
                  last_error = CASE WHEN $4 = 'delivered' THEN NULL ELSE last_error END
              WHERE event_id = $5 AND endpoint_id = $6 AND state = 'failed'",
-        )
-        .bind(i64::from(outcome.attempts))
-        .bind(outcome.status_code.map(i64::from))
-        .bind(now)
-        .bind(state_of(outcome).0)
-        .bind(&outcome.event_id)
-        .bind(&outcome.endpoint_id)
-        .execute(&mut **tx)
-        .await?;
-    }
-    insert_attempts(tx, style, outcomes.iter()).await?;
-    // After every delivery settled above: a 410 fails what its endpoint still has pending,
-    // including retries scheduled in this same batch, and leaves what was delivered alone.
-    let mut disabled = HashSet::new();
-    for outcome in outcomes.iter().filter(|o| o.disable_endpoint) {
-        if !disabled.insert(outcome.endpoint_id.as_str()) {
-            continue;
+            )
+            .bind(i64::from(outcome.attempts))
+            .bind(outcome.status_code.map(i64::from))
+            .bind(now)
+            .bind(state_of(outcome).0)
+            .bind(&outcome.event_id)
+            .bind(&outcome.endpoint_id)
+            .execute(&mut **tx)
+            .await?;
         }
-        sqlx::query(
+        insert_attempts(tx, style, outcomes.iter()).await?;
+        // After every delivery settled above: a 410 fails what its endpoint still has pending,
+        // including retries scheduled in this same batch, and leaves what was delivered alone.
+        let mut disabled = HashSet::new();
+        for outcome in outcomes.iter().filter(|o| o.disable_endpoint) {
+            if !disabled.insert(outcome.endpoint_id.as_str()) {
+                continue;
+            }
+            sqlx::query(
             "UPDATE webhook_endpoints SET disabled_at = $1 WHERE id = $2 AND disabled_at IS NULL",
         )
         .bind(now)
         .bind(&outcome.endpoint_id)
         .execute(&mut **tx)
         .await?;
-        sqlx::query(
-            "UPDATE webhook_deliveries SET state = 'failed', head = 0, leased_until = NULL,
+            sqlx::query(
+                "UPDATE webhook_deliveries SET state = 'failed', head = 0, leased_until = NULL,
                  leased_by = NULL,
                  last_error = 'endpoint disabled: the receiver answered 410 Gone', updated_at = $1
              WHERE endpoint_id = $2 AND state = 'pending'",
-        )
-        .bind(now)
-        .bind(&outcome.endpoint_id)
-        .execute(&mut **tx)
-        .await?;
-    }
-    // Claims given back unattempted: only this very claim of this node (a later claim of the
-    // same delivery, by the same node, keeps its own lease). The delivery keeps its place.
-    for chunk in statement_chunks(released) {
-        let sql = recorder_sql(style, chunk.len()).release;
-        let mut query = sqlx::query(&sql);
-        for release in chunk {
-            query = query
-                .bind(release.event_id.as_str())
-                .bind(release.endpoint_id.as_str())
-                .bind(release.lease_until.as_millis());
+            )
+            .bind(now)
+            .bind(&outcome.endpoint_id)
+            .execute(&mut **tx)
+            .await?;
         }
-        query.bind(node).execute(&mut **tx).await?;
+        // Claims given back unattempted: only this very claim of this node (a later claim of the
+        // same delivery, by the same node, keeps its own lease). The delivery keeps its place.
+        for chunk in statement_chunks(released) {
+            let sql = recorder_sql(style, chunk.len()).release;
+            let mut query = sqlx::query(&sql);
+            for release in chunk {
+                query = query
+                    .bind(release.event_id.as_str())
+                    .bind(release.endpoint_id.as_str())
+                    .bind(release.lease_until.as_millis());
+            }
+            query.bind(node).execute(&mut **tx).await?;
+        }
+        // The next version of each queue whose head settled.
+        let settled: Vec<&str> = first
+            .iter()
+            .filter(|o| {
+                settles(o) && claimed.contains(&(o.event_id.clone(), o.endpoint_id.clone()))
+            })
+            .map(|o| o.order_id.as_str())
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let heads = recompute_heads(tx, style, &settled).await?;
+        match self.next_heads {
+            Some(next_heads) if !heads.is_empty() => {
+                lease_heads(tx, node, next_heads, self.now, &heads).await
+            }
+            _ => Ok(Vec::new()),
+        }
     }
-    // The next version of each queue whose head settled.
-    let settled: Vec<&str> = first
-        .iter()
-        .filter(|o| settles(o) && claimed.contains(&(o.event_id.clone(), o.endpoint_id.clone())))
-        .map(|o| o.order_id.as_str())
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    recompute_heads(tx, style, &settled).await
 }
 
 /// Settles `outcomes` whose delivery is still this node's claim, in multi-row statements;

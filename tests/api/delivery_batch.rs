@@ -11,7 +11,7 @@ use rampflow_actors::model::Timestamp;
 use rampflow_actors::shard::ShardId;
 use rampflow_actors::store::{OrderStore, StoreError};
 use rampflow_actors::webhook::store::{
-    AttemptOutcome, ClaimRequest, DeliveryStore, DueDelivery, NextStep, Release,
+    AttemptOutcome, ClaimRequest, DeliveryStore, DueDelivery, NextHeads, NextStep, Release,
 };
 use sqlx::Row;
 
@@ -324,7 +324,11 @@ async fn record(
             .unwrap()
             .map(|handed| assert!(handed.is_empty(), "nothing is handed over unless asked"))
         }
-        None => db.store.record_attempts(node, outcomes, released).await,
+        None => db
+            .store
+            .record_attempts(node, outcomes, released, None)
+            .await
+            .map(|handed| assert!(handed.is_empty(), "nothing is handed over unless asked")),
     }
 }
 
@@ -738,6 +742,122 @@ async fn the_journal_records_attempts_where_it_owns_the_connection_on_postgres()
     the_journal_records_attempts_where_it_owns_the_connection(true).await;
 }
 
+/// How the store's recorder is asked to hand over in [`the_store_hands_the_next_head_over`].
+enum HandOverCase {
+    /// Every shard, endpoint live.
+    Served,
+    /// Only shards other than the order's.
+    ShardNotServed,
+    /// The endpoint was disabled before the recording.
+    EndpointDisabled,
+}
+
+/// The recorder through the store (PostgreSQL's recorder): settling v1 makes v2 the head, and,
+/// asked to hand over, the same transaction leases v2 to this node and returns it ready to
+/// send, unless its shard is not this node's or its endpoint is disabled. SQLite's store hands
+/// nothing over (its recorder hands over on the journal's thread) and leaves v2 to a claim.
+async fn the_store_hands_the_next_head_over(on_postgres: bool, case: HandOverCase) {
+    let db = database(on_postgres).await;
+    let (order, events) = order_at_version_3(&db).await;
+    assert_eq!(db.store.hands_over_next_heads(), on_postgres);
+    let now = Timestamp::now();
+    let claimed = claim_as(&db, NODE, now, now.plus(Duration::from_secs(30)), None).await;
+    assert_eq!(claimed.len(), 1);
+    let shard = claimed[0].shard;
+    let other = [ShardId::new(shard.get() % 4 + 1)];
+    let shards = match case {
+        HandOverCase::ShardNotServed => Some(&other[..]),
+        _ => None,
+    };
+    if let HandOverCase::EndpointDisabled = case {
+        sqlx::query("UPDATE webhook_endpoints SET disabled_at = $1")
+            .bind(now.as_millis())
+            .execute(&db.raw)
+            .await
+            .unwrap();
+    }
+    let lease_until = now.plus(Duration::from_secs(60));
+    let next_heads = NextHeads {
+        lease_until,
+        shards,
+    };
+    let v1 = settled(&claimed[0], NextStep::Delivered);
+    let handed = db
+        .store
+        .record_attempts(NODE, &[v1], &[], Some(next_heads))
+        .await
+        .unwrap();
+    assert_eq!(
+        pending_heads(&db).await,
+        vec![(events[1].clone(), 1), (events[2].clone(), 0)],
+        "v1 delivered, v2 heads the queue"
+    );
+    let leased =
+        sqlx::query("SELECT leased_by, leased_until FROM webhook_deliveries WHERE event_id = $1")
+            .bind(&events[1])
+            .fetch_one(&db.raw)
+            .await
+            .unwrap();
+    let lease: (Option<String>, Option<i64>) = (leased.get(0), leased.get(1));
+    let handing_over = on_postgres && matches!(case, HandOverCase::Served);
+    if !handing_over {
+        assert!(handed.is_empty(), "nothing is handed over");
+        assert_eq!(lease, (None, None), "v2 is left to a claim");
+        return;
+    }
+    assert_eq!(
+        lease,
+        (Some(NODE.to_owned()), Some(lease_until.as_millis()))
+    );
+    assert_eq!(handed.len(), 1, "v2 is handed over");
+    let v2 = &handed[0];
+    assert_eq!(
+        (
+            v2.event_id.as_str(),
+            v2.order_id.as_str(),
+            v2.endpoint_id.as_str()
+        ),
+        (events[1].as_str(), order.as_str(), "e1")
+    );
+    assert_eq!((v2.order_version, v2.attempts, v2.shard), (2, 0, shard));
+    assert_eq!(v2.lease_until, lease_until);
+    let payload: String = sqlx::query("SELECT payload FROM order_events WHERE id = $1")
+        .bind(&events[1])
+        .fetch_one(&db.raw)
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(v2.payload, payload);
+    assert_eq!(v2.url, "https://example.com/hook");
+    assert_eq!(
+        v2.secrets,
+        vec!["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".to_owned()],
+        "the secret is opened"
+    );
+    let again = claim_as(&db, NODE, now, now.plus(Duration::from_secs(30)), None).await;
+    assert!(again.is_empty(), "a claim does not take it again");
+}
+
+#[tokio::test]
+async fn the_store_hands_the_next_head_over_on_postgres() {
+    the_store_hands_the_next_head_over(true, HandOverCase::Served).await;
+}
+
+#[tokio::test]
+async fn the_store_hands_over_only_heads_of_shards_it_serves_on_postgres() {
+    the_store_hands_the_next_head_over(true, HandOverCase::ShardNotServed).await;
+}
+
+#[tokio::test]
+async fn the_store_hands_over_no_head_of_a_disabled_endpoint_on_postgres() {
+    the_store_hands_the_next_head_over(true, HandOverCase::EndpointDisabled).await;
+}
+
+#[tokio::test]
+async fn the_store_hands_nothing_over_on_sqlite() {
+    the_store_hands_the_next_head_over(false, HandOverCase::Served).await;
+}
+
 async fn a_claim_takes_only_the_shards_asked_for(on_postgres: bool) {
     let db = database(on_postgres).await;
     insert_endpoint(&db, "e1", false).await;
@@ -982,7 +1102,7 @@ async fn a_settle_waits_for_a_fan_out_of_the_same_order_on_postgres() {
     let store = db.store.clone();
     let delivered = settled(&claimed[0], NextStep::Delivered);
     let recorder =
-        tokio::spawn(async move { store.record_attempts(NODE, &[delivered], &[]).await });
+        tokio::spawn(async move { store.record_attempts(NODE, &[delivered], &[], None).await });
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
         let waiting: i64 = sqlx::query(

@@ -177,7 +177,7 @@ async fn the_claim_uses_its_index_on_a_large_unanalyzed_backlog_on_postgres() {
 
     // The recorder's statements, each by primary key or by the index of pending deliveries
     // by order: settling 128 outcomes, giving back 128 claims, reading 128 orders' pending
-    // deliveries and setting heads.
+    // deliveries, setting heads and leasing them.
     let recorder = record_statements(Engine::Postgres, 128);
     let mut binds = vec![Bind::Int(now.as_millis())];
     for i in 0..128 {
@@ -236,6 +236,30 @@ async fn the_claim_uses_its_index_on_a_large_unanalyzed_backlog_on_postgres() {
         "webhook_deliveries",
         "webhook_deliveries_pkey",
         "set heads",
+    );
+    // Leasing 128 new heads: the deliveries and their payloads by primary key (the
+    // endpoints' table is as small as a real one and may be read whole).
+    let mut binds = vec![
+        Bind::Text("node-a".into()),
+        Bind::Int(now.plus(Duration::from_secs(20)).as_millis()),
+        Bind::Int(now.as_millis()),
+    ];
+    for i in 0..128 {
+        binds.push(Bind::Text(format!("ev{}", i * 4 + 1)));
+        binds.push(Bind::Text(format!("e{}", i % 8)));
+    }
+    let explained = plan(&mut pg, &recorder.lease_heads, &binds).await;
+    assert_index_only(
+        &explained,
+        "webhook_deliveries",
+        "webhook_deliveries_pkey",
+        "lease heads",
+    );
+    assert_index_only(
+        &explained,
+        "order_events",
+        "order_events_pkey",
+        "lease heads' payloads",
     );
 
     // And the claim itself: the due heads nobody holds, earliest first, of the served shards.

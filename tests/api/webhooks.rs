@@ -1276,11 +1276,11 @@ async fn first_deliveries_leave_at_commit_time_without_a_claim() {
     assert_eq!(dispatched("claim"), 0, "nothing needed a claim");
 }
 
-/// An order's next event whose delivery waits behind one still in flight leaves, on SQLite,
-/// from the transaction that records the earlier attempt: the recorder runs on the journal's
-/// thread, leases the next delivery of each queue it moved on and hands it to its sender, so
-/// nothing needs a claim. On PostgreSQL the recorder writes through the store and a claim
-/// takes the next delivery. Either way each party hears of both changes, in order.
+/// An order's next event whose delivery waits behind one still in flight leaves from the
+/// transaction that records the earlier attempt: the recorder (on SQLite on the journal's
+/// thread, on PostgreSQL through the store) leases the next delivery of each queue it moved on
+/// and hands it to its sender, so nothing needs a claim. Each party hears of both changes, in
+/// order.
 #[tokio::test]
 async fn a_delivery_held_back_by_one_in_flight_leaves_as_that_one_is_recorded() {
     let database = TestDatabase::for_test().await;
@@ -1326,16 +1326,9 @@ async fn a_delivery_held_back_by_one_in_flight_leaves_as_that_one_is_recorded() 
     );
     let metrics = server.metrics_text().await;
     let dispatched = |via: &str| dispatched(&metrics, via);
-    match crate::helpers::engine() {
-        crate::helpers::Engine::Sqlite => {
-            assert_eq!(
-                (dispatched("commit"), dispatched("claim")),
-                (4, 0),
-                "the accept's deliveries were handed over by the recorder's transaction"
-            );
-        }
-        crate::helpers::Engine::Postgres => {
-            assert_eq!((dispatched("commit"), dispatched("claim")), (2, 2));
-        }
-    }
+    assert_eq!(
+        (dispatched("commit"), dispatched("claim")),
+        (4, 0),
+        "the accept's deliveries were handed over by the recorder's transaction"
+    );
 }

@@ -18,7 +18,9 @@ use tokio::sync::{mpsc, oneshot, Notify};
 use super::client::build_client;
 use super::retry::RetryPolicy;
 use super::sender::{Deliver, Finished, ReleaseQueued, SenderEnv, WebhookSender};
-use super::store::{AttemptOutcome, ClaimRequest, DeliveryStore, DueDelivery, NextStep, Release};
+use super::store::{
+    AttemptOutcome, ClaimRequest, DeliveryStore, DueDelivery, NextHeads, NextStep, Release,
+};
 use super::{Nudge, Recording};
 use crate::journal::Journal;
 use crate::model::Timestamp;
@@ -212,11 +214,15 @@ impl Webhooks {
         let in_flight = Arc::new(InFlight::new(shards.count()));
         let stop_recorder = Arc::new(Notify::new());
         let (done, recorder_done) = oneshot::channel();
+        let journal = journal.filter(Journal::records_attempts);
         arbiter.spawn(record_outcomes(
             Recorder {
                 store: store.clone(),
-                journal: journal.filter(Journal::records_attempts),
+                next_heads_lease: (journal.is_none() && store.hands_over_next_heads())
+                    .then(|| lease_for(settings.timeout)),
+                journal,
                 node: shards.node().to_owned(),
+                shards: shards.clone(),
                 nudge: nudge.clone(),
                 in_flight: in_flight.clone(),
                 stop: stop_recorder.clone(),
@@ -597,7 +603,11 @@ struct Recorder {
     store: Arc<dyn DeliveryStore>,
     /// Writes the outcomes on the journal's thread, instead of `store`.
     journal: Option<Journal>,
+    /// Where the store's transaction hands over the deliveries it makes due
+    /// ([`DeliveryStore::hands_over_next_heads`]): how long it leases them for.
+    next_heads_lease: Option<Duration>,
     node: String,
+    shards: Arc<Shards>,
     nudge: Nudge,
     in_flight: Arc<InFlight>,
     stop: Arc<Notify>,
@@ -606,15 +616,15 @@ struct Recorder {
 }
 
 impl Recorder {
-    /// Whether a claim may find what this batch made due. Where the journal hands the next
-    /// delivery of each queue it moved on to the senders itself, only a claim given back and a
-    /// retry due already are left to a claim: a claim query after every batch would find
-    /// nothing else.
+    /// Whether a claim may find what this batch made due. Where the recording transaction
+    /// hands the next delivery of each queue it moved on to the senders itself (the journal's,
+    /// or the store's), only a claim given back and a retry due already are left to a claim: a
+    /// claim query after every batch would find nothing else.
     fn leaves_work_to_claim(&self, outcomes: &[AttemptOutcome], released: &[Release]) -> bool {
-        let handed_over = self
-            .journal
-            .as_ref()
-            .is_some_and(Journal::hands_over_next_deliveries);
+        let handed_over = match &self.journal {
+            Some(journal) => journal.hands_over_next_deliveries(),
+            None => self.next_heads_lease.is_some(),
+        };
         let now = Timestamp::now().as_millis();
         let due_retry = |outcome: &AttemptOutcome| matches!(outcome.next, NextStep::RetryAt(at) if at.as_millis() <= now);
         !handed_over || !released.is_empty() || outcomes.iter().any(due_retry)
@@ -632,9 +642,20 @@ impl Recorder {
                     .await
             }
             None => {
-                self.store
-                    .record_attempts(&self.node, outcomes, released)
-                    .await
+                let serving = match self.shards.is_single_node() {
+                    true => None,
+                    false => Some(self.shards.serving()),
+                };
+                let next_heads = self.next_heads_lease.map(|lease| NextHeads {
+                    lease_until: Timestamp::now().plus(lease),
+                    shards: serving.as_deref(),
+                });
+                let handed = self
+                    .store
+                    .record_attempts(&self.node, outcomes, released, next_heads)
+                    .await?;
+                self.nudge.hand_over(handed);
+                Ok(())
             }
         }
     }

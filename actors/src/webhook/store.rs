@@ -80,6 +80,17 @@ pub struct ClaimRequest<'a> {
     pub skip_endpoints: &'a [String],
 }
 
+/// How a recorder's transaction hands over the deliveries it makes due (see
+/// [`DeliveryStore::record_attempts`]).
+#[derive(Debug, Clone, Copy)]
+pub struct NextHeads<'a> {
+    /// Leased to the recording node until then.
+    pub lease_until: Timestamp,
+    /// Only deliveries of these shards (those the node serves); `None` for every shard (a
+    /// single node).
+    pub shards: Option<&'a [ShardId]>,
+}
+
 #[async_trait]
 pub trait DeliveryStore: Send + Sync + 'static {
     /// Claims up to `limit` due deliveries of the requested shards, leasing them to `node`
@@ -91,12 +102,24 @@ pub trait DeliveryStore: Send + Sync + 'static {
 
     /// Records attempts and their outcomes, and gives back `released` claims, in one
     /// transaction. An outcome decides its delivery only while `node` still holds its lease.
+    ///
+    /// Settling a queue's head makes its next version the head. With `next_heads`, a store
+    /// that [hands them over](DeliveryStore::hands_over_next_heads) leases those that are due
+    /// and unleased, of a live endpoint, to `node` in the same transaction, and returns them
+    /// ready to send: their attempt needs no claim. Otherwise it returns none.
     async fn record_attempts(
         &self,
         node: &str,
         outcomes: &[AttemptOutcome],
         released: &[Release],
-    ) -> Result<(), StoreError>;
+        next_heads: Option<NextHeads<'_>>,
+    ) -> Result<Vec<DueDelivery>, StoreError>;
+
+    /// Whether [`DeliveryStore::record_attempts`] hands over the deliveries it makes due when
+    /// asked to, so that the recorder need not nudge a claim to find them.
+    fn hands_over_next_heads(&self) -> bool {
+        false
+    }
 
     /// At boot, where this process is the database's only node (SQLite): drops every lease,
     /// as nothing is in flight any more. Where nodes share the database (PostgreSQL) it
