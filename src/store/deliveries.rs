@@ -226,14 +226,26 @@ impl DeliveryStore for Store {
             engine: self.engine(),
             node,
             now: Timestamp::now(),
-            next_heads: next_heads.filter(|_| self.hands_over_next_heads()),
         };
-        let leased = recording
+        let heads = recording
             .record(&mut tx, outcomes, released)
             .await
             .map_err(store_error)?;
         tx.commit().await.map_err(commit_error)?;
-        Ok(ready_to_send(self, leased))
+        let Some(next_heads) = next_heads.filter(|_| self.hands_over_next_heads()) else {
+            return Ok(Vec::new());
+        };
+        // After the commit, in a statement of its own: inside the recorder's transaction it
+        // held the order rows' share locks longer, and the journal's next commit of those
+        // orders waited for it. A claim may lease a head first; this statement passes over it.
+        match lease_heads(self, node, next_heads, recording.now, &heads).await {
+            Ok(leased) => Ok(ready_to_send(self, leased)),
+            // The recording stands; the poll's claim finds the heads.
+            Err(error) => {
+                tracing::warn!(%error, "could not hand the next webhook deliveries over");
+                Ok(Vec::new())
+            }
+        }
     }
 
     /// On PostgreSQL. SQLite's recorder writes on the journal's thread, which hands them over
@@ -681,7 +693,7 @@ pub(crate) async fn recompute_heads(
 /// Leases `heads` that are due and unleased, of live endpoints and of the shards `next_heads`
 /// names, to `node` (PostgreSQL). Returns them with what their attempt needs, secrets sealed.
 async fn lease_heads(
-    tx: &mut Transaction<'_, Any>,
+    store: &Store,
     node: &str,
     next_heads: NextHeads<'_>,
     now: Timestamp,
@@ -701,7 +713,7 @@ async fn lease_heads(
                 .bind(head.event_id.as_str())
                 .bind(head.endpoint_id.as_str());
         }
-        for row in query.fetch_all(&mut **tx).await? {
+        for row in query.fetch_all(store.pool()).await? {
             leased.push(DueDelivery {
                 event_id: row.try_get("event_id")?,
                 endpoint_id: row.try_get("endpoint_id")?,
@@ -722,11 +734,9 @@ async fn lease_heads(
 /// One recorder transaction through sqlx.
 struct Recording<'a> {
     engine: Engine,
-    /// This node: outcomes decide only its own claims, and handed-over heads are leased to it.
+    /// This node: outcomes decide only its own claims.
     node: &'a str,
     now: Timestamp,
-    /// Whether, and how, the new heads are handed over.
-    next_heads: Option<NextHeads<'a>>,
 }
 
 impl Recording<'_> {
@@ -735,14 +745,14 @@ impl Recording<'_> {
     /// multi-row `INSERT`s. What is rare (an outcome whose claim was lost meanwhile, a 410 Gone)
     /// keeps a statement of its own. The end state is the one recording the outcomes one by one,
     /// in order, would leave. Released claims are cleared in the same transaction, and the
-    /// deliveries that settled hand their queue's head to the next version, which is leased to
-    /// this node where it hands them over. Returns those, secrets sealed.
+    /// deliveries that settled hand their queue's head to the next version. Returns the
+    /// deliveries that became heads.
     async fn record(
         &self,
         tx: &mut Transaction<'_, Any>,
         outcomes: &[AttemptOutcome],
         released: &[Release],
-    ) -> Result<Vec<DueDelivery>, sqlx::Error> {
+    ) -> Result<Vec<NewHead>, sqlx::Error> {
         let (engine, node) = (self.engine, self.node);
         let style = Placeholders::for_engine(engine);
         let now = self.now.as_millis();
@@ -845,13 +855,7 @@ impl Recording<'_> {
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
-        let heads = recompute_heads(tx, style, &settled).await?;
-        match self.next_heads {
-            Some(next_heads) if !heads.is_empty() => {
-                lease_heads(tx, node, next_heads, self.now, &heads).await
-            }
-            _ => Ok(Vec::new()),
-        }
+        recompute_heads(tx, style, &settled).await
     }
 }
 

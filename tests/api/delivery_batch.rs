@@ -753,8 +753,8 @@ enum HandOverCase {
 }
 
 /// The recorder through the store (PostgreSQL's recorder): settling v1 makes v2 the head, and,
-/// asked to hand over, the same transaction leases v2 to this node and returns it ready to
-/// send, unless its shard is not this node's or its endpoint is disabled. SQLite's store hands
+/// asked to hand over, the store leases v2 to this node once the recording has committed and
+/// returns it ready to send, unless its shard is not this node's or its endpoint is disabled. SQLite's store hands
 /// nothing over (its recorder hands over on the journal's thread) and leaves v2 to a claim.
 async fn the_store_hands_the_next_head_over(on_postgres: bool, case: HandOverCase) {
     let db = database(on_postgres).await;

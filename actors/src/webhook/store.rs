@@ -105,8 +105,8 @@ pub trait DeliveryStore: Send + Sync + 'static {
     ///
     /// Settling a queue's head makes its next version the head. With `next_heads`, a store
     /// that [hands them over](DeliveryStore::hands_over_next_heads) leases those that are due
-    /// and unleased, of a live endpoint, to `node` in the same transaction, and returns them
-    /// ready to send: their attempt needs no claim. Otherwise it returns none.
+    /// and unleased, of a live endpoint, to `node` once the transaction has committed, and
+    /// returns them ready to send: their attempt needs no claim. Otherwise it returns none.
     async fn record_attempts(
         &self,
         node: &str,
