@@ -717,19 +717,26 @@ async fn the_journal_records_attempts_where_it_owns_the_connection(on_postgres: 
         );
         assert_eq!((v2.order_version, v2.attempts), (2, 0));
         assert_eq!(Some(v2.lease_until.as_millis()), leased_until);
-        let payload: String = sqlx::query("SELECT payload FROM order_events WHERE id = $1")
-            .bind(&events[1])
-            .fetch_one(&db.raw)
-            .await
-            .unwrap()
-            .get(0);
-        assert_eq!(v2.payload, payload);
-        assert_eq!(v2.url, "https://example.com/hook");
-        assert_eq!(
-            v2.secrets,
-            vec!["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".to_owned()]
-        );
+        assert_ready_to_send(&db, v2, &events[1]).await;
     }
+}
+
+/// Asserts that a handed-over delivery carries what its attempt needs: its event's payload as
+/// stored, its endpoint's URL, and the endpoint's secret opened.
+async fn assert_ready_to_send(db: &Database, delivery: &DueDelivery, event_id: &str) {
+    let payload: String = sqlx::query("SELECT payload FROM order_events WHERE id = $1")
+        .bind(event_id)
+        .fetch_one(&db.raw)
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(delivery.payload, payload);
+    assert_eq!(delivery.url, "https://example.com/hook");
+    assert_eq!(
+        delivery.secrets,
+        vec!["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".to_owned()],
+        "the secret is opened"
+    );
 }
 
 #[tokio::test]
@@ -821,19 +828,7 @@ async fn the_store_hands_the_next_head_over(on_postgres: bool, case: HandOverCas
     );
     assert_eq!((v2.order_version, v2.attempts, v2.shard), (2, 0, shard));
     assert_eq!(v2.lease_until, lease_until);
-    let payload: String = sqlx::query("SELECT payload FROM order_events WHERE id = $1")
-        .bind(&events[1])
-        .fetch_one(&db.raw)
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(v2.payload, payload);
-    assert_eq!(v2.url, "https://example.com/hook");
-    assert_eq!(
-        v2.secrets,
-        vec!["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".to_owned()],
-        "the secret is opened"
-    );
+    assert_ready_to_send(&db, v2, &events[1]).await;
     let again = claim_as(&db, NODE, now, now.plus(Duration::from_secs(30)), None).await;
     assert!(again.is_empty(), "a claim does not take it again");
 }
