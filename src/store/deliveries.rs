@@ -235,17 +235,11 @@ impl DeliveryStore for Store {
         let Some(next_heads) = next_heads.filter(|_| self.hands_over_next_heads()) else {
             return Ok(Vec::new());
         };
-        // After the commit, in a statement of its own: inside the recorder's transaction it
-        // held the order rows' share locks longer, and the journal's next commit of those
-        // orders waited for it. A claim may lease a head first; this statement passes over it.
-        match lease_heads(self, node, next_heads, recording.now, &heads).await {
-            Ok(leased) => Ok(ready_to_send(self, leased)),
-            // The recording stands; the poll's claim finds the heads.
-            Err(error) => {
-                tracing::warn!(%error, "could not hand the next webhook deliveries over");
-                Ok(Vec::new())
-            }
-        }
+        // After the commit, in a statement of its own, so the recorder's transaction holds its
+        // share locks on the order rows no longer than before (the journal's commits of those
+        // orders wait for them). A claim may lease a head first; this statement passes over it.
+        let leased = lease_heads(self, node, next_heads, recording.now, &heads).await;
+        Ok(ready_to_send(self, leased))
     }
 
     /// On PostgreSQL. SQLite's recorder writes on the journal's thread, which hands them over
@@ -543,9 +537,9 @@ pub struct RecordStatements {
     pub pending_of_orders: String,
     /// Sets `head`: (event id, endpoint id, head) per row.
     pub set_heads: String,
-    /// PostgreSQL only: leases new heads that are due and unleased, of live endpoints, and
-    /// returns what their attempt needs. Node, lease until, now, then (event id, endpoint id)
-    /// per row.
+    /// PostgreSQL only: leases new heads that are due and unleased, of live endpoints, passing
+    /// over rows another transaction has locked, and returns what their attempt needs. Node,
+    /// lease until, now, then (event id, endpoint id) per row.
     pub lease_heads: String,
 }
 
@@ -588,15 +582,24 @@ fn recorder_sql(style: Placeholders, rows: usize) -> RecordStatements {
              WHERE event_id = v.column1 AND endpoint_id = v.column2",
             style.rows(rows, 3)
         ),
-        // The endpoint is joined (by primary key) so that a deleted or disabled one's
-        // deliveries stay unleased; the payload is read by the event's primary key.
+        // The rows are locked with SKIP LOCKED: a claim leasing some of them at the same time
+        // locks them in an order of its own, and waiting for it could deadlock. A row skipped
+        // is the claim's to lease. The endpoint is joined (by primary key) so that a deleted
+        // or disabled one's deliveries stay unleased; the payload is read by the event's
+        // primary key.
         lease_heads: format!(
-            "UPDATE webhook_deliveries AS d SET leased_by = {node}, leased_until = {until}
-             FROM (VALUES {rows}) AS v, webhook_endpoints AS e
-             WHERE d.event_id = v.column1 AND d.endpoint_id = v.column2
-               AND d.state NOT IN ('delivered', 'failed') AND d.head = 1
-               AND d.next_attempt_at <= {now}
-               AND (d.leased_until IS NULL OR d.leased_until <= {now})
+            "WITH ready AS (
+                 SELECT d.event_id, d.endpoint_id FROM webhook_deliveries AS d
+                 JOIN (VALUES {rows}) AS v
+                   ON d.event_id = v.column1 AND d.endpoint_id = v.column2
+                 WHERE d.state NOT IN ('delivered', 'failed') AND d.head = 1
+                   AND d.next_attempt_at <= {now}
+                   AND (d.leased_until IS NULL OR d.leased_until <= {now})
+                 FOR UPDATE OF d SKIP LOCKED
+             )
+             UPDATE webhook_deliveries AS d SET leased_by = {node}, leased_until = {until}
+             FROM ready, webhook_endpoints AS e
+             WHERE d.event_id = ready.event_id AND d.endpoint_id = ready.endpoint_id
                AND e.id = d.endpoint_id AND e.deleted_at IS NULL AND e.disabled_at IS NULL
              RETURNING d.event_id, d.endpoint_id, d.order_id, d.order_version, d.attempts,
                  d.shard, e.url, e.secret, e.previous_secret, e.previous_secret_until,
@@ -692,13 +695,15 @@ pub(crate) async fn recompute_heads(
 
 /// Leases `heads` that are due and unleased, of live endpoints and of the shards `next_heads`
 /// names, to `node` (PostgreSQL). Returns them with what their attempt needs, secrets sealed.
+/// Each chunk of heads is a statement of its own, committed as it runs: when one fails, what
+/// the chunks before it leased is returned all the same, and the rest is left to a claim.
 async fn lease_heads(
     store: &Store,
     node: &str,
     next_heads: NextHeads<'_>,
     now: Timestamp,
     heads: &[NewHead],
-) -> Result<Vec<DueDelivery>, sqlx::Error> {
+) -> Vec<DueDelivery> {
     let served = |head: &&NewHead| next_heads.shards.is_none_or(|s| s.contains(&head.shard));
     let heads: Vec<&NewHead> = heads.iter().filter(served).collect();
     let mut leased = Vec::with_capacity(heads.len());
@@ -713,22 +718,44 @@ async fn lease_heads(
                 .bind(head.event_id.as_str())
                 .bind(head.endpoint_id.as_str());
         }
-        for row in query.fetch_all(store.pool()).await? {
-            leased.push(DueDelivery {
-                event_id: row.try_get("event_id")?,
-                endpoint_id: row.try_get("endpoint_id")?,
-                order_id: row.try_get("order_id")?,
-                order_version: row.try_get("order_version")?,
-                shard: ShardId::new(row.try_get::<i64, _>("shard")? as u32),
-                attempts: row.try_get::<i64, _>("attempts")? as u32,
-                lease_until: next_heads.lease_until,
-                url: row.try_get("url")?,
-                secrets: secrets_of(&row, now)?,
-                payload: row.try_get("payload")?,
-            });
+        let rows = match query.fetch_all(store.pool()).await {
+            Ok(rows) => rows,
+            Err(error) => {
+                tracing::warn!(%error, "could not hand the next webhook deliveries over");
+                break;
+            }
+        };
+        for row in rows {
+            match leased_head(&row, next_heads.lease_until, now) {
+                Ok(delivery) => leased.push(delivery),
+                // Leased and unreadable: its lease runs out and a claim takes it.
+                Err(error) => {
+                    tracing::error!(%error, "a handed-over webhook delivery is unreadable")
+                }
+            }
         }
     }
-    Ok(leased)
+    leased
+}
+
+/// A row of the `lease_heads` statement.
+fn leased_head(
+    row: &DbRow,
+    lease_until: Timestamp,
+    now: Timestamp,
+) -> Result<DueDelivery, sqlx::Error> {
+    Ok(DueDelivery {
+        event_id: row.try_get("event_id")?,
+        endpoint_id: row.try_get("endpoint_id")?,
+        order_id: row.try_get("order_id")?,
+        order_version: row.try_get("order_version")?,
+        shard: ShardId::new(row.try_get::<i64, _>("shard")? as u32),
+        attempts: row.try_get::<i64, _>("attempts")? as u32,
+        lease_until,
+        url: row.try_get("url")?,
+        secrets: secrets_of(row, now)?,
+        payload: row.try_get("payload")?,
+    })
 }
 
 /// One recorder transaction through sqlx.
