@@ -55,6 +55,13 @@ impl Placeholders {
         }
     }
 
+    /// `$n` (or `?`): the parameter numbered `number`.
+    pub(crate) fn one(self, number: usize) -> String {
+        let mut sql = String::new();
+        self.parameter(&mut sql, number);
+        sql
+    }
+
     /// `$1, $2, $3` (or `?, ?, ?`): a list of `count` parameters.
     pub(crate) fn list(self, count: usize) -> String {
         self.list_after(0, count)

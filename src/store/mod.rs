@@ -24,6 +24,7 @@ pub mod order_writes;
 pub mod orders;
 pub mod parties;
 pub mod pricing;
+pub mod recorder;
 mod sqlite_journal;
 mod sqlite_recorder;
 pub mod users;

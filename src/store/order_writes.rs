@@ -26,7 +26,8 @@ use rampflow_actors::webhook::{DeliveryKey, HeldAttempts};
 use sqlx::{Any, Row, Transaction};
 
 use super::batch::{statement_chunks, Placeholders};
-use super::deliveries::{lock_orders, open_secrets, record_delivered_in_journal, secrets_of};
+use super::deliveries::{open_secrets, secrets_of};
+use super::recorder::{lock_orders, record_delivered_in_journal};
 use super::{commit_error, store_error, Engine, Store};
 
 /// Commits `writes`; with `hand_over`, the new deliveries that are due at once are leased to

@@ -1,7 +1,7 @@
 //! The webhook recorder's transaction on SQLite, run by the journal's writer thread on its own
 //! connection (see `BlockingCommitter::record_attempts`).
 //!
-//! It leaves what `deliveries::record` leaves, which PostgreSQL still runs through sqlx and
+//! It leaves what `recorder` leaves, which PostgreSQL runs through sqlx and
 //! which the delivery tests hold both engines to. It runs one-row statements, each prepared
 //! once per connection: here a statement costs SQLite's work on its row, not a trip to another
 //! thread, so the multi-row statements that pay for themselves through sqlx buy nothing.

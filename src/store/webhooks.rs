@@ -14,7 +14,7 @@ use sqlx::Row;
 
 use super::batch::Placeholders;
 use super::orders::OrderScope;
-use super::{commit_error, deliveries, idempotency, store_error, DbRow, Store};
+use super::{commit_error, idempotency, recorder, store_error, DbRow, Store};
 use crate::keys::Record;
 
 /// A new endpoint, as written by [`Store::create_webhook_endpoint`].
@@ -488,7 +488,7 @@ impl Store {
         // Serializes with the journal fanning out a new event of this order, as the recorder
         // does (see `deliveries`), and, being exclusive, with the recorder settling one of the
         // order's deliveries: both recompute the order's heads from what they read.
-        deliveries::lock_orders(&mut tx, self.engine(), &[event.order_id.as_str()], true)
+        recorder::lock_orders(&mut tx, self.engine(), &[event.order_id.as_str()], true)
             .await
             .map_err(store_error)?;
         // The endpoint filter is the fan-out's (`store::order_writes`). SQLite needs the WHERE
@@ -517,7 +517,7 @@ impl Store {
         if queued == 0 {
             return Ok(0);
         }
-        deliveries::recompute_heads(&mut tx, style, &[event.order_id.as_str()])
+        recorder::recompute_heads(&mut tx, style, &[event.order_id.as_str()])
             .await
             .map_err(store_error)?;
         tx.commit().await.map_err(commit_error)?;

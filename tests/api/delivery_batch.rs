@@ -859,7 +859,7 @@ async fn the_store_hands_nothing_over_on_sqlite() {
 /// locked rows). Once the row is free, the same statement leases it.
 #[tokio::test]
 async fn the_lease_of_new_heads_passes_over_a_row_another_transaction_holds_on_postgres() {
-    use rampflow::store::deliveries::record_statements;
+    use rampflow::store::recorder::record_statements;
     use rampflow::store::Engine;
     use sqlx::Connection;
 

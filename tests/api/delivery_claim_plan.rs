@@ -9,8 +9,9 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use rampflow::store::deliveries::{claim_statements, record_statements};
+use rampflow::store::deliveries::claim_statements;
 use rampflow::store::order_writes::order_update_statement;
+use rampflow::store::recorder::record_statements;
 use rampflow::store::Engine;
 use rampflow_actors::model::Timestamp;
 use rampflow_actors::shard::ShardId;
