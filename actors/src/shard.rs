@@ -215,6 +215,12 @@ impl Shards {
             .collect()
     }
 
+    /// The shards a query of this node's may touch: `None` on a single node (every shard, no
+    /// filter needed), otherwise those it serves now ([`Shards::serving`]).
+    pub fn serving_unless_single_node(&self) -> Option<Vec<ShardId>> {
+        (!self.is_single_node()).then(|| self.serving())
+    }
+
     /// Whether this node serves at least one shard now.
     pub fn serves_any(&self) -> bool {
         self.lease_holds()

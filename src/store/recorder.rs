@@ -12,11 +12,11 @@ use std::collections::{HashMap, HashSet};
 
 use rampflow_actors::model::Timestamp;
 use rampflow_actors::shard::ShardId;
-use rampflow_actors::webhook::store::{AttemptOutcome, DueDelivery, NextHeads, NextStep, Release};
-use sqlx::{Any, Row, Transaction};
-
 use rampflow_actors::store::StoreError;
-use rampflow_actors::webhook::store::DeliveryStore;
+use rampflow_actors::webhook::store::{
+    AttemptOutcome, DeliveryStore, DueDelivery, NextHeads, NextStep, Release,
+};
+use sqlx::{Any, Row, Transaction};
 
 use super::batch::{statement_chunks, Placeholders};
 use super::deliveries::secrets_of;
@@ -104,10 +104,6 @@ pub struct RecordStatements {
     pub pending_of_orders: String,
     /// Sets `head`: (event id, endpoint id, head) per row.
     pub set_heads: String,
-    /// PostgreSQL only: leases new heads that are due and unleased, of live endpoints, passing
-    /// over rows another transaction has locked, and returns what their attempt needs. Node,
-    /// lease until, now, then (event id, endpoint id) per row.
-    pub lease_heads: String,
 }
 
 /// The recorder's statements for `rows` rows on `engine`.
@@ -149,34 +145,40 @@ fn recorder_sql(style: Placeholders, rows: usize) -> RecordStatements {
              WHERE event_id = v.column1 AND endpoint_id = v.column2",
             style.rows(rows, 3)
         ),
-        // The rows are locked with SKIP LOCKED: a claim leasing some of them at the same time
-        // locks them in an order of its own, and waiting for it could deadlock. A row skipped
-        // is the claim's to lease. The endpoint is joined (by primary key) so that a deleted
-        // or disabled one's deliveries stay unleased; the payload is read by the event's
-        // primary key.
-        lease_heads: format!(
-            "WITH ready AS (
-                 SELECT d.event_id, d.endpoint_id FROM webhook_deliveries AS d
-                 JOIN (VALUES {rows}) AS v
-                   ON d.event_id = v.column1 AND d.endpoint_id = v.column2
-                 WHERE d.state NOT IN ('delivered', 'failed') AND d.head = 1
-                   AND d.next_attempt_at <= {now}
-                   AND (d.leased_until IS NULL OR d.leased_until <= {now})
-                 FOR UPDATE OF d SKIP LOCKED
-             )
-             UPDATE webhook_deliveries AS d SET leased_by = {node}, leased_until = {until}
-             FROM ready, webhook_endpoints AS e
-             WHERE d.event_id = ready.event_id AND d.endpoint_id = ready.endpoint_id
-               AND e.id = d.endpoint_id AND e.deleted_at IS NULL AND e.disabled_at IS NULL
-             RETURNING d.event_id, d.endpoint_id, d.order_id, d.order_version, d.attempts,
-                 d.shard, e.url, e.secret, e.previous_secret, e.previous_secret_until,
-                 (SELECT payload FROM order_events WHERE id = d.event_id) AS payload",
-            node = style.one(1),
-            until = style.one(2),
-            now = style.one(3),
-            rows = style.rows_after(3, rows, 2, ""),
-        ),
     }
+}
+
+/// PostgreSQL's hand-over of new heads, exactly as it runs it for `rows` heads (tests EXPLAIN
+/// it): leases those that are due and unleased, of live endpoints, and returns what their
+/// attempt needs. Node, lease until, now, then (event id, endpoint id) per row.
+///
+/// The rows are locked with SKIP LOCKED: a claim leasing some of them at the same time locks
+/// them in an order of its own, and waiting for it could deadlock. A row skipped is the claim's
+/// to lease. The endpoint is joined (by primary key) so that a deleted or disabled one's
+/// deliveries stay unleased; the payload is read by the event's primary key.
+pub fn lease_heads_statement(rows: usize) -> String {
+    let style = Placeholders::Numbered;
+    format!(
+        "WITH ready AS (
+             SELECT d.event_id, d.endpoint_id FROM webhook_deliveries AS d
+             JOIN (VALUES {rows}) AS v ON d.event_id = v.column1 AND d.endpoint_id = v.column2
+             WHERE d.state NOT IN ('delivered', 'failed') AND d.head = 1
+               AND d.next_attempt_at <= {now}
+               AND (d.leased_until IS NULL OR d.leased_until <= {now})
+             FOR UPDATE OF d SKIP LOCKED
+         )
+         UPDATE webhook_deliveries AS d SET leased_by = {node}, leased_until = {until}
+         FROM ready, webhook_endpoints AS e
+         WHERE d.event_id = ready.event_id AND d.endpoint_id = ready.endpoint_id
+           AND e.id = d.endpoint_id AND e.deleted_at IS NULL AND e.disabled_at IS NULL
+         RETURNING d.event_id, d.endpoint_id, d.order_id, d.order_version, d.attempts,
+             d.shard, e.url, e.secret, e.previous_secret, e.previous_secret_until,
+             (SELECT payload FROM order_events WHERE id = d.event_id) AS payload",
+        node = style.one(1),
+        until = style.one(2),
+        now = style.one(3),
+        rows = style.rows_after(3, rows, 2, ""),
+    )
 }
 
 /// A pending delivery that [`recompute_heads`] made its queue's head.
@@ -275,7 +277,7 @@ async fn lease_heads(
     let heads: Vec<&NewHead> = heads.iter().filter(served).collect();
     let mut leased = Vec::with_capacity(heads.len());
     for chunk in statement_chunks(&heads) {
-        let sql = recorder_sql(Placeholders::Numbered, chunk.len()).lease_heads;
+        let sql = lease_heads_statement(chunk.len());
         let mut query = sqlx::query(&sql)
             .bind(node)
             .bind(next_heads.lease_until.as_millis())
@@ -305,7 +307,7 @@ async fn lease_heads(
     leased
 }
 
-/// A row of the `lease_heads` statement.
+/// A row of [`lease_heads_statement`].
 fn leased_head(
     row: &DbRow,
     lease_until: Timestamp,

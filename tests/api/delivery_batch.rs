@@ -859,8 +859,7 @@ async fn the_store_hands_nothing_over_on_sqlite() {
 /// locked rows). Once the row is free, the same statement leases it.
 #[tokio::test]
 async fn the_lease_of_new_heads_passes_over_a_row_another_transaction_holds_on_postgres() {
-    use rampflow::store::recorder::record_statements;
-    use rampflow::store::Engine;
+    use rampflow::store::recorder::lease_heads_statement;
     use sqlx::Connection;
 
     let db = database(true).await;
@@ -883,7 +882,7 @@ async fn the_lease_of_new_heads_passes_over_a_row_another_transaction_holds_on_p
         .fetch_all(&mut holder)
         .await
         .unwrap();
-    let sql = record_statements(Engine::Postgres, 1).lease_heads;
+    let sql = lease_heads_statement(1);
     let lease_until = now.plus(Duration::from_secs(60)).as_millis();
     let lease = || {
         sqlx::query(&sql)

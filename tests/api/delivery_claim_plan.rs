@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use rampflow::store::deliveries::claim_statements;
 use rampflow::store::order_writes::order_update_statement;
-use rampflow::store::recorder::record_statements;
+use rampflow::store::recorder::{lease_heads_statement, record_statements};
 use rampflow::store::Engine;
 use rampflow_actors::model::Timestamp;
 use rampflow_actors::shard::ShardId;
@@ -249,7 +249,7 @@ async fn the_claim_uses_its_index_on_a_large_unanalyzed_backlog_on_postgres() {
         binds.push(Bind::Text(format!("ev{}", i * 4 + 1)));
         binds.push(Bind::Text(format!("e{}", i % 8)));
     }
-    let explained = plan(&mut pg, &recorder.lease_heads, &binds).await;
+    let explained = plan(&mut pg, &lease_heads_statement(128), &binds).await;
     assert_index_only(
         &explained,
         "webhook_deliveries",

@@ -221,7 +221,6 @@ impl Webhooks {
                 next_heads_lease: (journal.is_none() && store.hands_over_next_heads())
                     .then(|| lease_for(settings.timeout)),
                 journal,
-                node: shards.node().to_owned(),
                 shards: shards.clone(),
                 nudge: nudge.clone(),
                 in_flight: in_flight.clone(),
@@ -449,10 +448,7 @@ impl Dispatcher {
         }
         // A single node claims every shard without naming them; a cluster node only those it
         // serves right now (not those it is handing over).
-        let shards = match self.shards.is_single_node() {
-            true => None,
-            false => Some(self.shards.serving()),
-        };
+        let shards = self.shards.serving_unless_single_node();
         if shards.as_ref().is_some_and(Vec::is_empty) {
             self.health.beat();
             return;
@@ -606,7 +602,7 @@ struct Recorder {
     /// Where the store's transaction hands over the deliveries it makes due
     /// ([`DeliveryStore::hands_over_next_heads`]): how long it leases them for.
     next_heads_lease: Option<Duration>,
-    node: String,
+    /// This node (its name), and the shards it serves.
     shards: Arc<Shards>,
     nudge: Nudge,
     in_flight: Arc<InFlight>,
@@ -638,21 +634,18 @@ impl Recorder {
         match &self.journal {
             Some(journal) => {
                 journal
-                    .record_attempts(&self.node, outcomes.clone(), released.clone())
+                    .record_attempts(self.shards.node(), outcomes.clone(), released.clone())
                     .await
             }
             None => {
-                let serving = match self.shards.is_single_node() {
-                    true => None,
-                    false => Some(self.shards.serving()),
-                };
+                let serving = self.shards.serving_unless_single_node();
                 let next_heads = self.next_heads_lease.map(|lease| NextHeads {
                     lease_until: Timestamp::now().plus(lease),
                     shards: serving.as_deref(),
                 });
                 let handed = self
                     .store
-                    .record_attempts(&self.node, outcomes, released, next_heads)
+                    .record_attempts(self.shards.node(), outcomes, released, next_heads)
                     .await?;
                 self.nudge.hand_over(handed);
                 Ok(())
