@@ -1,7 +1,8 @@
 //! The claim stays on its index however large the backlog and whatever the planner knows: on
 //! PostgreSQL, 100 000 pending deliveries (and settled history) that were never analyzed, the
 //! claim's and the recorder's exact statements EXPLAINed, and the claim run against them. The
-//! journal's multi-row order update likewise stays on the primary key of a large orders table.
+//! journal's multi-row order update likewise stays on the primary key of a large orders table,
+//! and an endpoint's pending deliveries are found through the index that holds only those.
 //!
 //! The old claim looked for an earlier pending version of every candidate; with no planner
 //! statistics that anti-join ran for minutes on a backlog a third this size.
@@ -344,4 +345,96 @@ async fn the_journals_order_update_uses_the_primary_key_on_a_large_unanalyzed_ta
             &format!("order update of {rows} rows"),
         );
     }
+}
+
+/// What fails the deliveries an endpoint still owes, once it is deleted or answers 410 Gone.
+const FAIL_ENDPOINTS_PENDING: &str =
+    "UPDATE webhook_deliveries SET state = 'failed', head = 0, leased_until = NULL,
+         leased_by = NULL, last_error = 'endpoint deleted', updated_at = $1
+     WHERE endpoint_id = $2 AND state = 'pending'";
+
+/// An endpoint's pending deliveries are found through an index of pending rows alone, on a
+/// large table never analyzed; settled history is in no index of the endpoint's, so recording
+/// an attempt no longer moves an index entry, and the index does not grow with history.
+#[tokio::test]
+async fn an_endpoints_pending_deliveries_are_read_through_their_own_index_on_postgres() {
+    let db = database(true).await;
+    let mut pg = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    fill(&mut pg, Timestamp::now().as_millis()).await;
+    let binds = [Bind::Int(1), Bind::Text("e3".into())];
+    let explained = plan(&mut pg, FAIL_ENDPOINTS_PENDING, &binds).await;
+    assert_index_only(
+        &explained,
+        "webhook_deliveries",
+        "webhook_deliveries_pending_by_endpoint",
+        "failing an endpoint's pending deliveries",
+    );
+    let failed = sqlx::query(FAIL_ENDPOINTS_PENDING)
+        .bind(1_i64)
+        .bind("e3")
+        .execute(&mut pg)
+        .await
+        .unwrap()
+        .rows_affected();
+    assert_eq!(failed, (PENDING / 8) as u64, "every pending delivery of e3");
+    let by_state: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT endpoint_id, state, COUNT(*) FROM webhook_deliveries
+         WHERE endpoint_id IN ('e3', 'e4') GROUP BY endpoint_id, state ORDER BY 1, 2",
+    )
+    .fetch_all(&mut pg)
+    .await
+    .unwrap();
+    let (pending, delivered) = (PENDING / 8, DELIVERED / 8);
+    assert_eq!(
+        by_state,
+        [
+            ("e3".into(), "delivered".into(), delivered),
+            ("e3".into(), "failed".into(), pending),
+            ("e4".into(), "delivered".into(), delivered),
+            ("e4".into(), "pending".into(), pending),
+        ]
+    );
+}
+
+/// SQLite's planner takes the same index for the same statement, and not for the pending
+/// deliveries of an order (the journal's and the recorder's lookup), which have theirs.
+#[tokio::test]
+async fn an_endpoints_pending_deliveries_are_read_through_their_own_index_on_sqlite() {
+    let db = database(false).await;
+    let steps = |sql: String, bind: &'static str| {
+        let pool = db.raw.clone();
+        async move {
+            sqlx::query(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .bind(1_i64)
+                .bind(bind)
+                .fetch_all(&pool)
+                .await
+                .unwrap()
+                .iter()
+                .map(|row| row.try_get::<String, _>("detail").unwrap())
+                .collect::<Vec<String>>()
+        }
+    };
+    let uses = |steps: &[String], index: &str| {
+        steps
+            .iter()
+            .any(|step| step.contains(&format!("USING INDEX {index}")))
+    };
+    let failing = steps(FAIL_ENDPOINTS_PENDING.into(), "e3").await;
+    assert!(
+        uses(&failing, "webhook_deliveries_pending_by_endpoint"),
+        "{failing:?}"
+    );
+    // (`updated_at > ?1` only gives the first parameter a place.)
+    let of_an_order = steps(
+        "SELECT endpoint_id, event_id FROM webhook_deliveries
+         WHERE updated_at > ?1 AND state = 'pending' AND order_id = ?2"
+            .into(),
+        "o1",
+    )
+    .await;
+    assert!(
+        uses(&of_an_order, "webhook_deliveries_pending_by_order"),
+        "{of_an_order:?}"
+    );
 }
