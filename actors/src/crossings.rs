@@ -55,6 +55,11 @@ impl Crossings {
         self.0[hop as usize].fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Undoes a [`Crossings::crossed`] counted ahead of a hand-over that did not happen.
+    pub fn take_back(&self, hop: Hop) {
+        self.0[hop as usize].fetch_sub(1, Ordering::Relaxed);
+    }
+
     pub fn count(&self, hop: Hop) -> u64 {
         self.0[hop as usize].load(Ordering::Relaxed)
     }
@@ -78,5 +83,15 @@ mod tests {
         }
         let names: std::collections::BTreeSet<_> = Hop::ALL.iter().map(|h| h.as_str()).collect();
         assert_eq!(names.len(), Hop::ALL.len());
+    }
+
+    #[test]
+    fn a_crossing_taken_back_is_not_counted() {
+        let crossings = Crossings::default();
+        crossings.crossed(Hop::FromJournal);
+        crossings.crossed(Hop::FromJournal);
+        crossings.take_back(Hop::FromJournal);
+        assert_eq!(crossings.count(Hop::FromJournal), 1);
+        assert_eq!(crossings.count(Hop::ToJournal), 0);
     }
 }

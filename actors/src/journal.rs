@@ -513,8 +513,12 @@ impl Writer {
         waiter: oneshot::Sender<Result<(), CommitError>>,
         reply: Result<(), CommitError>,
     ) {
-        if waiter.send(reply).is_ok() {
-            self.crossings.crossed(Hop::FromJournal);
+        // Counted before the answer leaves: its waiter may answer its own client at once, and
+        // whoever reads the counters next must see the crossing that answer made.
+        self.crossings.crossed(Hop::FromJournal);
+        if waiter.send(reply).is_err() {
+            // The waiter had given up (its request ended): nothing crossed.
+            self.crossings.take_back(Hop::FromJournal);
         }
     }
 }
