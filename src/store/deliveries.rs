@@ -59,6 +59,11 @@ pub struct ClaimStatements {
     /// Leases `rows` candidates: lease until, node, (event id, endpoint id) per row, then now.
     /// Only rows still ready and unleased are leased.
     pub lease: String,
+    /// Which of `rows` candidates this claim leased, once the lease's row count says another
+    /// claim took some first: node, lease until, then (event id, endpoint id) per row. By
+    /// primary key: the node is compared through COALESCE, so that no index of leased rows
+    /// is needed (SQLite has none) nor walked.
+    pub read_back: String,
     /// The live endpoints among `rows` ids.
     pub endpoints: String,
     /// The payloads of `rows` event ids.
@@ -114,6 +119,14 @@ pub fn claim_statements(
             node = style.one(2),
             rows = style.rows_after(2, rows, 2, ""),
             now = style.one(rows * 2 + 3),
+        ),
+        read_back: format!(
+            "SELECT event_id, endpoint_id FROM webhook_deliveries
+             WHERE COALESCE(leased_by, '') = {node} AND leased_until = {lease}
+               AND (event_id, endpoint_id) IN (VALUES {rows})",
+            node = style.one(1),
+            lease = style.one(2),
+            rows = style.rows_after(2, rows, 2, ""),
         ),
         endpoints: format!(
             "SELECT id, url, secret, previous_secret, previous_secret_until
@@ -338,19 +351,23 @@ async fn lease(
         return Ok(None);
     }
     // Another claim took some meanwhile. This claim's rows carry its node and lease time.
-    let rows = sqlx::query(
-        "SELECT event_id, endpoint_id FROM webhook_deliveries
-         WHERE leased_by = $1 AND leased_until = $2",
-    )
-    .bind(claim.node)
-    .bind(claim.lease_until.as_millis())
-    .fetch_all(&mut *tx)
-    .await?;
+    let mut mine = HashSet::new();
+    for chunk in statement_chunks(candidates) {
+        let sql = claim_statements(store.engine(), None, 0, chunk.len()).read_back;
+        let mut query = sqlx::query(&sql)
+            .bind(claim.node)
+            .bind(claim.lease_until.as_millis());
+        for candidate in chunk {
+            query = query
+                .bind(candidate.event_id.as_str())
+                .bind(candidate.endpoint_id.as_str());
+        }
+        for row in query.fetch_all(&mut *tx).await? {
+            mine.insert((row.try_get(0)?, row.try_get(1)?));
+        }
+    }
     tx.commit().await?;
-    rows.iter()
-        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
-        .collect::<Result<_, sqlx::Error>>()
-        .map(Some)
+    Ok(Some(mine))
 }
 
 /// URL and signing secrets of the live endpoints among the candidates', by id.

@@ -1222,3 +1222,92 @@ async fn a_claim_passes_over_the_endpoints_it_is_told_to_on_sqlite() {
 async fn a_claim_passes_over_the_endpoints_it_is_told_to_on_postgres() {
     a_claim_passes_over_the_endpoints_it_is_told_to(true).await;
 }
+
+/// A claim that loses a candidate to another node between reading its candidates and leasing
+/// them returns exactly the ones it leased (read back by primary key), and the other node's
+/// lease stands. The race is staged: the other node's lease is held uncommitted while this
+/// claim's lease waits for that row, and is committed once the claim is seen waiting.
+#[tokio::test]
+async fn a_claim_that_loses_a_candidate_to_another_node_returns_only_its_own_on_postgres() {
+    use sqlx::Connection;
+
+    let db = database(true).await;
+    insert_endpoint(&db, "e1", false).await;
+    for order in ["r1", "r2", "r3"] {
+        due(&db, order, 1, "e1").await;
+    }
+    fix_heads(&db).await;
+    let now = Timestamp::now();
+    let theirs = now.plus(Duration::from_secs(60)).as_millis();
+    let mut other = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    sqlx::query("BEGIN").execute(&mut other).await.unwrap();
+    sqlx::query(
+        "UPDATE webhook_deliveries SET leased_by = 'node-b', leased_until = $1
+         WHERE event_id = 'r2-v1'",
+    )
+    .bind(theirs)
+    .execute(&mut other)
+    .await
+    .unwrap();
+
+    let claim = {
+        let store = db.store.clone();
+        tokio::spawn(async move {
+            store
+                .claim_due(ClaimRequest {
+                    node: NODE,
+                    now,
+                    lease_until: now.plus(Duration::from_secs(30)),
+                    limit: 1000,
+                    shards: None,
+                    skip_endpoints: &[],
+                })
+                .await
+                .unwrap()
+        })
+    };
+    // The claim read its three candidates and now waits for the row the other node holds.
+    let mut waited = false;
+    for _ in 0..500 {
+        let waiting: i64 = sqlx::query(
+            "SELECT COUNT(*) FROM pg_stat_activity
+             WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(&db.raw)
+        .await
+        .unwrap()
+        .get(0);
+        if waiting > 0 {
+            waited = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        waited,
+        "the claim's lease waits for the row the other node holds"
+    );
+    sqlx::query("COMMIT").execute(&mut other).await.unwrap();
+
+    let claimed = tokio::time::timeout(Duration::from_secs(10), claim)
+        .await
+        .expect("the claim ends once the other lease commits")
+        .unwrap();
+    let got: BTreeSet<String> = claimed.iter().map(|d| d.event_id.clone()).collect();
+    assert_eq!(
+        got,
+        BTreeSet::from(["r1-v1".to_owned(), "r3-v1".to_owned()])
+    );
+    let leases: BTreeMap<String, (String, i64)> = sqlx::query(
+        "SELECT event_id, leased_by, leased_until FROM webhook_deliveries ORDER BY event_id",
+    )
+    .fetch_all(&db.raw)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get(0), (r.get(1), r.get(2))))
+    .collect();
+    assert_eq!(leases["r2-v1"], ("node-b".to_owned(), theirs));
+    assert_eq!(leases["r1-v1"].0, NODE);
+    assert_eq!(leases["r3-v1"].0, NODE);
+}

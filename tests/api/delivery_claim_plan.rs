@@ -169,6 +169,23 @@ async fn the_claim_uses_its_index_on_a_large_unanalyzed_backlog_on_postgres() {
         "webhook_deliveries_pkey",
         "lease",
     );
+    // Reading back which of 128 candidates this claim leased, by primary key too (not
+    // through the index of leased rows, which SQLite does not have).
+    let mut binds = vec![
+        Bind::Text("node-a".into()),
+        Bind::Int(now.plus(Duration::from_secs(20)).as_millis()),
+    ];
+    for i in 0..128 {
+        binds.push(Bind::Text(format!("ev{}", i * 4)));
+        binds.push(Bind::Text(format!("e{}", i % 8)));
+    }
+    let explained = plan(&mut pg, &single.read_back, &binds).await;
+    assert_index_only(
+        &explained,
+        "webhook_deliveries",
+        "webhook_deliveries_pkey",
+        "read-back",
+    );
     let ids = |prefix: &str| -> Vec<Bind> {
         (0..128)
             .map(|i| Bind::Text(format!("{prefix}{i}")))
