@@ -1150,25 +1150,12 @@ async fn a_settle_waits_for_a_fan_out_of_the_same_order_on_postgres() {
     let delivered = settled(&claimed[0], NextStep::Delivered);
     let recorder =
         tokio::spawn(async move { store.record_attempts(NODE, &[delivered], &[], None).await });
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let waiting: i64 = sqlx::query(
-            "SELECT COUNT(*) FROM pg_stat_activity
-             WHERE datname = current_database() AND wait_event_type = 'Lock'",
-        )
-        .fetch_one(&db.raw)
-        .await
-        .unwrap()
-        .get(0);
-        if waiting == 1 {
-            break;
-        }
-        assert!(
-            !recorder.is_finished() && tokio::time::Instant::now() < deadline,
-            "the recorder did not wait for the order row"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    wait_until_one_waits_for_a_lock(
+        &db,
+        &recorder,
+        "the recorder did not wait for the order row",
+    )
+    .await;
 
     // The journal writes v2 behind v1 and commits; the recorder then promotes it.
     sqlx::query(
@@ -1267,26 +1254,12 @@ async fn a_claim_that_loses_a_candidate_to_another_node_returns_only_its_own_on_
         })
     };
     // The claim read its three candidates and now waits for the row the other node holds.
-    let mut waited = false;
-    for _ in 0..500 {
-        let waiting: i64 = sqlx::query(
-            "SELECT COUNT(*) FROM pg_stat_activity
-             WHERE datname = current_database() AND wait_event_type = 'Lock'",
-        )
-        .fetch_one(&db.raw)
-        .await
-        .unwrap()
-        .get(0);
-        if waiting > 0 {
-            waited = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert!(
-        waited,
-        "the claim's lease waits for the row the other node holds"
-    );
+    wait_until_one_waits_for_a_lock(
+        &db,
+        &claim,
+        "the claim's lease did not wait for the row the other node holds",
+    )
+    .await;
     sqlx::query("COMMIT").execute(&mut other).await.unwrap();
 
     let claimed = tokio::time::timeout(Duration::from_secs(10), claim)
@@ -1310,4 +1283,32 @@ async fn a_claim_that_loses_a_candidate_to_another_node_returns_only_its_own_on_
     assert_eq!(leases["r2-v1"], ("node-b".to_owned(), theirs));
     assert_eq!(leases["r1-v1"].0, NODE);
     assert_eq!(leases["r3-v1"].0, NODE);
+}
+
+/// Returns once one session of the test's PostgreSQL database waits for a row lock, while
+/// `task` (the one expected to wait) is still running; fails with `why_not` after 10 s.
+async fn wait_until_one_waits_for_a_lock<T>(
+    db: &Database,
+    task: &tokio::task::JoinHandle<T>,
+    why_not: &str,
+) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let waiting: i64 = sqlx::query(
+            "SELECT COUNT(*) FROM pg_stat_activity
+             WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(&db.raw)
+        .await
+        .unwrap()
+        .get(0);
+        if waiting == 1 {
+            return;
+        }
+        assert!(
+            !task.is_finished() && tokio::time::Instant::now() < deadline,
+            "{why_not}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
