@@ -27,6 +27,7 @@ use sqlx::{Any, Row, Transaction};
 
 use super::batch::{statement_chunks, Placeholders};
 use super::deliveries::{open_secrets, secrets_of};
+use super::orders::{latest_payload, stored_document};
 use super::recorder::{lock_orders, record_delivered_in_journal};
 use super::{commit_error, store_error, Engine, Store};
 
@@ -49,7 +50,7 @@ pub(crate) async fn commit(
     claim_idempotency_keys(&mut tx, style, writes, &mut outcomes)
         .await
         .map_err(store_error)?;
-    insert_new_orders(&mut tx, style, shards, writes, &mut outcomes)
+    insert_new_orders(&mut tx, store.engine(), shards, writes, &mut outcomes)
         .await
         .map_err(store_error)?;
     update_orders(&mut tx, store.engine(), writes, &mut outcomes)
@@ -112,11 +113,16 @@ pub(crate) fn ready_to_send(store: &Store, leased: Vec<DueDelivery>) -> Vec<DueD
 /// Returns how many rows landed (an id that already exists is skipped).
 pub(crate) async fn insert_orders(store: &Store, writes: &[OrderWrite]) -> Result<u64, StoreError> {
     let mut outcomes = vec![WriteOutcome::Committed; writes.len()];
-    let style = Placeholders::for_engine(store.engine());
     let mut tx = store.pool().begin().await.map_err(store_error)?;
-    insert_new_orders(&mut tx, style, store.shards(), writes, &mut outcomes)
-        .await
-        .map_err(store_error)?;
+    insert_new_orders(
+        &mut tx,
+        store.engine(),
+        store.shards(),
+        writes,
+        &mut outcomes,
+    )
+    .await
+    .map_err(store_error)?;
     tx.commit().await.map_err(commit_error)?;
     Ok(outcomes
         .iter()
@@ -216,11 +222,12 @@ async fn claim_idempotency_keys(
 /// New orders (expected version 0). An id that already exists is a lost compare-and-set.
 async fn insert_new_orders(
     tx: &mut Transaction<'_, Any>,
-    style: Placeholders,
+    engine: Engine,
     shards: &Shards,
     writes: &[OrderWrite],
     outcomes: &mut [WriteOutcome],
 ) -> Result<(), sqlx::Error> {
+    let style = Placeholders::for_engine(engine);
     let creating: Vec<usize> = (0..writes.len())
         .filter(|&i| writes[i].expected_version == 0 && outcomes[i] == WriteOutcome::Committed)
         .collect();
@@ -264,22 +271,27 @@ async fn insert_new_orders(
             continue;
         }
         // Some id already existed. A stored document equal to this write's is this write's.
+        // (Rows SQLite's own journal wrote keep it in their event: see `orders::stored_document`.)
         let sql = format!(
-            "SELECT id, document FROM orders WHERE id IN ({})",
+            "SELECT id, document, {} FROM orders o WHERE id IN ({})",
+            latest_payload(engine),
             style.list(chunk.len())
         );
         let mut query = sqlx::query(&sql);
         for columns in &columns {
             query = query.bind(columns.id.as_str());
         }
-        let stored: HashMap<String, String> = query
+        let stored: HashMap<String, (String, Option<String>)> = query
             .fetch_all(&mut **tx)
             .await?
             .iter()
-            .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+            .map(|row| Ok((row.try_get(0)?, (row.try_get(1)?, row.try_get(2)?))))
             .collect::<Result<_, sqlx::Error>>()?;
         for (&index, columns) in chunk.iter().zip(&columns) {
-            if stored.get(&columns.id).map(String::as_str) != Some(&*writes[index].document) {
+            let document = stored
+                .get(&columns.id)
+                .and_then(|(document, payload)| stored_document(document, payload.as_deref()));
+            if document != Some(&*writes[index].document) {
                 outcomes[index] = WriteOutcome::VersionConflict;
             }
         }

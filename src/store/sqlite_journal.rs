@@ -33,7 +33,9 @@ use rusqlite::{
 
 use super::deliveries::honoured_secrets;
 use super::order_writes::{ready_to_send, writable_outcomes, OrderColumns};
+use super::orders::{latest_payload, stored_document};
 use super::sqlite_recorder;
+use super::Engine;
 use super::Store;
 
 /// Statements a batch uses, all kept prepared.
@@ -343,17 +345,22 @@ fn insert_order(tx: &Transaction, write: &OrderWrite, shard: ShardId) -> rusqlit
             columns.reminder_due,
             columns.expiry_due,
             columns.last_command,
-            &*write.document,
+            "", // the document is in the order's event (see `orders::stored_document`)
             i64::from(shard.get()),
         ])?;
     if inserted == 1 {
         return Ok(true);
     }
-    let stored: Option<String> = tx
-        .prepare_cached("SELECT document FROM orders WHERE id = ?1")?
-        .query_row([&columns.id], |row| row.get(0))
+    let stored: Option<(String, Option<String>)> = tx
+        .prepare_cached(&format!(
+            "SELECT document, {} FROM orders o WHERE id = ?1",
+            latest_payload(Engine::Sqlite)
+        ))?
+        .query_row([&columns.id], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?;
-    Ok(stored.as_deref() == Some(&*write.document))
+    Ok(stored.is_some_and(|(document, payload)| {
+        stored_document(&document, payload.as_deref()) == Some(&*write.document)
+    }))
 }
 
 /// A change of an existing order: a compare-and-set on `version`.
@@ -377,7 +384,7 @@ fn update_order(tx: &Transaction, write: &OrderWrite) -> rusqlite::Result<bool> 
             columns.reminder_due,
             columns.expiry_due,
             columns.last_command,
-            &*write.document,
+            "", // the document is in the order's event (see `orders::stored_document`)
             columns.id,
             write.expected_version as i64,
         ])?;

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use rampflow::store::deliveries::claim_statements;
 use rampflow::store::order_writes::order_update_statement;
+use rampflow::store::orders::load_statement;
 use rampflow::store::recorder::{lease_heads_statement, record_statements};
 use rampflow::store::Engine;
 use rampflow_actors::model::Timestamp;
@@ -325,17 +326,7 @@ async fn the_claim_uses_its_index_on_a_large_unanalyzed_backlog_on_postgres() {
 async fn the_journals_order_update_uses_the_primary_key_on_a_large_unanalyzed_table_on_postgres() {
     let db = database(true).await;
     let mut pg = sqlx::PgConnection::connect(&db.url).await.unwrap();
-    sqlx::query(
-        "INSERT INTO orders (id, wallet_id, partner_id, user_ref, direction, status, version,
-             created_at, updated_at, live, document, shard)
-         SELECT 'o' || i, 'w' || (i % 10), 'p' || (i % 3), 'u', 'onramp', 'created', 1, 1, 1,
-                i % 2, '{}', i % 256
-         FROM generate_series(0, $1 - 1) AS i",
-    )
-    .bind(PENDING)
-    .execute(&mut pg)
-    .await
-    .unwrap();
+    fill_orders(&mut pg).await;
     for rows in [1, 16, 128] {
         let mut binds = Vec::new();
         for row in 0..rows {
@@ -362,6 +353,89 @@ async fn the_journals_order_update_uses_the_primary_key_on_a_large_unanalyzed_ta
             &format!("order update of {rows} rows"),
         );
     }
+}
+
+/// `PENDING` orders `o<i>` at version 1, as the journal writes them (the document left to the
+/// event), each with its `order.created` event.
+async fn fill_orders(pg: &mut sqlx::PgConnection) {
+    for sql in [
+        "INSERT INTO orders (id, wallet_id, partner_id, user_ref, direction, status, version,
+             created_at, updated_at, live, document, shard)
+         SELECT 'o' || i, 'w' || (i % 10), 'p' || (i % 3), 'u', 'onramp', 'created', 1, 1, 1,
+                i % 2, '', i % 256
+         FROM generate_series(0, $1 - 1) AS i",
+        "INSERT INTO order_events (id, order_id, version, type, created_at, payload)
+         SELECT 'ev' || i, 'o' || i, 1, 'order.created', 1,
+                '{\"type\":\"order.created\",\"timestamp\":\"t\",\"data\":{\"n\":' || i || '}}'
+         FROM generate_series(0, $1 - 1) AS i",
+    ] {
+        sqlx::query(sql)
+            .bind(PENDING)
+            .execute(&mut *pg)
+            .await
+            .unwrap_or_else(|e| panic!("{e}: {sql}"));
+    }
+}
+
+/// Activating an order reads its row by primary key and its document from the event of the
+/// row's version through the events' unique `(order_id, version)`, on tables never analyzed.
+#[tokio::test]
+async fn an_orders_document_is_read_from_its_event_by_index_on_a_large_unanalyzed_table_on_postgres(
+) {
+    let db = database(true).await;
+    let mut pg = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    fill_orders(&mut pg).await;
+    let explained = plan(
+        &mut pg,
+        &load_statement(Engine::Postgres),
+        &[Bind::Text("o700".into())],
+    )
+    .await;
+    assert_index_only(&explained, "orders", "orders_pkey", "an order's row");
+    assert_index_only(
+        &explained,
+        "order_events",
+        "order_events_order_id_version_key",
+        "the event of the row's version",
+    );
+    let payload: Option<String> = sqlx::query(&load_statement(Engine::Postgres))
+        .bind("o700")
+        .fetch_one(&mut pg)
+        .await
+        .unwrap()
+        .get("payload");
+    let document = payload
+        .as_deref()
+        .and_then(rampflow_actors::document_in_event_payload);
+    assert_eq!(document, Some(r#"{"n":700}"#));
+}
+
+/// SQLite's planner takes the events' unique `(order_id, version)` for the same lookup.
+#[tokio::test]
+async fn an_orders_document_is_read_from_its_event_by_index_on_sqlite() {
+    let db = database(false).await;
+    let steps: Vec<String> = sqlx::query(&format!(
+        "EXPLAIN QUERY PLAN {}",
+        load_statement(Engine::Sqlite)
+    ))
+    .bind("o1")
+    .fetch_all(&db.raw)
+    .await
+    .unwrap()
+    .iter()
+    .map(|row| row.try_get::<String, _>("detail").unwrap())
+    .collect();
+    assert!(
+        steps
+            .iter()
+            .any(|step| step.contains("SEARCH e USING INDEX")
+                && step.contains("(order_id=? AND version=?)")),
+        "{steps:?}"
+    );
+    assert!(
+        !steps.iter().any(|step| step.starts_with("SCAN")),
+        "{steps:?}"
+    );
 }
 
 /// What fails the deliveries an endpoint still owes, once it is deleted or answers 410 Gone.

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use rampflow::config::Settings;
+use rampflow::store::orders::{OrderFilter, OrderScope};
 use rampflow::store::Store;
 use rampflow_actors::model::{
     Address, AssetCode, FiatCurrency, Network, OrderId, PartnerId, PaymentMethod, Reason,
@@ -517,4 +518,102 @@ async fn a_delivered_unrecorded_event_is_recorded_with_the_next_on_sqlite() {
 #[tokio::test]
 async fn a_delivered_unrecorded_event_is_recorded_with_the_next_on_postgres() {
     a_delivered_unrecorded_event_is_recorded_with_the_next(true).await;
+}
+
+/// The stored document of order `id`'s row, as the row itself holds it.
+async fn row_document(db: &Database, id: OrderId) -> String {
+    sqlx::query("SELECT document FROM orders WHERE id = $1")
+        .bind(id.to_string())
+        .fetch_one(&db.raw)
+        .await
+        .unwrap()
+        .get(0)
+}
+
+/// On SQLite each change writes the order's document once, in its event: the row leaves it
+/// empty, and every reader of the order (activation, listings, the create's conflict check)
+/// finds it in the event of the row's version. PostgreSQL's rows keep it, and the same readers
+/// take it from there. Seeded orders, which have no events, keep theirs on both.
+async fn an_orders_document_is_written_once_in_its_event(on_postgres: bool) {
+    let db = database(on_postgres).await;
+    let (wallet, partner) = (WalletId::new(), PartnerId::new());
+    let created = create(new_order(wallet, partner), None);
+    let id = created.state.order.id;
+    // What the row itself holds after `write`.
+    let in_row = |write: &OrderWrite| match on_postgres {
+        true => write.document.to_string(),
+        false => String::new(),
+    };
+    let outcomes = db.store.commit(&[created.clone()]).await.unwrap();
+    assert_eq!(outcomes, vec![WriteOutcome::Committed]);
+    assert_eq!(row_document(&db, id).await, in_row(&created));
+    let payload: String = sqlx::query("SELECT payload FROM order_events WHERE order_id = $1")
+        .bind(id.to_string())
+        .fetch_one(&db.raw)
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        rampflow_actors::document_in_event_payload(&payload),
+        Some(&*created.document)
+    );
+    let loaded = db.store.load(id).await.unwrap().expect("stored");
+    assert_eq!(
+        serde_json::to_string(&loaded.order).unwrap(),
+        *created.document
+    );
+    assert_eq!(loaded, *created.state, "activation reads the same order");
+
+    let rejected = change(
+        &created.state,
+        Command::Reject {
+            reason: Reason::parse("no liquidity").unwrap(),
+        },
+        1,
+    );
+    let outcomes = db.store.commit(&[rejected.clone()]).await.unwrap();
+    assert_eq!(outcomes, vec![WriteOutcome::Committed]);
+    assert_eq!(row_document(&db, id).await, in_row(&rejected));
+    let loaded = db.store.load(id).await.unwrap().expect("stored");
+    assert_eq!(
+        serde_json::to_string(&loaded.order).unwrap(),
+        *rejected.document,
+        "the document of the row's version, not the first one"
+    );
+    let listed = db
+        .store
+        .list_orders(OrderScope::Wallet(wallet), &OrderFilter::default(), 10)
+        .await
+        .unwrap();
+    assert_eq!(listed, vec![(id, rejected.document.to_string())]);
+
+    // The same id created again with another document is a lost compare-and-set, found by
+    // the document in the stored order's event.
+    let mut same_id = create(new_order(wallet, partner), None);
+    same_id.state = created.state.clone();
+    let outcomes = db.store.commit(&[same_id]).await.unwrap();
+    assert_eq!(outcomes, vec![WriteOutcome::VersionConflict]);
+
+    let seeded = create(new_order(wallet, partner), None);
+    assert_eq!(db.store.seed_orders(&[seeded.clone()]).await.unwrap(), 1);
+    assert_eq!(
+        row_document(&db, seeded.state.order.id).await,
+        *seeded.document
+    );
+    let loaded = db.store.load(seeded.state.order.id).await.unwrap();
+    assert_eq!(
+        loaded.as_ref(),
+        Some(&*seeded.state),
+        "a seeded order has no event"
+    );
+}
+
+#[tokio::test]
+async fn an_orders_document_is_written_once_in_its_event_on_sqlite() {
+    an_orders_document_is_written_once_in_its_event(false).await;
+}
+
+#[tokio::test]
+async fn an_orders_document_is_written_once_in_its_event_on_postgres() {
+    an_orders_document_is_written_once_in_its_event(true).await;
 }
