@@ -544,7 +544,11 @@ async fn an_orders_document_is_written_once_in_its_event(on_postgres: bool) {
         true => write.document.to_string(),
         false => String::new(),
     };
-    let outcomes = db.store.commit(&[created.clone()]).await.unwrap();
+    let outcomes = db
+        .store
+        .commit(std::slice::from_ref(&created))
+        .await
+        .unwrap();
     assert_eq!(outcomes, vec![WriteOutcome::Committed]);
     assert_eq!(row_document(&db, id).await, in_row(&created));
     let payload: String = sqlx::query("SELECT payload FROM order_events WHERE order_id = $1")
@@ -571,7 +575,11 @@ async fn an_orders_document_is_written_once_in_its_event(on_postgres: bool) {
         },
         1,
     );
-    let outcomes = db.store.commit(&[rejected.clone()]).await.unwrap();
+    let outcomes = db
+        .store
+        .commit(std::slice::from_ref(&rejected))
+        .await
+        .unwrap();
     assert_eq!(outcomes, vec![WriteOutcome::Committed]);
     assert_eq!(row_document(&db, id).await, in_row(&rejected));
     let loaded = db.store.load(id).await.unwrap().expect("stored");
@@ -595,7 +603,13 @@ async fn an_orders_document_is_written_once_in_its_event(on_postgres: bool) {
     assert_eq!(outcomes, vec![WriteOutcome::VersionConflict]);
 
     let seeded = create(new_order(wallet, partner), None);
-    assert_eq!(db.store.seed_orders(&[seeded.clone()]).await.unwrap(), 1);
+    assert_eq!(
+        db.store
+            .seed_orders(std::slice::from_ref(&seeded))
+            .await
+            .unwrap(),
+        1
+    );
     assert_eq!(
         row_document(&db, seeded.state.order.id).await,
         *seeded.document
