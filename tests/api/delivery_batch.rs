@@ -94,15 +94,15 @@ async fn fix_heads(db: &Database) {
     .unwrap();
 }
 
-/// A claim as `node` of every shard, leasing until `lease_until`.
+/// A claim as `node` of `shards` (every shard with `None`), leasing until `lease_until`.
 async fn claim_as(
-    db: &Database,
+    store: &impl DeliveryStore,
     node: &str,
     now: Timestamp,
     lease_until: Timestamp,
     shards: Option<&[ShardId]>,
 ) -> Vec<DueDelivery> {
-    db.store
+    store
         .claim_due(ClaimRequest {
             node,
             now,
@@ -247,7 +247,7 @@ async fn a_claim_leases_exactly_the_heads(on_postgres: bool) {
 
     fix_heads(&db).await;
     let lease = now.plus(Duration::from_secs(600));
-    let claimed = claim_as(&db, NODE, now, lease, None).await;
+    let claimed = claim_as(&db.store, NODE, now, lease, None).await;
 
     let mut expected: BTreeSet<(String, String)> = many
         .iter()
@@ -273,7 +273,7 @@ async fn a_claim_leases_exactly_the_heads(on_postgres: bool) {
         assert_eq!(row.leased_until, want, "{event} at {endpoint}");
     }
     // Everything due is leased now: a second claim finds nothing.
-    let again = claim_as(&db, NODE, now, lease, None).await;
+    let again = claim_as(&db.store, NODE, now, lease, None).await;
     assert!(again.is_empty(), "claimed again: {}", again.len());
 }
 
@@ -578,9 +578,9 @@ async fn only_the_head_is_claimable_and_it_moves_on(on_postgres: bool) {
     );
 
     // v1 only; delivered, v2 becomes the head.
-    let claimed = claim_as(&db, NODE, Timestamp::now(), lease(), None).await;
+    let claimed = claim_as(&db.store, NODE, Timestamp::now(), lease(), None).await;
     assert_eq!(ids(&claimed), vec![events[0].clone()]);
-    assert!(claim_as(&db, NODE, Timestamp::now(), lease(), None)
+    assert!(claim_as(&db.store, NODE, Timestamp::now(), lease(), None)
         .await
         .is_empty());
     let outcome = settled(&claimed[0], NextStep::Delivered);
@@ -591,11 +591,11 @@ async fn only_the_head_is_claimable_and_it_moves_on(on_postgres: bool) {
     );
 
     // v2 fails for now (a retry keeps it the head), then for good: v3 follows.
-    let claimed = claim_as(&db, NODE, Timestamp::now(), lease(), None).await;
+    let claimed = claim_as(&db.store, NODE, Timestamp::now(), lease(), None).await;
     assert_eq!(ids(&claimed), vec![events[1].clone()]);
     let retry = settled(&claimed[0], NextStep::RetryAt(Timestamp::from_millis(0)));
     record(&db, NODE, &[retry], &[]).await.unwrap();
-    let claimed = claim_as(&db, NODE, Timestamp::now(), lease(), None).await;
+    let claimed = claim_as(&db.store, NODE, Timestamp::now(), lease(), None).await;
     assert_eq!(
         ids(&claimed),
         vec![events[1].clone()],
@@ -604,7 +604,7 @@ async fn only_the_head_is_claimable_and_it_moves_on(on_postgres: bool) {
     let failed = settled(&claimed[0], NextStep::Failed);
     record(&db, NODE, &[failed], &[]).await.unwrap();
     assert_eq!(pending_heads(&db).await, vec![(events[2].clone(), 1)]);
-    let claimed = claim_as(&db, NODE, Timestamp::now(), lease(), None).await;
+    let claimed = claim_as(&db.store, NODE, Timestamp::now(), lease(), None).await;
     assert_eq!(ids(&claimed), vec![events[2].clone()]);
     let v3 = claimed[0].clone();
 
@@ -640,7 +640,7 @@ async fn only_the_head_is_claimable_and_it_moves_on(on_postgres: bool) {
         pending_heads(&db).await,
         vec![(events[0].clone(), 1), (events[2].clone(), 0)]
     );
-    let claimed = claim_as(&db, NODE, Timestamp::now(), lease(), None).await;
+    let claimed = claim_as(&db.store, NODE, Timestamp::now(), lease(), None).await;
     assert_eq!(ids(&claimed), vec![events[0].clone()]);
     let v1 = settled(&claimed[0], NextStep::Delivered);
     record(&db, NODE, &[v1], &[]).await.unwrap();
@@ -679,7 +679,7 @@ async fn the_journal_records_attempts_where_it_owns_the_connection(on_postgres: 
     let journal = Journal::start(store, settings, nudge.clone());
     assert_eq!(journal.records_attempts(), !on_postgres);
     let lease = Timestamp::now().plus(Duration::from_secs(30));
-    let claimed = claim_as(&db, NODE, Timestamp::now(), lease, None).await;
+    let claimed = claim_as(&db.store, NODE, Timestamp::now(), lease, None).await;
     assert_eq!(claimed.len(), 1);
     let v1 = settled(&claimed[0], NextStep::Delivered);
     let recorded = journal
@@ -768,7 +768,14 @@ async fn the_store_hands_the_next_head_over(on_postgres: bool, case: HandOverCas
     let (order, events) = order_at_version_3(&db).await;
     assert_eq!(db.store.hands_over_next_heads(), on_postgres);
     let now = Timestamp::now();
-    let claimed = claim_as(&db, NODE, now, now.plus(Duration::from_secs(30)), None).await;
+    let claimed = claim_as(
+        &db.store,
+        NODE,
+        now,
+        now.plus(Duration::from_secs(30)),
+        None,
+    )
+    .await;
     assert_eq!(claimed.len(), 1);
     let shard = claimed[0].shard;
     let other = [ShardId::new(shard.get() % 4 + 1)];
@@ -829,7 +836,14 @@ async fn the_store_hands_the_next_head_over(on_postgres: bool, case: HandOverCas
     assert_eq!((v2.order_version, v2.attempts, v2.shard), (2, 0, shard));
     assert_eq!(v2.lease_until, lease_until);
     assert_ready_to_send(&db, v2, &events[1]).await;
-    let again = claim_as(&db, NODE, now, now.plus(Duration::from_secs(30)), None).await;
+    let again = claim_as(
+        &db.store,
+        NODE,
+        now,
+        now.plus(Duration::from_secs(30)),
+        None,
+    )
+    .await;
     assert!(again.is_empty(), "a claim does not take it again");
 }
 
@@ -865,7 +879,14 @@ async fn the_lease_of_new_heads_passes_over_a_row_another_transaction_holds_on_p
     let db = database(true).await;
     let (_, events) = order_at_version_3(&db).await;
     let now = Timestamp::now();
-    let claimed = claim_as(&db, NODE, now, now.plus(Duration::from_secs(30)), None).await;
+    let claimed = claim_as(
+        &db.store,
+        NODE,
+        now,
+        now.plus(Duration::from_secs(30)),
+        None,
+    )
+    .await;
     record(&db, NODE, &[settled(&claimed[0], NextStep::Delivered)], &[])
         .await
         .unwrap();
@@ -919,7 +940,7 @@ async fn a_claim_takes_only_the_shards_asked_for(on_postgres: bool) {
     let now = Timestamp::now();
     let lease = now.plus(Duration::from_secs(30));
     let served = [ShardId::new(1), ShardId::new(3)];
-    let claimed = claim_as(&db, NODE, now, lease, Some(&served)).await;
+    let claimed = claim_as(&db.store, NODE, now, lease, Some(&served)).await;
     let got: BTreeSet<(String, u32)> = claimed
         .iter()
         .map(|d| (d.order_id.clone(), d.shard.get()))
@@ -928,8 +949,10 @@ async fn a_claim_takes_only_the_shards_asked_for(on_postgres: bool) {
         got,
         BTreeSet::from([("s1".to_owned(), 1), ("s3".to_owned(), 3)])
     );
-    assert!(claim_as(&db, NODE, now, lease, Some(&[])).await.is_empty());
-    let rest = claim_as(&db, NODE, now, lease, None).await;
+    assert!(claim_as(&db.store, NODE, now, lease, Some(&[]))
+        .await
+        .is_empty());
+    let rest = claim_as(&db.store, NODE, now, lease, None).await;
     assert_eq!(rest.len(), 1);
     assert_eq!(rest[0].order_id, "s2");
 }
@@ -963,7 +986,10 @@ async fn another_nodes_lease_is_neither_claimed_nor_recorded_over(on_postgres: b
     fix_heads(&db).await;
     let now = Timestamp::now();
     let theirs = now.plus(Duration::from_secs(30));
-    assert_eq!(claim_as(&db, "node-b", now, theirs, None).await.len(), 2);
+    assert_eq!(
+        claim_as(&db.store, "node-b", now, theirs, None).await.len(),
+        2
+    );
     // node-b's lease on `lapsed` ran out; on `held` it still holds.
     sqlx::query("UPDATE webhook_deliveries SET leased_until = 1 WHERE order_id = 'lapsed'")
         .execute(&db.raw)
@@ -971,7 +997,7 @@ async fn another_nodes_lease_is_neither_claimed_nor_recorded_over(on_postgres: b
         .unwrap();
 
     let mine = now.plus(Duration::from_secs(20));
-    let claimed = claim_as(&db, NODE, now, mine, None).await;
+    let claimed = claim_as(&db.store, NODE, now, mine, None).await;
     let got: Vec<&str> = claimed.iter().map(|d| d.order_id.as_str()).collect();
     assert_eq!(got, vec!["lapsed"], "only the lapsed lease is taken over");
     assert_eq!(
@@ -1071,7 +1097,7 @@ async fn leases_are_released_by_node_and_by_claim(on_postgres: bool) {
     );
 
     // Giving a claim back clears that claim only, and counts no attempt.
-    let claimed = claim_as(&db, NODE, now, lease, None).await;
+    let claimed = claim_as(&db.store, NODE, now, lease, None).await;
     assert_eq!(claimed.len(), 4);
     let give_back = |d: &DueDelivery, lease_until: Timestamp| Release {
         event_id: d.event_id.clone(),
@@ -1091,7 +1117,7 @@ async fn leases_are_released_by_node_and_by_claim(on_postgres: bool) {
     let second = &rows[&key(&claimed[1].event_id, "e1")];
     assert_eq!((second.leased_until, second.attempts), (None, 0));
     assert_eq!(count(&db, "SELECT COUNT(*) FROM webhook_attempts").await, 0);
-    let again = claim_as(&db, NODE, now, lease, None).await;
+    let again = claim_as(&db.store, NODE, now, lease, None).await;
     assert_eq!(again.len(), 1, "the released delivery is claimed again");
     assert_eq!(again[0].event_id, claimed[1].event_id);
 }
@@ -1124,7 +1150,14 @@ async fn a_settle_waits_for_a_fan_out_of_the_same_order_on_postgres() {
     let order = created.state.order.id.to_string();
     db.store.commit(&[created]).await.unwrap();
     let now = Timestamp::now();
-    let claimed = claim_as(&db, NODE, now, now.plus(Duration::from_secs(30)), None).await;
+    let claimed = claim_as(
+        &db.store,
+        NODE,
+        now,
+        now.plus(Duration::from_secs(30)),
+        None,
+    )
+    .await;
     assert_eq!(claimed.len(), 1);
 
     // The journal's transaction for v2, by hand, as far as its fan-out's look at the queue.
@@ -1240,17 +1273,7 @@ async fn a_claim_that_loses_a_candidate_to_another_node_returns_only_its_own_on_
     let claim = {
         let store = db.store.clone();
         tokio::spawn(async move {
-            store
-                .claim_due(ClaimRequest {
-                    node: NODE,
-                    now,
-                    lease_until: now.plus(Duration::from_secs(30)),
-                    limit: 1000,
-                    shards: None,
-                    skip_endpoints: &[],
-                })
-                .await
-                .unwrap()
+            claim_as(&store, NODE, now, now.plus(Duration::from_secs(30)), None).await
         })
     };
     // The claim read its three candidates and now waits for the row the other node holds.

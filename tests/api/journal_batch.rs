@@ -530,6 +530,16 @@ async fn row_document(db: &Database, id: OrderId) -> String {
         .get(0)
 }
 
+/// Commits `write` alone, checks that its order's row then holds `in_row` as its document,
+/// and returns the order as activation reads it.
+async fn commit_and_load(db: &Database, write: &OrderWrite, in_row: &str) -> OrderState {
+    let outcomes = db.store.commit(std::slice::from_ref(write)).await.unwrap();
+    assert_eq!(outcomes, vec![WriteOutcome::Committed]);
+    let id = write.state.order.id;
+    assert_eq!(row_document(db, id).await, in_row);
+    db.store.load(id).await.unwrap().expect("stored")
+}
+
 /// On SQLite each change writes the order's document once, in its event: the row leaves it
 /// empty, and every reader of the order (activation, listings, the create's conflict check)
 /// finds it in the event of the row's version. PostgreSQL's rows keep it, and the same readers
@@ -544,13 +554,7 @@ async fn an_orders_document_is_written_once_in_its_event(on_postgres: bool) {
         true => write.document.to_string(),
         false => String::new(),
     };
-    let outcomes = db
-        .store
-        .commit(std::slice::from_ref(&created))
-        .await
-        .unwrap();
-    assert_eq!(outcomes, vec![WriteOutcome::Committed]);
-    assert_eq!(row_document(&db, id).await, in_row(&created));
+    let loaded = commit_and_load(&db, &created, &in_row(&created)).await;
     let payload: String = sqlx::query("SELECT payload FROM order_events WHERE order_id = $1")
         .bind(id.to_string())
         .fetch_one(&db.raw)
@@ -561,7 +565,6 @@ async fn an_orders_document_is_written_once_in_its_event(on_postgres: bool) {
         rampflow_actors::document_in_event_payload(&payload),
         Some(&*created.document)
     );
-    let loaded = db.store.load(id).await.unwrap().expect("stored");
     assert_eq!(
         serde_json::to_string(&loaded.order).unwrap(),
         *created.document
@@ -575,14 +578,7 @@ async fn an_orders_document_is_written_once_in_its_event(on_postgres: bool) {
         },
         1,
     );
-    let outcomes = db
-        .store
-        .commit(std::slice::from_ref(&rejected))
-        .await
-        .unwrap();
-    assert_eq!(outcomes, vec![WriteOutcome::Committed]);
-    assert_eq!(row_document(&db, id).await, in_row(&rejected));
-    let loaded = db.store.load(id).await.unwrap().expect("stored");
+    let loaded = commit_and_load(&db, &rejected, &in_row(&rejected)).await;
     assert_eq!(
         serde_json::to_string(&loaded.order).unwrap(),
         *rejected.document,
