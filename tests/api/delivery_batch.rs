@@ -768,14 +768,8 @@ async fn the_store_hands_the_next_head_over(on_postgres: bool, case: HandOverCas
     let (order, events) = order_at_version_3(&db).await;
     assert_eq!(db.store.hands_over_next_heads(), on_postgres);
     let now = Timestamp::now();
-    let claimed = claim_as(
-        &db.store,
-        NODE,
-        now,
-        now.plus(Duration::from_secs(30)),
-        None,
-    )
-    .await;
+    let claim_lease = now.plus(Duration::from_secs(30));
+    let claimed = claim_as(&db.store, NODE, now, claim_lease, None).await;
     assert_eq!(claimed.len(), 1);
     let shard = claimed[0].shard;
     let other = [ShardId::new(shard.get() % 4 + 1)];
@@ -836,14 +830,7 @@ async fn the_store_hands_the_next_head_over(on_postgres: bool, case: HandOverCas
     assert_eq!((v2.order_version, v2.attempts, v2.shard), (2, 0, shard));
     assert_eq!(v2.lease_until, lease_until);
     assert_ready_to_send(&db, v2, &events[1]).await;
-    let again = claim_as(
-        &db.store,
-        NODE,
-        now,
-        now.plus(Duration::from_secs(30)),
-        None,
-    )
-    .await;
+    let again = claim_as(&db.store, NODE, now, claim_lease, None).await;
     assert!(again.is_empty(), "a claim does not take it again");
 }
 
@@ -879,14 +866,8 @@ async fn the_lease_of_new_heads_passes_over_a_row_another_transaction_holds_on_p
     let db = database(true).await;
     let (_, events) = order_at_version_3(&db).await;
     let now = Timestamp::now();
-    let claimed = claim_as(
-        &db.store,
-        NODE,
-        now,
-        now.plus(Duration::from_secs(30)),
-        None,
-    )
-    .await;
+    let claim_lease = now.plus(Duration::from_secs(30));
+    let claimed = claim_as(&db.store, NODE, now, claim_lease, None).await;
     record(&db, NODE, &[settled(&claimed[0], NextStep::Delivered)], &[])
         .await
         .unwrap();
@@ -1150,14 +1131,8 @@ async fn a_settle_waits_for_a_fan_out_of_the_same_order_on_postgres() {
     let order = created.state.order.id.to_string();
     db.store.commit(&[created]).await.unwrap();
     let now = Timestamp::now();
-    let claimed = claim_as(
-        &db.store,
-        NODE,
-        now,
-        now.plus(Duration::from_secs(30)),
-        None,
-    )
-    .await;
+    let lease = now.plus(Duration::from_secs(30));
+    let claimed = claim_as(&db.store, NODE, now, lease, None).await;
     assert_eq!(claimed.len(), 1);
 
     // The journal's transaction for v2, by hand, as far as its fan-out's look at the queue.
